@@ -1,0 +1,105 @@
+package io.berth.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The real Berth server as a separate process on a free loopback port, started from the test class path
+ * (the same classes the jar holds), with its data in a fresh directory.
+ */
+public final class BerthServer implements RegistryUnderTest {
+    private final ServerProcess process;
+    private final int port;
+    private final Path dataDir;
+
+    private BerthServer(ServerProcess process, int port, Path dataDir) {
+        this.process = process;
+        this.port = port;
+        this.dataDir = dataDir;
+    }
+
+    public static BerthServer start() {
+        return start(newDataDir(), List.of());
+    }
+
+    /** Starts Berth on dataDir with extra "serve" arguments (e.g. "--config", path). */
+    public static BerthServer start(Path dataDir, List<String> extraArgs) {
+        int port = Ports.freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "io.berth.cli.Main", "serve",
+                "--listen", "127.0.0.1:" + port,
+                "--data", dataDir.toString()));
+        command.addAll(extraArgs);
+        ServerProcess process = ServerProcess.start(command, dataDir.resolveSibling(dataDir.getFileName() + ".log"));
+        process.awaitReady(URI.create("http://127.0.0.1:" + port + "/readyz"), Duration.ofSeconds(30));
+        return new BerthServer(process, port, dataDir);
+    }
+
+    /** Runs a Berth command line (e.g. "repo", "delete", "x") against dataDir and returns its output; fails on non-zero exit. */
+    public static String runCli(Path dataDir, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.berth.cli.Main"));
+        command.addAll(List.of(args));
+        command.add("--data");
+        command.add(dataDir.toString());
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            int rc = p.waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("berth " + String.join(" ", args) + " exited " + rc + ":\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Path newDataDir() {
+        try {
+            return Files.createTempDirectory("berth-test-").resolve("data");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "berth";
+    }
+
+    @Override
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public boolean supports(Feature feature) {
+        return true;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public ServerProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
