@@ -1,0 +1,105 @@
+package io.berth.cli;
+
+import ch.qos.logback.classic.Level;
+import io.berth.config.BerthConfig;
+import io.berth.http.HttpServer;
+import io.berth.http.RegistryApi;
+import io.berth.http.Routes;
+import io.berth.metadata.MetadataStore;
+import io.berth.registry.ManifestCache;
+import io.berth.registry.Registry;
+import io.berth.registry.Uploads;
+import io.berth.storage.BlobStore;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Starts the registry. The whole object graph is built here, by hand. */
+@Command(name = "serve", description = "Run the registry.")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Mixin
+    CommonOptions options;
+
+    @Option(names = "--listen", description = "host:port to listen on. Default: 0.0.0.0:5000")
+    String listen;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> flags = new LinkedHashMap<>();
+        if (listen != null) {
+            flags.put("http.listen", listen);
+        }
+        BerthConfig config = options.load(flags);
+        setLogLevel(config.log().level());
+        Clock clock = Clock.systemUTC();
+
+        BlobStore blobs = Stores.blobs(config);
+        MetadataStore metadata = Stores.metadata(config, clock);
+        Uploads uploads = new Uploads(metadata, blobs, clock);
+        Registry registry = new Registry(metadata, blobs, uploads, new ManifestCache(64L * 1024 * 1024));
+        BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("berth-scheduler").factory());
+        long purgeMillis = Math.max(100, config.uploads().purgeInterval().toMillis());
+        scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+            try {
+                int purged = uploads.purgeIdle(config.uploads().maxAge());
+                if (purged > 0) {
+                    LOG.info("purged {} idle uploads", purged);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("upload purge failed: {}", e.toString());
+            }
+        }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+
+        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), Routes.of(new RegistryApi(registry)),
+                blocking, config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), null);
+        LOG.info("Berth serving on {} with data in {}", server.address(), config.data().toAbsolutePath());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            scheduler.shutdownNow();
+            blocking.close();
+            metadata.close();
+        }, "berth-shutdown"));
+        server.awaitClose();
+        return 0;
+    }
+
+    static InetSocketAddress parseAddress(String listen) {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new io.berth.config.ConfigException("http.listen must be host:port, got " + listen);
+        }
+        String host = listen.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
+        }
+        return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    private static void setLogLevel(String level) {
+        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.berth.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds a {@link BerthConfig}: defaults, then a YAML file, then BERTH_* environment variables, then flags. */
+public final class ConfigLoader {
+    private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
+
+    private final ObjectMapper yaml;
+
+    public ConfigLoader() {
+        SimpleModule durations = new SimpleModule();
+        durations.addDeserializer(Duration.class, new JsonDeserializer<>() {
+            @Override
+            public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+                return parseDuration(p.getValueAsString());
+            }
+        });
+        durations.addDeserializer(Path.class, new JsonDeserializer<>() {
+            @Override
+            public Path deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+                return Path.of(p.getValueAsString());
+            }
+        });
+        this.yaml = new ObjectMapper(new YAMLFactory())
+                .registerModule(durations)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /**
+     * @param file    a YAML file, or null
+     * @param env     the environment (BERTH_HTTP_LISTEN=... sets http.listen)
+     * @param flags   dotted keys set on the command line, applied last
+     */
+    public BerthConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
+        ObjectNode tree = defaults();
+        if (file != null) {
+            try {
+                JsonNode overlay = yaml.readTree(Files.readString(file));
+                if (overlay != null && !overlay.isMissingNode() && !overlay.isNull()) {
+                    if (!overlay.isObject()) {
+                        throw new ConfigException(file + ": expected a mapping at the top level");
+                    }
+                    merge(tree, (ObjectNode) overlay, "");
+                }
+            } catch (IOException e) {
+                throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        env.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("BERTH_") && !e.getKey().equals("BERTH_HOME"))
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> setByEnvName(tree, e.getKey().substring("BERTH_".length()), e.getValue()));
+        flags.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value, key));
+        try {
+            return yaml.treeToValue(tree, BerthConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException("invalid configuration: " + e.getOriginalMessage());
+        }
+    }
+
+    private ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) yaml.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("defaults.yaml missing from the jar", e);
+        }
+    }
+
+    /** Overlays source onto target, refusing keys the defaults do not have. */
+    private static void merge(ObjectNode target, ObjectNode source, String path) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            JsonNode existing = target.get(e.getKey());
+            if (existing == null) {
+                throw new ConfigException("unknown configuration key: " + key);
+            }
+            if (existing.isObject()) {
+                if (!e.getValue().isObject()) {
+                    throw new ConfigException(key + " must be a mapping");
+                }
+                merge((ObjectNode) existing, (ObjectNode) e.getValue(), key);
+            } else {
+                target.set(e.getKey(), e.getValue().isNull() ? TextNode.valueOf("") : e.getValue());
+            }
+        }
+    }
+
+    /** BERTH_UPLOADS_MAX_AGE and BERTH_UPLOADS_MAXAGE both set uploads.maxAge. */
+    private static void setByEnvName(ObjectNode tree, String name, String value) {
+        List<String> path = resolve(tree, List.of(name.toLowerCase(Locale.ROOT).split("_")));
+        if (path == null) {
+            throw new ConfigException("unknown configuration variable: BERTH_" + name);
+        }
+        set(tree, path, value, "BERTH_" + name);
+    }
+
+    /** The key path whose keys, lower-cased, spell the tokens (a key may span several tokens); null if none. */
+    private static List<String> resolve(JsonNode node, List<String> tokens) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            JsonNode child = node.get(key);
+            StringBuilder joined = new StringBuilder();
+            for (int k = 1; k <= tokens.size(); k++) {
+                joined.append(tokens.get(k - 1));
+                if (!joined.toString().equals(key.toLowerCase(Locale.ROOT))) {
+                    continue;
+                }
+                List<String> rest = tokens.subList(k, tokens.size());
+                if (child.isObject() && !rest.isEmpty()) {
+                    List<String> tail = resolve(child, rest);
+                    if (tail != null) {
+                        List<String> path = new ArrayList<>(List.of(key));
+                        path.addAll(tail);
+                        return path;
+                    }
+                } else if (!child.isObject() && rest.isEmpty()) {
+                    return List.of(key);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void set(ObjectNode tree, List<String> path, String value, String source) {
+        ObjectNode node = tree;
+        for (int i = 0; i < path.size() - 1; i++) {
+            JsonNode child = node.get(path.get(i));
+            if (child == null || !child.isObject()) {
+                throw new ConfigException("unknown configuration key from " + source);
+            }
+            node = (ObjectNode) child;
+        }
+        String leaf = path.get(path.size() - 1);
+        JsonNode existing = node.get(leaf);
+        if (existing == null || existing.isObject()) {
+            throw new ConfigException("unknown configuration key from " + source);
+        }
+        node.set(leaf, TextNode.valueOf(value));
+    }
+
+    /** "500ms", "2s", "10m", "24h", "7d", or ISO-8601 ("PT2S"). */
+    public static Duration parseDuration(String text) {
+        String trimmed = text == null ? "" : text.trim();
+        Matcher m = DURATION.matcher(trimmed);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        try {
+            return Duration.parse(trimmed);
+        } catch (RuntimeException e) {
+            throw new ConfigException("invalid duration: " + text + " (use e.g. 500ms, 30s, 10m, 24h, 7d)");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.berth.http;
+
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One structured line per request on the "access" logger. */
+final class AccessLog {
+    private static final Logger LOG = LoggerFactory.getLogger("access");
+    private final boolean enabled;
+
+    AccessLog(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    void log(Exchange exchange, int status, long bytesSent, long bytesReceived, long nanos, SocketAddress remote,
+             Throwable failure) {
+        if (!enabled || !LOG.isInfoEnabled()) {
+            return;
+        }
+        LOG.info("request_id={} method={} path=\"{}\" status={} bytes_out={} bytes_in={} duration_ms={} remote={}{}",
+                exchange.requestId(), exchange.method(), escape(exchange.path()), status, bytesSent, bytesReceived,
+                String.format("%.3f", nanos / 1e6), remote, failure == null ? "" : " error=\"" + escape(failure.toString()) + "\"");
+    }
+
+    private static String escape(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length() && i < 512; i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\x%02x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

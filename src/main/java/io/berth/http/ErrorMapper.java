@@ -1,0 +1,44 @@
+package io.berth.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place that turns a failure into the spec's error envelope. Never a stack trace to the client. */
+final class ErrorMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ErrorMapper() {}
+
+    static Response toResponse(Throwable failure, Exchange exchange) {
+        if (failure instanceof RegistryException e) {
+            return envelope(e.code(), e.getMessage(), e.detail(), e.status(), e.headers());
+        }
+        LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
+                exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);
+        return envelope(ErrorCode.INTERNAL, "internal server error; see the server log for this request id", null,
+                500, Map.of());
+    }
+
+    static Response envelope(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode errors = root.putArray("errors");
+        ObjectNode error = errors.addObject();
+        error.put("code", code.name());
+        error.put("message", message == null ? code.message() : message);
+        if (detail != null) {
+            error.set("detail", JSON.valueToTree(detail));
+        } else {
+            error.putNull("detail");
+        }
+        Response response = Response.status(status).json(root.toString());
+        headers.forEach(response::header);
+        return response;
+    }
+}

@@ -1,0 +1,114 @@
+package io.berth.http;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One request as route handlers see it: method, decoded path and query, headers, and the request id. */
+public final class Exchange {
+    private static final Pattern SAFE_HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
+
+    private final HttpRequest request;
+    private final String path;
+    private final Map<String, List<String>> query;
+    private final String requestId;
+    private final String externalUrl;
+    private Matcher match;
+
+    Exchange(HttpRequest request, String requestId, String externalUrl) {
+        this.request = request;
+        QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
+        this.path = decoder.path();
+        this.query = decoder.parameters();
+        this.requestId = requestId;
+        this.externalUrl = externalUrl;
+    }
+
+    void match(Matcher matcher) {
+        this.match = matcher;
+    }
+
+    /** A named group of the route's pattern. */
+    public String param(String name) {
+        return match.group(name);
+    }
+
+    public HttpMethod method() {
+        return request.method();
+    }
+
+    public boolean isHead() {
+        return request.method().equals(HttpMethod.HEAD);
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public String uri() {
+        return request.uri();
+    }
+
+    public String query(String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    public List<String> queryAll(String name) {
+        return query.getOrDefault(name, List.of());
+    }
+
+    public boolean hasQuery(String name) {
+        return query.containsKey(name);
+    }
+
+    public String header(String name) {
+        return request.headers().get(name);
+    }
+
+    public HttpHeaders headers() {
+        return request.headers();
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /**
+     * An absolute URL for a path on this registry, as the client reached it: the configured external URL, else
+     * X-Forwarded-Proto/X-Forwarded-Host (a TLS-terminating proxy), else the Host header; a relative path when none
+     * can be trusted.
+     */
+    public String url(String absolutePath) {
+        if (externalUrl != null && !externalUrl.isBlank()) {
+            return stripSlash(externalUrl) + absolutePath;
+        }
+        String host = first(header("X-Forwarded-Host"));
+        if (host == null || !SAFE_HOST.matcher(host).matches()) {
+            host = header("Host");
+        }
+        if (host == null || !SAFE_HOST.matcher(host).matches()) {
+            return absolutePath;
+        }
+        String proto = first(header("X-Forwarded-Proto"));
+        String scheme = "https".equalsIgnoreCase(proto) ? "https" : "http";
+        return scheme + "://" + host + absolutePath;
+    }
+
+    private static String first(String commaSeparated) {
+        if (commaSeparated == null) {
+            return null;
+        }
+        int comma = commaSeparated.indexOf(',');
+        return (comma < 0 ? commaSeparated : commaSeparated.substring(0, comma)).trim();
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

@@ -1,0 +1,338 @@
+package io.berth.http;
+
+import io.berth.oci.ErrorCode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP/1.1 connection. Requests are handled one at a time: the handler runs on the blocking executor, a request
+ * body streams into its {@link BodyConsumer} on this event loop with autoRead back-pressure, and the response is
+ * written here. All fields are confined to the channel's event loop.
+ */
+final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpChannelHandler.class);
+
+    private final Router router;
+    private final Executor blocking;
+    private final AccessLog accessLog;
+    private final String externalUrl;
+
+    private Exchange exchange;
+    private boolean keepAlive;
+    private boolean expectContinue;
+    private long startNanos;
+    /** Body received before the handler decided how to take it. */
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private BodyConsumer consumer;
+    private boolean bodyComplete;
+    private boolean decided;
+    private boolean responded;
+    private boolean responseWritten;
+    private boolean failedBody;
+    private long bodyBytes;
+
+    HttpChannelHandler(Router router, Executor blocking, AccessLog accessLog, String externalUrl) {
+        this.router = router;
+        this.blocking = blocking;
+        this.accessLog = accessLog;
+        this.externalUrl = externalUrl;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.channel().config().setAutoRead(true);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequest(ctx, request);
+        }
+        if (msg instanceof HttpContent content) {
+            onContent(ctx, content);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+        startNanos = System.nanoTime();
+        exchange = new Exchange(request, RequestIds.next(), externalUrl);
+        keepAlive = HttpUtil.isKeepAlive(request);
+        expectContinue = HttpUtil.is100ContinueExpected(request);
+        consumer = null;
+        bodyComplete = false;
+        decided = false;
+        responded = false;
+        responseWritten = false;
+        failedBody = false;
+        bodyBytes = 0;
+        ctx.channel().config().setAutoRead(false);
+        if (request.decoderResult().isFailure()) {
+            keepAlive = false;
+            bodyComplete = true;
+            decide(ctx, ErrorMapper.envelope(ErrorCode.INTERNAL, "malformed HTTP request", null, 400, Map.of()));
+            return;
+        }
+        Exchange current = exchange;
+        Router.Dispatch dispatch = router.dispatch(current);
+        try {
+            blocking.execute(() -> {
+                Outcome outcome;
+                try {
+                    outcome = dispatch.run();
+                } catch (Throwable t) {
+                    outcome = ErrorMapper.toResponse(t, current);
+                }
+                Outcome result = outcome;
+                ctx.executor().execute(() -> {
+                    if (exchange == current) {
+                        decide(ctx, result);
+                    } else if (result instanceof BodyConsumer orphan) {
+                        orphan.abort();
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            decide(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down or overloaded", null, 503, Map.of()));
+        }
+    }
+
+    /** The handler has decided: answer now, or stream the body into a consumer. */
+    private void decide(ChannelHandlerContext ctx, Outcome outcome) {
+        decided = true;
+        if (outcome instanceof BodyConsumer bodyConsumer) {
+            consumer = bodyConsumer;
+            if (expectContinue && !bodyComplete) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            while (!pending.isEmpty()) {
+                HttpContent content = pending.poll();
+                feed(ctx, content);
+            }
+            if (!bodyComplete) {
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            }
+            return;
+        }
+        Response response = (Response) outcome;
+        releasePending();
+        if (!bodyComplete && expectContinue) {
+            // The client waits for 100 before sending a body we will not read: answer and close.
+            keepAlive = false;
+        }
+        respond(ctx, response);
+    }
+
+    private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+        if (exchange == null) {
+            content.release();
+            return;
+        }
+        if (!decided) {
+            pending.add(content);
+            if (content instanceof LastHttpContent) {
+                bodyComplete = true;
+            }
+            return;
+        }
+        feed(ctx, content);
+    }
+
+    /** Hands one piece of body to the consumer, or drops it once the request has failed or was answered. */
+    private void feed(ChannelHandlerContext ctx, HttpContent content) {
+        try {
+            bodyBytes += content.content().readableBytes();
+            if (consumer != null && !failedBody && !responded) {
+                try {
+                    consumer.onData(content.content());
+                } catch (Throwable t) {
+                    failedBody = true;
+                    consumer.abort();
+                    respond(ctx, ErrorMapper.toResponse(t, exchange));
+                }
+            }
+        } finally {
+            content.release();
+        }
+        if (content instanceof LastHttpContent) {
+            bodyComplete = true;
+            if (responseWritten) {
+                requestDone(ctx);
+            } else if (!responded && consumer != null) {
+                ctx.channel().config().setAutoRead(false);
+                finishBody(ctx);
+            }
+        }
+    }
+
+    private void finishBody(ChannelHandlerContext ctx) {
+        BodyConsumer current = consumer;
+        Exchange currentExchange = exchange;
+        try {
+            blocking.execute(() -> {
+                Response response;
+                try {
+                    response = current.finish();
+                } catch (Throwable t) {
+                    current.abort();
+                    response = ErrorMapper.toResponse(t, currentExchange);
+                }
+                Response result = response;
+                ctx.executor().execute(() -> respond(ctx, result));
+            });
+        } catch (RejectedExecutionException e) {
+            current.abort();
+            respond(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down", null, 503, Map.of()));
+        }
+    }
+
+    private void respond(ChannelHandlerContext ctx, Response response) {
+        if (responded || exchange == null) {
+            return;
+        }
+        responded = true;
+        Exchange current = exchange;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+        for (Map.Entry<String, String> h : response.headers()) {
+            head.headers().add(h.getKey(), h.getValue());
+        }
+        head.headers().set("X-Request-Id", current.requestId());
+        head.headers().set("Docker-Distribution-API-Version", "registry/2.0");
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
+        if (!keepAlive) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        boolean head_ = current.isHead();
+        ChannelFuture done;
+        ctx.write(head);
+        if (head_ || (response.bytes() == null && response.file() == null)) {
+            done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else if (response.bytes() != null) {
+            done = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(response.bytes())));
+        } else {
+            done = writeFile(ctx, response);
+        }
+        long sent = head_ ? 0 : response.contentLength();
+        int status = response.status().code();
+        done.addListener((ChannelFutureListener) f -> {
+            accessLog.log(current, status, sent, bodyBytes, System.nanoTime() - startNanos,
+                    ctx.channel().remoteAddress(), f.isSuccess() ? null : f.cause());
+            if (!f.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            responseWritten = true;
+            if (bodyComplete) {
+                requestDone(ctx);
+            } else if (!keepAlive) {
+                ctx.close();
+            } else {
+                // Drain the rest of the body, then take the next request.
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            }
+        });
+    }
+
+    private ChannelFuture writeFile(ChannelHandlerContext ctx, Response response) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(response.file(), StandardOpenOption.READ);
+        } catch (IOException e) {
+            LOG.warn("request {}: cannot open blob file: {}", exchange.requestId(), e.toString());
+            ctx.close();
+            return ctx.newFailedFuture(e);
+        }
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            ctx.write(new DefaultFileRegion(channel, response.fileOffset(), response.fileLength()));
+        } else {
+            try {
+                ctx.write(new ChunkedNioFile(channel, response.fileOffset(), response.fileLength(), 64 * 1024));
+            } catch (IOException e) {
+                ctx.close();
+                return ctx.newFailedFuture(e);
+            }
+        }
+        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    private void requestDone(ChannelHandlerContext ctx) {
+        exchange = null;
+        consumer = null;
+        if (!keepAlive) {
+            ctx.close();
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    private void releasePending() {
+        while (!pending.isEmpty()) {
+            HttpContent content = pending.poll();
+            bodyBytes += content.content().readableBytes();
+            content.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releasePending();
+        if (consumer != null && !responded) {
+            BodyConsumer orphan = consumer;
+            consumer = null;
+            orphan.abort();
+        }
+        exchange = null;
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            LOG.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
+        ctx.close();
+    }
+}

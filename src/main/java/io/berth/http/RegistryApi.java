@@ -1,0 +1,402 @@
+package io.berth.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.Page;
+import io.berth.metadata.UploadSession;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.MediaTypes;
+import io.berth.oci.Reference;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import io.berth.registry.ContentRange;
+import io.berth.registry.Registry;
+import io.berth.registry.UploadResult;
+import io.berth.registry.UploadWriter;
+import io.berth.storage.BlobStore;
+import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The OCI Distribution / Docker Registry v2 endpoints: requests in, {@link Registry} calls, responses out. */
+public final class RegistryApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DEFAULT_CATALOG_PAGE = 1000;
+    private static final int MAX_PAGE = 10_000;
+    private static final int MAX_REFERRERS_BYTES = Registry.MAX_MANIFEST_BYTES;
+
+    private final Registry registry;
+
+    public RegistryApi(Registry registry) {
+        this.registry = registry;
+    }
+
+    // ---- base and health
+
+    Outcome health(Exchange ex) {
+        return Response.status(200).body("ok\n".getBytes(StandardCharsets.UTF_8), "text/plain");
+    }
+
+    Outcome ready(Exchange ex) {
+        return registry.ready()
+                ? Response.status(200).body("ready\n".getBytes(StandardCharsets.UTF_8), "text/plain")
+                : ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable", null, 503, Map.of());
+    }
+
+    Outcome base(Exchange ex) {
+        return Response.status(200).json("{}");
+    }
+
+    // ---- blobs
+
+    Outcome getBlob(Exchange ex) throws java.io.IOException {
+        RepositoryName name = name(ex);
+        Digest digest = Digest.parse(ex.param("digest"));
+        BlobStore.BlobContent content = registry.blob(name, digest);
+        long size = content.size();
+        Response response = Response.status(200)
+                .header("Docker-Content-Digest", digest.toString())
+                .header("Content-Type", "application/octet-stream")
+                .header("Accept-Ranges", "bytes")
+                .header("ETag", "\"" + digest + "\"")
+                .header("Cache-Control", "max-age=31536000");
+        long offset = 0;
+        long length = size;
+        String range = ex.header("Range");
+        if (range != null) {
+            long[] r = ByteRanges.parse(range, size);
+            if (r == null) {
+                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null, 416,
+                        Map.of("Content-Range", "bytes */" + size));
+            }
+            if (r.length == 2) {
+                offset = r[0];
+                length = r[1] - r[0] + 1;
+                response = copyWithStatus(response, 206).header("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + size);
+            }
+        }
+        if (ex.isHead() || length == 0) {
+            return response.contentLength(length);
+        }
+        Optional<Path> file = content.localFile();
+        if (file.isPresent()) {
+            return response.file(file.get(), offset, length);
+        }
+        try (InputStream in = content.openStream(offset, length)) {
+            // Only small non-file blobs reach here until object storage streams (scale-out issue).
+            return response.body(in.readAllBytes(), null);
+        }
+    }
+
+    private static Response copyWithStatus(Response from, int status) {
+        Response to = Response.status(status);
+        from.headers().forEach(h -> to.header(h.getKey(), h.getValue()));
+        return to;
+    }
+
+    Outcome deleteBlob(Exchange ex) {
+        registry.deleteBlob(name(ex), Digest.parse(ex.param("digest")));
+        return Response.status(202);
+    }
+
+    // ---- uploads
+
+    Outcome startUpload(Exchange ex) {
+        RepositoryName name = name(ex);
+        String mount = ex.query("mount");
+        if (mount != null) {
+            Digest digest = Digest.parse(mount);
+            if (registry.mount(name, digest)) {
+                return Response.status(201)
+                        .header("Location", ex.url("/v2/" + name + "/blobs/" + digest))
+                        .header("Docker-Content-Digest", digest.toString());
+            }
+        }
+        String algorithm = Optional.ofNullable(ex.query("digest-algorithm")).orElse("sha256");
+        String digestParam = ex.query("digest");
+        if (digestParam != null && mount == null) {
+            Digest digest = Digest.parse(digestParam);
+            UploadSession session = registry.uploads().start(name, digest.algorithm());
+            return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest));
+        }
+        UploadSession session = registry.uploads().start(name, algorithm);
+        return uploadAccepted(ex, session, 202);
+    }
+
+    Outcome uploadStatus(Exchange ex) {
+        UploadSession session = registry.uploads().session(name(ex), ex.param("uuid"));
+        return uploadAccepted(ex, session, 204);
+    }
+
+    Outcome patchUpload(Exchange ex) {
+        RepositoryName name = name(ex);
+        String rangeHeader = ex.header("Content-Range");
+        ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
+        if (range != null) {
+            // Validate the session first so an unknown upload is 404, not 416.
+            registry.uploads().session(name, ex.param("uuid"));
+        }
+        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null));
+    }
+
+    Outcome finishUpload(Exchange ex) {
+        RepositoryName name = name(ex);
+        String digestParam = ex.query("digest");
+        if (digestParam == null) {
+            registry.uploads().session(name, ex.param("uuid"));
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "digest query parameter required to finish an upload");
+        }
+        Digest digest = Digest.parse(digestParam);
+        String rangeHeader = ex.header("Content-Range");
+        ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
+        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, digest));
+    }
+
+    Outcome cancelUpload(Exchange ex) {
+        registry.uploads().cancel(name(ex), ex.param("uuid"));
+        return Response.status(204);
+    }
+
+    private static Response uploadAccepted(Exchange ex, UploadSession session, int status) {
+        return Response.status(status)
+                .header("Location", ex.url("/v2/" + session.repository() + "/blobs/uploads/" + session.id()))
+                .header("Docker-Upload-UUID", session.id())
+                .header("Range", "0-" + Math.max(0, session.offset() - 1));
+    }
+
+    /** Streams a request body into an upload, then answers 202 (still open) or 201 (blob committed). */
+    private static final class UploadBody implements BodyConsumer {
+        private final Exchange ex;
+        private final UploadWriter writer;
+
+        UploadBody(Exchange ex, UploadWriter writer) {
+            this.ex = ex;
+            this.writer = writer;
+        }
+
+        @Override
+        public void onData(ByteBuf content) {
+            if (!content.isReadable()) {
+                return;
+            }
+            for (ByteBuffer buffer : content.nioBuffers()) {
+                writer.write(buffer);
+            }
+        }
+
+        @Override
+        public Response finish() {
+            UploadResult result = writer.complete();
+            if (result.isCommitted()) {
+                return Response.status(201)
+                        .header("Location", ex.url("/v2/" + result.repository() + "/blobs/" + result.digest()))
+                        .header("Docker-Content-Digest", result.digest().toString());
+            }
+            return uploadAccepted(ex, result.session(), 202);
+        }
+
+        @Override
+        public void abort() {
+            writer.abort();
+        }
+    }
+
+    // ---- manifests
+
+    Outcome getManifest(Exchange ex) {
+        RepositoryName name = name(ex);
+        Reference reference = Reference.parse(ex.param("reference"));
+        if (ex.isHead()) {
+            ManifestRecord record = registry.manifestRecord(name, reference);
+            return manifestHeaders(record).contentLength(record.size());
+        }
+        Registry.StoredManifest manifest = registry.manifest(name, reference);
+        return manifestHeaders(manifest.record()).body(manifest.bytes(), null);
+    }
+
+    private static Response manifestHeaders(ManifestRecord record) {
+        return Response.status(200)
+                .header("Content-Type", record.mediaType())
+                .header("Docker-Content-Digest", record.digest().toString())
+                .header("ETag", "\"" + record.digest() + "\"");
+    }
+
+    Outcome putManifest(Exchange ex) {
+        RepositoryName name = name(ex);
+        Reference reference = Reference.parse(ex.param("reference"));
+        List<Tag> extraTags = new ArrayList<>();
+        for (String tag : ex.queryAll("tag")) {
+            extraTags.add(new Tag(tag));
+        }
+        String length = ex.header("Content-Length");
+        if (length != null && parseLong(length) > Registry.MAX_MANIFEST_BYTES) {
+            throw tooLarge();
+        }
+        String contentType = ex.header("Content-Type");
+        return new BodyConsumer() {
+            private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+            @Override
+            public void onData(ByteBuf content) throws java.io.IOException {
+                if (body.size() + content.readableBytes() > Registry.MAX_MANIFEST_BYTES) {
+                    throw tooLarge();
+                }
+                content.getBytes(content.readerIndex(), body, content.readableBytes());
+            }
+
+            @Override
+            public Response finish() {
+                Registry.PutResult result = registry.putManifest(name, reference, contentType, body.toByteArray(), extraTags);
+                Response response = Response.status(201)
+                        .header("Location", ex.url("/v2/" + name + "/manifests/" + result.digest()))
+                        .header("Docker-Content-Digest", result.digest().toString());
+                if (result.subject() != null) {
+                    response.header("OCI-Subject", result.subject().toString());
+                }
+                if (reference.isDigest()) {
+                    result.tags().forEach(tag -> response.header("OCI-Tag", tag.value()));
+                }
+                return response;
+            }
+
+            @Override
+            public void abort() {}
+        };
+    }
+
+    private static RegistryException tooLarge() {
+        return new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
+                Map.of("limit", Registry.MAX_MANIFEST_BYTES), 413, Map.of());
+    }
+
+    private static long parseLong(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    Outcome deleteManifest(Exchange ex) {
+        registry.deleteManifest(name(ex), Reference.parse(ex.param("reference")));
+        return Response.status(202);
+    }
+
+    // ---- listings
+
+    Outcome tags(Exchange ex) {
+        RepositoryName name = name(ex);
+        int n = pageSize(ex, 1_000_000);
+        String last = ex.query("last");
+        Page<String> page = registry.tags(name, last, n);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("name", name.value());
+        ArrayNode tags = root.putArray("tags");
+        page.items().forEach(tags::add);
+        Response response = Response.status(200).json(root.toString());
+        if (page.more() && !page.items().isEmpty()) {
+            response.header("Link", "</v2/" + name + "/tags/list?n=" + n + "&last="
+                    + encode(page.items().get(page.items().size() - 1)) + ">; rel=\"next\"");
+        }
+        return response;
+    }
+
+    Outcome catalog(Exchange ex) {
+        int n = pageSize(ex, DEFAULT_CATALOG_PAGE);
+        String last = ex.query("last");
+        Page<String> page = registry.catalog(last, n);
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode repositories = root.putArray("repositories");
+        page.items().forEach(repositories::add);
+        Response response = Response.status(200).json(root.toString());
+        if (page.more() && !page.items().isEmpty()) {
+            response.header("Link", "</v2/_catalog?n=" + n + "&last="
+                    + encode(page.items().get(page.items().size() - 1)) + ">; rel=\"next\"");
+        }
+        return response;
+    }
+
+    private static int pageSize(Exchange ex, int absent) {
+        String n = ex.query("n");
+        if (n == null || n.isEmpty()) {
+            return absent;
+        }
+        try {
+            int value = Integer.parseInt(n);
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.min(value, MAX_PAGE);
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be a non-negative integer",
+                    Map.of("n", n.substring(0, Math.min(n.length(), 32))));
+        }
+    }
+
+    Outcome referrers(Exchange ex) {
+        RepositoryName name = name(ex);
+        Digest subject = Digest.parse(ex.param("digest"));
+        String artifactType = ex.query("artifactType");
+        String last = ex.query("last");
+        ObjectNode root = JSON.createObjectNode();
+        root.put("schemaVersion", 2);
+        root.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode manifests = root.putArray("manifests");
+        int bytes = 128;
+        String lastIncluded = null;
+        boolean more = false;
+        for (ManifestRecord record : registry.referrers(name, subject, artifactType)) {
+            if (last != null && record.digest().toString().compareTo(last) <= 0) {
+                continue;
+            }
+            ObjectNode d = JSON.createObjectNode();
+            d.put("mediaType", record.mediaType());
+            d.put("digest", record.digest().toString());
+            d.put("size", record.size());
+            if (record.artifactType() != null) {
+                d.put("artifactType", record.artifactType());
+            }
+            if (!record.annotations().isEmpty()) {
+                d.set("annotations", JSON.valueToTree(record.annotations()));
+            }
+            int size = d.toString().length() + 1;
+            if (bytes + size > MAX_REFERRERS_BYTES && lastIncluded != null) {
+                more = true;
+                break;
+            }
+            bytes += size;
+            manifests.add(d);
+            lastIncluded = record.digest().toString();
+        }
+        Response response = Response.status(200)
+                .body(root.toString().getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_INDEX);
+        if (artifactType != null) {
+            response.header("OCI-Filters-Applied", "artifactType");
+        }
+        if (more) {
+            response.header("Link", "</v2/" + name + "/referrers/" + subject + "?last=" + encode(lastIncluded)
+                    + (artifactType == null ? "" : "&artifactType=" + encode(artifactType)) + ">; rel=\"next\"");
+        }
+        return response;
+    }
+
+    private static RepositoryName name(Exchange ex) {
+        return new RepositoryName(ex.param("name"));
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,19 @@
+package io.berth.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.regex.Pattern;
+
+/**
+ * One API endpoint: its name (for logs and metrics), method, path pattern, the action access control checks, and
+ * its handler. {@link Routes} holds them all in one list that drives dispatch and 405 answers.
+ */
+public record Route(String name, HttpMethod method, Pattern pattern, Action action, Handler handler) {
+
+    /** What a route does to a repository, as access control sees it. */
+    public enum Action { NONE, PULL, PUSH, DELETE, CATALOG }
+
+    @FunctionalInterface
+    public interface Handler {
+        Outcome handle(Exchange exchange) throws Exception;
+    }
+}

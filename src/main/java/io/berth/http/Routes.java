@@ -1,0 +1,53 @@
+package io.berth.http;
+
+import static io.netty.handler.codec.http.HttpMethod.DELETE;
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.HEAD;
+import static io.netty.handler.codec.http.HttpMethod.PATCH;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+import static io.netty.handler.codec.http.HttpMethod.PUT;
+
+import io.berth.http.Route.Action;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Every endpoint Berth serves, in one list: it drives dispatch, 405 answers with Allow, and the action access
+ * control checks. Upload routes come before blob routes so that "uploads" is never read as a digest.
+ */
+public final class Routes {
+    private static final String NAME = "(?<name>[^?#]+?)";
+
+    private Routes() {}
+
+    public static List<Route> of(RegistryApi api) {
+        List<Route> routes = new ArrayList<>();
+        add(routes, "health", GET, "/healthz", Action.NONE, api::health);
+        add(routes, "ready", GET, "/readyz", Action.NONE, api::ready);
+        add(routes, "base", GET, "/v2/?", Action.NONE, api::base);
+        add(routes, "base", HEAD, "/v2/?", Action.NONE, api::base);
+        add(routes, "catalog", GET, "/v2/_catalog", Action.CATALOG, api::catalog);
+        add(routes, "tags", GET, "/v2/" + NAME + "/tags/list", Action.PULL, api::tags);
+        add(routes, "referrers", GET, "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", Action.PULL, api::referrers);
+        add(routes, "manifest", GET, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", Action.PULL, api::getManifest);
+        add(routes, "manifest", HEAD, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", Action.PULL, api::getManifest);
+        add(routes, "manifest", PUT, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", Action.PUSH, api::putManifest);
+        add(routes, "manifest", DELETE, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", Action.DELETE, api::deleteManifest);
+        add(routes, "upload-start", POST, "/v2/" + NAME + "/blobs/uploads/?", Action.PUSH, api::startUpload);
+        add(routes, "upload", GET, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", Action.PUSH, api::uploadStatus);
+        add(routes, "upload", PATCH, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", Action.PUSH, api::patchUpload);
+        add(routes, "upload", PUT, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", Action.PUSH, api::finishUpload);
+        add(routes, "upload", DELETE, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", Action.PUSH, api::cancelUpload);
+        add(routes, "blob", GET, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.PULL, api::getBlob);
+        add(routes, "blob", HEAD, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.PULL, api::getBlob);
+        add(routes, "blob", DELETE, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.DELETE, api::deleteBlob);
+        return routes;
+    }
+
+    private static void add(List<Route> routes, String name, HttpMethod method, String regex, Action action,
+                            Route.Handler handler) {
+        routes.add(new Route(name, method, Pattern.compile(regex), action, handler));
+    }
+}

@@ -1,0 +1,93 @@
+package io.berth.metadata;
+
+import io.berth.oci.Digest;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Facts about repositories, blobs, manifests, tags and uploads. Every check-then-act step (a manifest's references
+ * exist, a deleted manifest is not referenced) happens inside one method, in one transaction, so callers never
+ * hold a transaction. Implementations: JDBC on SQLite (embedded) and PostgreSQL.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    // Blobs
+
+    /** Records that the blob store holds digest (after a verified upload). */
+    void recordBlob(Digest digest, long size);
+
+    /** The size of a blob Berth holds, whatever repository it was pushed to. */
+    Optional<Long> blobSize(Digest digest);
+
+    /** Makes a held blob reachable through repository (creating the repository); false when Berth lacks the blob. */
+    boolean linkBlob(RepositoryName repository, Digest digest);
+
+    /** The size of a blob reachable through repository, or empty. */
+    Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest);
+
+    /**
+     * Removes a blob from a repository. Refused with DENIED when a manifest of the repository references it.
+     *
+     * @return false when the blob was not linked to the repository
+     */
+    boolean unlinkBlob(RepositoryName repository, Digest digest);
+
+    // Manifests and tags
+
+    /**
+     * Stores a manifest and points tags at it, in one transaction that first checks every referenced blob and child
+     * manifest is in the repository (else MANIFEST_BLOB_UNKNOWN naming the first missing one).
+     */
+    void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags);
+
+    Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
+
+    Optional<ManifestRecord> manifestByTag(RepositoryName repository, Tag tag);
+
+    /**
+     * Deletes a manifest and every tag on it. Refused with DENIED when an index of the repository references it.
+     *
+     * @return false when the repository has no such manifest
+     */
+    boolean deleteManifest(RepositoryName repository, Digest digest);
+
+    /** Deletes one tag; false when it did not exist. */
+    boolean deleteTag(RepositoryName repository, Tag tag);
+
+    boolean repositoryExists(RepositoryName repository);
+
+    /** Tags in byte order after {@code last} (exclusive, may be null), at most limit. */
+    Page<String> tags(RepositoryName repository, String last, int limit);
+
+    /** Repository names in byte order after {@code last} (exclusive, may be null), at most limit. */
+    Page<String> repositories(String last, int limit);
+
+    /** Manifests of repository whose subject is digest, ordered by digest. */
+    List<ManifestRecord> referrers(RepositoryName repository, Digest subject);
+
+    /** Deletes a repository with all its tags, manifests and blob links; false when it did not exist. */
+    boolean deleteRepository(RepositoryName repository);
+
+    // Uploads
+
+    void createUpload(UploadSession session);
+
+    Optional<UploadSession> upload(String id);
+
+    /** Moves an upload's offset from expected to offset; false when another request moved it first. */
+    boolean advanceUpload(String id, long expected, long offset, Instant now);
+
+    void deleteUpload(String id);
+
+    /** Uploads not touched since the given instant. */
+    List<UploadSession> uploadsIdleSince(Instant before, int limit);
+
+    /** True when the store answers queries (for readiness). */
+    boolean ping();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,201 @@
+package io.berth.registry;
+
+import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.Page;
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.Manifest;
+import io.berth.oci.Reference;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import io.berth.storage.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The registry's domain operations on blobs, manifests, tags, referrers and repositories. No HTTP here. */
+public final class Registry {
+    /** Manifests up to this size (inclusive) are accepted. */
+    public static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Uploads uploads;
+    private final ManifestCache manifestBytes;
+
+    public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.manifestBytes = manifestBytes;
+    }
+
+    public Uploads uploads() {
+        return uploads;
+    }
+
+    // ---- blobs
+
+    /** A blob readable through repository: an uploaded or mounted blob, or one of the repository's manifests. */
+    public BlobStore.BlobContent blob(RepositoryName repository, Digest digest) {
+        boolean reachable = metadata.linkedBlobSize(repository, digest).isPresent()
+                || metadata.manifest(repository, digest).isPresent();
+        if (!reachable) {
+            throw blobUnknown(digest);
+        }
+        try {
+            return blobs.open(digest).orElseThrow(() -> blobUnknown(digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void deleteBlob(RepositoryName repository, Digest digest) {
+        if (!metadata.unlinkBlob(repository, digest)) {
+            throw blobUnknown(digest);
+        }
+    }
+
+    private static RegistryException blobUnknown(Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to registry", Map.of("digest", digest.toString()));
+    }
+
+    /**
+     * Mounts a blob Berth holds into repository; false means Berth lacks it and the client must upload. Without
+     * access control every repository is readable, so the source repository named by the client (which may lack
+     * the blob) does not narrow the choice; access control will require pull on a repository holding it.
+     */
+    public boolean mount(RepositoryName repository, Digest digest) {
+        return metadata.linkBlob(repository, digest);
+    }
+
+    // ---- manifests
+
+    /** The outcome of a manifest push. */
+    public record PutResult(Digest digest, Digest subject, List<Tag> tags) {}
+
+    public PutResult putManifest(RepositoryName repository, Reference reference, String contentType, byte[] bytes,
+                                 List<Tag> extraTags) {
+        if (bytes.length > MAX_MANIFEST_BYTES) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
+                    Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES), 413, Map.of());
+        }
+        Digest digest = Digest.of(reference.isDigest() ? reference.digest().algorithm() : "sha256", bytes);
+        if (reference.isDigest() && !reference.digest().equals(digest)) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest digest does not match the reference",
+                    Map.of("expected", reference.digest().toString(), "computed", digest.toString()));
+        }
+        Manifest manifest = Manifest.parse(bytes, contentType, digest);
+        Set<Tag> tags = new LinkedHashSet<>();
+        if (!reference.isDigest()) {
+            tags.add(reference.tag());
+        }
+        tags.addAll(extraTags);
+        try {
+            blobs.put(digest, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        manifestBytes.put(digest, bytes);
+        List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
+        List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
+        ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
+                manifest.subject() == null ? null : manifest.subject().digest(), manifest.effectiveArtifactType(),
+                manifest.annotations());
+        metadata.putManifest(record, blobRefs, children, List.copyOf(tags));
+        return new PutResult(digest, record.subject(), List.copyOf(tags));
+    }
+
+    /** A manifest's record and its exact stored bytes. */
+    public record StoredManifest(ManifestRecord record, byte[] bytes) {}
+
+    public ManifestRecord manifestRecord(RepositoryName repository, Reference reference) {
+        Optional<ManifestRecord> record = reference.isDigest()
+                ? metadata.manifest(repository, reference.digest())
+                : metadata.manifestByTag(repository, reference.tag());
+        return record.orElseThrow(() -> manifestUnknown(reference));
+    }
+
+    public StoredManifest manifest(RepositoryName repository, Reference reference) {
+        ManifestRecord record = manifestRecord(repository, reference);
+        return new StoredManifest(record, manifestBytes(record.digest(), reference));
+    }
+
+    private byte[] manifestBytes(Digest digest, Reference reference) {
+        byte[] cached = manifestBytes.get(digest);
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            Optional<BlobStore.BlobContent> content = blobs.open(digest);
+            if (content.isEmpty()) {
+                throw manifestUnknown(reference);
+            }
+            try (BlobStore.BlobContent c = content.get(); InputStream in = c.openStream(0, c.size())) {
+                byte[] bytes = in.readAllBytes();
+                manifestBytes.put(digest, bytes);
+                return bytes;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RegistryException manifestUnknown(Reference reference) {
+        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", Map.of(
+                reference.isDigest() ? "digest" : "tag", reference.toString()));
+    }
+
+    /** Deletes a tag (that tag only) or a manifest by digest (with every tag on it). */
+    public void deleteManifest(RepositoryName repository, Reference reference) {
+        boolean deleted = reference.isDigest()
+                ? metadata.deleteManifest(repository, reference.digest())
+                : metadata.deleteTag(repository, reference.tag());
+        if (!deleted) {
+            throw manifestUnknown(reference);
+        }
+    }
+
+    // ---- listings
+
+    public Page<String> tags(RepositoryName repository, String last, int limit) {
+        Page<String> page = metadata.tags(repository, last, limit);
+        if (page.items().isEmpty() && !metadata.repositoryExists(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
+                    Map.of("name", repository.value()));
+        }
+        return page;
+    }
+
+    public Page<String> catalog(String last, int limit) {
+        return metadata.repositories(last, limit);
+    }
+
+    /** Manifests whose subject is digest, optionally only those of one artifact type. */
+    public List<ManifestRecord> referrers(RepositoryName repository, Digest subject, String artifactType) {
+        List<ManifestRecord> result = new ArrayList<>();
+        for (ManifestRecord record : metadata.referrers(repository, subject)) {
+            if (artifactType == null || artifactType.equals(record.artifactType())) {
+                result.add(record);
+            }
+        }
+        return result;
+    }
+
+    public boolean deleteRepository(RepositoryName repository) {
+        return metadata.deleteRepository(repository);
+    }
+
+    public boolean ready() {
+        return metadata.ping();
+    }
+}

@@ -1,0 +1,259 @@
+package io.berth.registry;
+
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.UploadSession;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.storage.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blob uploads: sessions in the metadata store, bytes in the blob store, and (only as a cache) the running hash of
+ * uploads this node received last. A node without the running hash re-hashes the stored prefix, so any node can
+ * continue any upload.
+ */
+public final class Uploads {
+    private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Clock clock;
+    /** Running hashes by upload id; an entry is valid only for the offset it records. */
+    private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
+    /** Uploads a request of this node is writing to right now (one body at a time per upload). */
+    private final Map<String, Boolean> busy = new ConcurrentHashMap<>();
+
+    private record RunningHash(String algorithm, long offset, MessageDigest digest) {}
+
+    public Uploads(MetadataStore metadata, BlobStore blobs, Clock clock) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.clock = clock;
+    }
+
+    public UploadSession start(RepositoryName repository, String algorithm) {
+        Digest.checkAlgorithm(algorithm);
+        String id = UUID.randomUUID().toString();
+        Instant now = clock.instant();
+        UploadSession session = new UploadSession(id, repository, algorithm, 0, now, now);
+        try {
+            blobs.createUpload(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        metadata.createUpload(session);
+        hashes.put(id, new RunningHash(algorithm, 0, Digest.newMessageDigest(algorithm)));
+        return session;
+    }
+
+    /** The session of an upload of repository, or BLOB_UPLOAD_UNKNOWN. */
+    public UploadSession session(RepositoryName repository, String id) {
+        Optional<UploadSession> session = isWellFormedId(id) ? metadata.upload(id) : Optional.empty();
+        if (session.isEmpty() || !session.get().repository().equals(repository)) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", Map.of("uuid", safeId(id)));
+        }
+        return session.get();
+    }
+
+    static boolean isWellFormedId(String id) {
+        return id != null && id.matches("[a-zA-Z0-9-]{1,64}");
+    }
+
+    private static String safeId(String id) {
+        return id == null ? "" : id.substring(0, Math.min(64, id.length()));
+    }
+
+    /**
+     * Opens an upload for one request body. With a Content-Range, the chunk must start where the upload ends, else
+     * 416 (the upload stays open). finishWith, when set, commits the blob after the body (PUT ?digest=).
+     */
+    public UploadWriter openWriter(RepositoryName repository, String id, ContentRange range, Digest finishWith) {
+        UploadSession session = session(repository, id);
+        if (range != null && range.start() != session.offset()) {
+            throw rangeNotSatisfiable(session, "chunk must start at offset " + session.offset());
+        }
+        if (busy.putIfAbsent(id, Boolean.TRUE) != null) {
+            throw rangeNotSatisfiable(session, "another request is writing to this upload");
+        }
+        try {
+            RunningHash hash = hashAt(session);
+            BlobStore.UploadAppender appender = blobs.append(id, session.offset());
+            return new Writer(session, appender, hash.digest(), range, finishWith);
+        } catch (IOException | RuntimeException e) {
+            busy.remove(id);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    private static RegistryException rangeNotSatisfiable(UploadSession session, String message) {
+        return new RegistryException(ErrorCode.RANGE_INVALID, message, null, 416, Map.of(
+                "Range", "0-" + Math.max(0, session.offset() - 1),
+                "Docker-Upload-UUID", session.id()));
+    }
+
+    /** The running hash at the session's offset: this node's cached one, or rebuilt from the stored bytes. */
+    private RunningHash hashAt(UploadSession session) throws IOException {
+        RunningHash cached = hashes.remove(session.id());
+        if (cached != null && cached.offset() == session.offset() && cached.algorithm().equals(session.algorithm())) {
+            return cached;
+        }
+        MessageDigest digest = Digest.newMessageDigest(session.algorithm());
+        rehash(session.id(), session.offset(), digest);
+        return new RunningHash(session.algorithm(), session.offset(), digest);
+    }
+
+    private void rehash(String id, long length, MessageDigest digest) throws IOException {
+        if (length == 0) {
+            return;
+        }
+        try (InputStream in = blobs.readUpload(id, length)) {
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+                total += n;
+            }
+            if (total != length) {
+                throw new IOException("upload " + id + " holds " + total + " bytes, expected " + length);
+            }
+        }
+    }
+
+    /** Cancels an upload and drops its bytes. */
+    public void cancel(RepositoryName repository, String id) {
+        session(repository, id);
+        drop(id);
+    }
+
+    private void drop(String id) {
+        hashes.remove(id);
+        metadata.deleteUpload(id);
+        try {
+            blobs.deleteUpload(id);
+        } catch (IOException e) {
+            LOG.warn("could not delete the bytes of upload {}: {}", id, e.toString());
+        }
+    }
+
+    /** Removes uploads idle for longer than maxAge, with their bytes; returns how many. */
+    public int purgeIdle(Duration maxAge) {
+        int purged = 0;
+        for (UploadSession session : metadata.uploadsIdleSince(clock.instant().minus(maxAge), 1000)) {
+            if (busy.containsKey(session.id())) {
+                continue;
+            }
+            drop(session.id());
+            purged++;
+        }
+        return purged;
+    }
+
+    private final class Writer implements UploadWriter {
+        private final UploadSession session;
+        private final BlobStore.UploadAppender appender;
+        private final MessageDigest digest;
+        private final ContentRange range;
+        private final Digest finishWith;
+        private boolean done;
+
+        Writer(UploadSession session, BlobStore.UploadAppender appender, MessageDigest digest, ContentRange range,
+               Digest finishWith) {
+            this.session = session;
+            this.appender = appender;
+            this.digest = digest;
+            this.range = range;
+            this.finishWith = finishWith;
+        }
+
+        @Override
+        public void write(ByteBuffer bytes) {
+            ByteBuffer forHash = bytes.duplicate();
+            try {
+                appender.write(bytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            digest.update(forHash);
+        }
+
+        @Override
+        public UploadResult complete() {
+            try {
+                long length = appender.length();
+                appender.close();
+                if (range != null && length - session.offset() != range.length()) {
+                    throw new RegistryException(ErrorCode.RANGE_INVALID,
+                            "Content-Range length does not match the bytes sent", null, 416, Map.of(
+                                    "Range", "0-" + Math.max(0, session.offset() - 1),
+                                    "Docker-Upload-UUID", session.id()));
+                }
+                if (finishWith == null) {
+                    Instant now = clock.instant();
+                    if (!metadata.advanceUpload(session.id(), session.offset(), length, now)) {
+                        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload was changed by another request");
+                    }
+                    hashes.put(session.id(), new RunningHash(session.algorithm(), length, digest));
+                    return UploadResult.open(session.withOffset(length, now));
+                }
+                return UploadResult.committed(session.repository(), commit(length));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                done = true;
+                busy.remove(session.id());
+            }
+        }
+
+        private Digest commit(long length) throws IOException {
+            byte[] computed;
+            if (finishWith.algorithm().equals(session.algorithm())) {
+                computed = digest.digest();
+            } else {
+                MessageDigest other = finishWith.newMessageDigest();
+                rehash(session.id(), length, other);
+                computed = other.digest();
+            }
+            if (!finishWith.matches(computed)) {
+                // The bytes stay at the earlier offset; the client may resend the last chunk or start again.
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, "provided digest did not match uploaded content",
+                        Map.of("expected", finishWith.toString(),
+                                "computed", finishWith.algorithm() + ":" + HexFormat.of().formatHex(computed)));
+            }
+            blobs.commitUpload(session.id(), finishWith, length);
+            metadata.recordBlob(finishWith, length);
+            metadata.linkBlob(session.repository(), finishWith);
+            metadata.deleteUpload(session.id());
+            return finishWith;
+        }
+
+        @Override
+        public void abort() {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                appender.close();
+            } catch (IOException e) {
+                LOG.debug("closing aborted upload {}: {}", session.id(), e.toString());
+            }
+            busy.remove(session.id());
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.berth.storage;
+
+import io.berth.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Blobs as files under {@code root/blobs/<algorithm>/<first two hex>/<hex>}, uploads under
+ * {@code root/uploads/<id>}. Every path is built from a validated {@link Digest} or an upload id checked here,
+ * so no request can reach outside root.
+ */
+public final class FileSystemBlobStore implements BlobStore {
+    private static final Pattern UPLOAD_ID = Pattern.compile("[a-zA-Z0-9-]{1,64}");
+
+    private final Path blobs;
+    private final Path uploads;
+    private final Path staging;
+
+    public FileSystemBlobStore(Path root) throws IOException {
+        this.blobs = Files.createDirectories(root.resolve("blobs"));
+        this.uploads = Files.createDirectories(root.resolve("uploads"));
+        this.staging = Files.createDirectories(root.resolve("staging"));
+    }
+
+    Path blobPath(Digest digest) {
+        return blobs.resolve(digest.algorithm()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+    }
+
+    private Path uploadPath(String uploadId) {
+        if (!UPLOAD_ID.matcher(uploadId).matches()) {
+            throw new IllegalArgumentException("invalid upload id");
+        }
+        return uploads.resolve(uploadId);
+    }
+
+    @Override
+    public Optional<Long> size(Digest digest) throws IOException {
+        try {
+            return Optional.of(Files.size(blobPath(digest)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<BlobContent> open(Digest digest) throws IOException {
+        Path path = blobPath(digest);
+        long size;
+        try {
+            size = Files.size(path);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(new FileContent(path, size));
+    }
+
+    @Override
+    public void put(Digest digest, byte[] content) throws IOException {
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            return;
+        }
+        Path temp = staging.resolve(UUID.randomUUID().toString());
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        publish(temp, target);
+    }
+
+    @Override
+    public boolean delete(Digest digest) throws IOException {
+        return Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
+    public void createUpload(String uploadId) throws IOException {
+        Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+    }
+
+    @Override
+    public UploadAppender append(String uploadId, long offset) throws IOException {
+        Path path = uploadPath(uploadId);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new IOException("upload storage missing: " + uploadId, e);
+        }
+        if (channel.size() < offset) {
+            channel.close();
+            throw new IOException("upload storage holds fewer bytes than recorded: " + uploadId);
+        }
+        channel.truncate(offset);
+        channel.position(offset);
+        return new FileAppender(channel, offset);
+    }
+
+    @Override
+    public InputStream readUpload(String uploadId, long length) throws IOException {
+        FileChannel channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
+        return new BoundedInputStream(Channels.newInputStream(channel), length);
+    }
+
+    @Override
+    public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
+        Path source = uploadPath(uploadId);
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
+            if (channel.size() != length) {
+                channel.truncate(length);
+            }
+            channel.force(true);
+        }
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            Files.deleteIfExists(source);
+            return;
+        }
+        publish(source, target);
+    }
+
+    @Override
+    public void deleteUpload(String uploadId) throws IOException {
+        Files.deleteIfExists(uploadPath(uploadId));
+    }
+
+    /** Atomically renames a durable file to its content address and makes the rename durable. */
+    private static void publish(Path source, Path target) throws IOException {
+        Path parent = Files.createDirectories(target.getParent());
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            Files.deleteIfExists(source);
+            return;
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the data directory must support atomic rename", e);
+        }
+        fsyncDirectory(parent);
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private record FileContent(Path path, long size) implements BlobContent {
+        @Override
+        public Optional<Path> localFile() {
+            return Optional.of(path);
+        }
+
+        @Override
+        public InputStream openStream(long offset, long length) throws IOException {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+            channel.position(offset);
+            return new BoundedInputStream(Channels.newInputStream(channel), length);
+        }
+    }
+
+    private static final class FileAppender implements UploadAppender {
+        private final FileChannel channel;
+        private long length;
+
+        FileAppender(FileChannel channel, long length) {
+            this.channel = channel;
+            this.length = length;
+        }
+
+        @Override
+        public void write(ByteBuffer bytes) throws IOException {
+            while (bytes.hasRemaining()) {
+                length += channel.write(bytes);
+            }
+        }
+
+        @Override
+        public long length() {
+            return length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}
