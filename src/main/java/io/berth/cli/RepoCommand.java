@@ -11,10 +11,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Repository administration; works while servers run, through the metadata store's transactions. */
-@Command(name = "repo", description = "Manage repositories.", subcommands = {RepoCommand.Delete.class})
+@Command(name = "repo", mixinStandardHelpOptions = true, description = "Manage repositories.", subcommands = {RepoCommand.Delete.class})
 final class RepoCommand {
 
-    @Command(name = "delete", description = "Delete a repository: all its tags and manifests. Space returns through GC.")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a repository: all its tags and manifests. Space returns through GC.")
     static final class Delete implements Callable<Integer> {
         @Mixin
         CommonOptions options;

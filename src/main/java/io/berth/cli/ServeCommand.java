@@ -25,7 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Starts the registry. The whole object graph is built here, by hand. */
-@Command(name = "serve", description = "Run the registry.")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
