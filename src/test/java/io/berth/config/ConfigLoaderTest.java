@@ -1,0 +1,58 @@
+package io.berth.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsApplyWithoutAnyFile() {
+        BerthConfig c = new ConfigLoader().load(null, Map.of(), Map.of());
+        assertThat(c.http().listen()).isEqualTo("0.0.0.0:5000");
+        assertThat(c.uploads().maxAge()).isEqualTo(Duration.ofHours(24));
+        assertThat(c.data()).isEqualTo(Path.of("./data"));
+    }
+
+    @Test
+    void fileThenEnvironmentThenFlagsOverride() throws Exception {
+        Path file = Files.writeString(dir.resolve("berth.yaml"), "http:\n  listen: 127.0.0.1:1\nuploads:\n  maxAge: 2s\n");
+        BerthConfig fromFile = new ConfigLoader().load(file, Map.of(), Map.of());
+        assertThat(fromFile.http().listen()).isEqualTo("127.0.0.1:1");
+        assertThat(fromFile.uploads().maxAge()).isEqualTo(Duration.ofSeconds(2));
+
+        BerthConfig fromEnv = new ConfigLoader().load(file,
+                Map.of("BERTH_HTTP_LISTEN", "127.0.0.1:2", "BERTH_UPLOADS_MAX_AGE", "5m", "PATH", "/bin"), Map.of());
+        assertThat(fromEnv.http().listen()).isEqualTo("127.0.0.1:2");
+        assertThat(fromEnv.uploads().maxAge()).isEqualTo(Duration.ofMinutes(5));
+
+        BerthConfig fromFlags = new ConfigLoader().load(file, Map.of("BERTH_HTTP_LISTEN", "127.0.0.1:2"),
+                Map.of("http.listen", "127.0.0.1:3"));
+        assertThat(fromFlags.http().listen()).isEqualTo("127.0.0.1:3");
+    }
+
+    @Test
+    void unknownKeysAreErrorsThatNameTheKey() throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.yaml"), "http:\n  lisen: x\n");
+        assertThatThrownBy(() -> new ConfigLoader().load(file, Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.lisen");
+        assertThatThrownBy(() -> new ConfigLoader().load(null, Map.of("BERTH_NOPE", "1"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BERTH_NOPE");
+    }
+
+    @Test
+    void durationsAcceptShortAndIsoForms() {
+        assertThat(ConfigLoader.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ConfigLoader.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
+        assertThat(ConfigLoader.parseDuration("PT3S")).isEqualTo(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> ConfigLoader.parseDuration("soon")).isInstanceOf(ConfigException.class);
+    }
+}

@@ -1,0 +1,219 @@
+package io.berth.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What every MetadataStore must do. Each implementation's test extends this class and opens a fresh store. */
+@Timeout(60)
+public abstract class MetadataStoreContract {
+    protected MetadataStore store;
+    private final RepositoryName repo = new RepositoryName("team/app-" + UUID.randomUUID().toString().substring(0, 8));
+
+    protected abstract MetadataStore openStore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private static Digest digest(String content) {
+        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ManifestRecord manifest(String content, Digest subject, String artifactType) {
+        return new ManifestRecord(repo, digest(content), "application/vnd.oci.image.manifest.v1+json", 100, subject,
+                artifactType, Map.of("k", "v"));
+    }
+
+    private Digest pushBlob(RepositoryName repository, String content) {
+        Digest d = digest(content);
+        store.recordBlob(d, content.length());
+        assertThat(store.linkBlob(repository, d)).isTrue();
+        return d;
+    }
+
+    @Test
+    void blobIsReachableOnlyThroughRepositoriesItWasLinkedTo() {
+        Digest d = pushBlob(repo, "layer");
+        assertThat(store.linkedBlobSize(repo, d)).contains(5L);
+        assertThat(store.linkedBlobSize(new RepositoryName("other/repo"), d)).isEmpty();
+        assertThat(store.blobSize(d)).contains(5L);
+    }
+
+    @Test
+    void linkOfABlobBerthLacksFails() {
+        assertThat(store.linkBlob(repo, digest("missing"))).isFalse();
+    }
+
+    @Test
+    void manifestWithAMissingBlobIsRefusedAndNothingIsStored() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord m = manifest("m1", null, null);
+        assertThatThrownBy(() -> store.putManifest(m, List.of(config, digest("not pushed")), List.of(), List.of(new Tag("v1"))))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_BLOB_UNKNOWN));
+        assertThat(store.manifest(repo, m.digest())).isEmpty();
+        assertThat(store.manifestByTag(repo, new Tag("v1"))).isEmpty();
+    }
+
+    @Test
+    void tagPointsAtTheLatestManifestPushedWithIt() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord first = manifest("first", null, null);
+        ManifestRecord second = manifest("second", null, null);
+        store.putManifest(first, List.of(config), List.of(), List.of(new Tag("latest")));
+        store.putManifest(second, List.of(config), List.of(), List.of(new Tag("latest")));
+        assertThat(store.manifestByTag(repo, new Tag("latest")).orElseThrow().digest()).isEqualTo(second.digest());
+        assertThat(store.manifest(repo, first.digest())).isPresent();
+    }
+
+    @Test
+    void deletingAManifestRemovesEveryTagOnIt() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord m = manifest("m", null, null);
+        store.putManifest(m, List.of(config), List.of(), List.of(new Tag("a"), new Tag("b")));
+        assertThat(store.deleteManifest(repo, m.digest())).isTrue();
+        assertThat(store.tags(repo, null, 10).items()).isEmpty();
+        assertThat(store.deleteManifest(repo, m.digest())).isFalse();
+    }
+
+    @Test
+    void manifestReferencedByAnIndexCannotBeDeleted() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord child = manifest("child", null, null);
+        store.putManifest(child, List.of(config), List.of(), List.of());
+        ManifestRecord index = new ManifestRecord(repo, digest("index"), "application/vnd.oci.image.index.v1+json", 50,
+                null, null, Map.of());
+        store.putManifest(index, List.of(), List.of(child.digest()), List.of(new Tag("multi")));
+        assertThatThrownBy(() -> store.deleteManifest(repo, child.digest()))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.DENIED);
+                    assertThat(e.status()).isEqualTo(405);
+                });
+        assertThat(store.deleteManifest(repo, index.digest())).isTrue();
+        assertThat(store.deleteManifest(repo, child.digest())).isTrue();
+    }
+
+    @Test
+    void blobReferencedByAManifestCannotBeUnlinked() {
+        Digest config = pushBlob(repo, "config");
+        store.putManifest(manifest("m", null, null), List.of(config), List.of(), List.of());
+        assertThatThrownBy(() -> store.unlinkBlob(repo, config)).isInstanceOf(RegistryException.class);
+        Digest loose = pushBlob(repo, "loose");
+        assertThat(store.unlinkBlob(repo, loose)).isTrue();
+        assertThat(store.unlinkBlob(repo, loose)).isFalse();
+    }
+
+    @Test
+    void tagsArePagedInByteOrder() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord m = manifest("m", null, null);
+        List<Tag> tags = new ArrayList<>();
+        for (String t : List.of("b", "A", "a", "_z", "1.0", "B")) {
+            tags.add(new Tag(t));
+        }
+        store.putManifest(m, List.of(config), List.of(), tags);
+        Page<String> first = store.tags(repo, null, 4);
+        assertThat(first.items()).containsExactly("1.0", "A", "B", "_z");
+        assertThat(first.more()).isTrue();
+        Page<String> second = store.tags(repo, "_z", 4);
+        assertThat(second.items()).containsExactly("a", "b");
+        assertThat(second.more()).isFalse();
+    }
+
+    @Test
+    void referrersAreTheManifestsWhoseSubjectIsTheDigest() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord image = manifest("image", null, null);
+        store.putManifest(image, List.of(config), List.of(), List.of(new Tag("v1")));
+        ManifestRecord sbom = manifest("sbom", image.digest(), "application/spdx+json");
+        ManifestRecord sig = manifest("sig", image.digest(), "application/vnd.dev.cosign");
+        store.putManifest(sbom, List.of(config), List.of(), List.of());
+        store.putManifest(sig, List.of(config), List.of(), List.of());
+        assertThat(store.referrers(repo, image.digest())).extracting(ManifestRecord::artifactType)
+                .containsExactlyInAnyOrder("application/spdx+json", "application/vnd.dev.cosign");
+        assertThat(store.referrers(repo, image.digest()).get(0).annotations()).containsEntry("k", "v");
+        assertThat(store.referrers(repo, digest("nothing"))).isEmpty();
+    }
+
+    @Test
+    void deletingARepositoryRemovesItsTagsManifestsAndBlobLinks() {
+        Digest config = pushBlob(repo, "config");
+        ManifestRecord m = manifest("m", null, null);
+        store.putManifest(m, List.of(config), List.of(), List.of(new Tag("v1")));
+        assertThat(store.deleteRepository(repo)).isTrue();
+        assertThat(store.repositoryExists(repo)).isFalse();
+        assertThat(store.manifest(repo, m.digest())).isEmpty();
+        assertThat(store.linkedBlobSize(repo, config)).isEmpty();
+        assertThat(store.blobSize(config)).isPresent();
+        assertThat(store.deleteRepository(repo)).isFalse();
+    }
+
+    @Test
+    void catalogListsRepositoriesInByteOrderWithPaging() {
+        String prefix = "cat" + UUID.randomUUID().toString().substring(0, 6);
+        for (String n : List.of("c", "a", "b")) {
+            pushBlob(new RepositoryName(prefix + "/" + n), "x");
+        }
+        Page<String> page = store.repositories(prefix + "/", 2);
+        assertThat(page.items()).containsExactly(prefix + "/a", prefix + "/b");
+        assertThat(page.more()).isTrue();
+    }
+
+    @Test
+    void uploadOffsetMovesOnlyFromTheExpectedValue() {
+        Instant now = Instant.ofEpochMilli(1_000_000);
+        UploadSession s = new UploadSession(UUID.randomUUID().toString(), repo, "sha256", 0, now, now);
+        store.createUpload(s);
+        assertThat(store.advanceUpload(s.id(), 0, 10, now)).isTrue();
+        assertThat(store.advanceUpload(s.id(), 0, 20, now)).isFalse();
+        assertThat(store.upload(s.id()).orElseThrow().offset()).isEqualTo(10);
+        assertThat(store.uploadsIdleSince(now.plusSeconds(1), 100)).extracting(UploadSession::id).contains(s.id());
+        store.deleteUpload(s.id());
+        assertThat(store.upload(s.id())).isEmpty();
+    }
+
+    @Test
+    void concurrentPushesOfTheSameTagEndWithTheTagOnOneOfThem() throws Exception {
+        Digest config = pushBlob(repo, "config");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Digest> pushed = new ArrayList<>();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                ManifestRecord m = manifest("race-" + i, null, null);
+                pushed.add(m.digest());
+                futures.add(pool.submit(() -> store.putManifest(m, List.of(config), List.of(), List.of(new Tag("race")))));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(pushed).contains(store.manifestByTag(repo, new Tag("race")).orElseThrow().digest());
+    }
+}

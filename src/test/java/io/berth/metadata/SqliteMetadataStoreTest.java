@@ -1,0 +1,15 @@
+package io.berth.metadata;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteMetadataStoreTest extends MetadataStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected MetadataStore openStore() {
+        return JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+    }
+}

@@ -1,0 +1,175 @@
+package io.berth.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What every BlobStore must do. Each implementation's test extends this class and says how to open a store. */
+@Timeout(30)
+public abstract class BlobStoreContract {
+    protected BlobStore store;
+
+    protected abstract BlobStore openStore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        store.close();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] read(BlobStore.BlobContent content, long offset, long length) throws IOException {
+        try (InputStream in = content.openStream(offset, length)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void putThenOpenReturnsTheSameBytes() throws Exception {
+        byte[] content = bytes("manifest bytes");
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        assertThat(store.size(digest)).contains((long) content.length);
+        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+            assertThat(blob.size()).isEqualTo(content.length);
+            assertThat(read(blob, 0, content.length)).isEqualTo(content);
+            assertThat(read(blob, 3, 5)).isEqualTo(bytes("ifest"));
+        }
+    }
+
+    @Test
+    void absentBlobIsEmpty() throws Exception {
+        Digest digest = Digest.sha256(bytes("never stored"));
+        assertThat(store.size(digest)).isEmpty();
+        assertThat(store.open(digest)).isEmpty();
+        assertThat(store.delete(digest)).isFalse();
+    }
+
+    @Test
+    void putOfAnExistingBlobCountsAsDone() throws Exception {
+        byte[] content = bytes("twice");
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        store.put(digest, content);
+        assertThat(store.size(digest)).contains(5L);
+    }
+
+    @Test
+    void uploadAppendedInChunksCommitsToItsDigest() throws Exception {
+        String id = UUID.randomUUID().toString();
+        store.createUpload(id);
+        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+            a.write(ByteBuffer.wrap(bytes("hello ")));
+            assertThat(a.length()).isEqualTo(6);
+        }
+        try (BlobStore.UploadAppender a = store.append(id, 6)) {
+            a.write(ByteBuffer.wrap(bytes("world")));
+        }
+        try (InputStream in = store.readUpload(id, 11)) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes("hello world"));
+        }
+        Digest digest = Digest.sha256(bytes("hello world"));
+        assertThat(store.size(digest)).isEmpty();
+        store.commitUpload(id, digest, 11);
+        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+            assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("hello world"));
+        }
+    }
+
+    @Test
+    void appendAtAnEarlierOffsetDiscardsAnInterruptedChunk() throws Exception {
+        String id = UUID.randomUUID().toString();
+        store.createUpload(id);
+        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+            a.write(ByteBuffer.wrap(bytes("abc")));
+        }
+        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+            a.write(ByteBuffer.wrap(bytes("XXXX-never-recorded")));
+        }
+        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+            a.write(ByteBuffer.wrap(bytes("def")));
+        }
+        Digest digest = Digest.sha256(bytes("abcdef"));
+        store.commitUpload(id, digest, 6);
+        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+            assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("abcdef"));
+        }
+    }
+
+    @Test
+    void appendBeyondWhatTheUploadHoldsFails() throws Exception {
+        String id = UUID.randomUUID().toString();
+        store.createUpload(id);
+        assertThatThrownBy(() -> store.append(id, 10).close()).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void deletedUploadIsGoneAndDeletingTwiceIsHarmless() throws Exception {
+        String id = UUID.randomUUID().toString();
+        store.createUpload(id);
+        store.deleteUpload(id);
+        store.deleteUpload(id);
+        assertThatThrownBy(() -> store.append(id, 0)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void concurrentCommitsOfTheSameBlobEndWithOneCorrectBlob() throws Exception {
+        byte[] content = new byte[256 * 1024];
+        new java.util.Random(7).nextBytes(content);
+        Digest digest = Digest.sha256(content);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(pool.submit(() -> {
+                    String id = UUID.randomUUID().toString();
+                    store.createUpload(id);
+                    try (BlobStore.UploadAppender a = store.append(id, 0)) {
+                        a.write(ByteBuffer.wrap(content));
+                    }
+                    store.commitUpload(id, digest, content.length);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+            assertThat(read(blob, 0, blob.size())).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void deleteRemovesABlob() throws Exception {
+        byte[] content = bytes("to delete");
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        assertThat(store.delete(digest)).isTrue();
+        assertThat(store.open(digest)).isEmpty();
+    }
+}
