@@ -237,12 +237,14 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         boolean head_ = current.isHead();
         ChannelFuture done;
         ctx.write(head);
-        if (head_ || (response.bytes() == null && response.file() == null)) {
+        if (head_ || (response.bytes() == null && response.file() == null && response.stream() == null)) {
             done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (response.bytes() != null) {
             done = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(response.bytes())));
-        } else {
+        } else if (response.file() != null) {
             done = writeFile(ctx, response);
+        } else {
+            done = writeStream(ctx, response);
         }
         long sent = head_ ? 0 : response.contentLength();
         int status = response.status().code();
@@ -286,6 +288,52 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * Pumps a stream on the blocking executor: one chunk in flight at a time, so a slow client holds back the reads
+     * instead of filling memory.
+     */
+    private ChannelFuture writeStream(ChannelHandlerContext ctx, Response response) {
+        ctx.flush();
+        io.netty.channel.ChannelPromise done = ctx.newPromise();
+        String requestId = exchange.requestId();
+        try {
+            blocking.execute(() -> {
+                long remaining = response.contentLength();
+                try (java.io.InputStream in = response.stream().open()) {
+                    byte[] buffer = new byte[256 * 1024];
+                    while (remaining > 0) {
+                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                        if (n < 0) {
+                            throw new IOException("stream ended " + remaining + " bytes early");
+                        }
+                        remaining -= n;
+                        ChannelFuture written = ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                                Unpooled.copiedBuffer(buffer, 0, n)));
+                        written.sync();
+                    }
+                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                        if (f.isSuccess()) {
+                            done.trySuccess();
+                        } else {
+                            done.tryFailure(f.cause());
+                        }
+                    });
+                } catch (Exception e) {
+                    if (!(e instanceof IOException) && !(e instanceof InterruptedException)) {
+                        LOG.warn("request {}: streaming the body failed: {}", requestId, e.toString());
+                    }
+                    // The status line is gone; closing is the only way to tell the client the body is incomplete.
+                    ctx.close();
+                    done.tryFailure(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            ctx.close();
+            done.tryFailure(e);
+        }
+        return done;
     }
 
     private void requestDone(ChannelHandlerContext ctx) {

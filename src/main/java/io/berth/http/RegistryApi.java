@@ -20,7 +20,6 @@ import io.berth.registry.UploadWriter;
 import io.berth.storage.BlobStore;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -94,10 +93,9 @@ public final class RegistryApi {
         if (file.isPresent()) {
             return response.file(file.get(), offset, length);
         }
-        try (InputStream in = content.openStream(offset, length)) {
-            // Only small non-file blobs reach here until object storage streams (scale-out issue).
-            return response.body(in.readAllBytes(), null);
-        }
+        long from = offset;
+        long count = length;
+        return response.stream(() -> content.openStream(from, count), length);
     }
 
     private static Response copyWithStatus(Response from, int status) {

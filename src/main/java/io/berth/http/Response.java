@@ -16,6 +16,13 @@ public final class Response implements Outcome {
     private long fileOffset;
     private long fileLength;
     private long contentLength = -1;
+    private StreamSource stream;
+
+    /** Opens the bytes of a streamed body; called on a blocking thread. */
+    @FunctionalInterface
+    public interface StreamSource {
+        java.io.InputStream open() throws java.io.IOException;
+    }
 
     private Response(HttpResponseStatus status) {
         this.status = status;
@@ -51,6 +58,17 @@ public final class Response implements Outcome {
         this.fileLength = length;
         this.contentLength = length;
         return this;
+    }
+
+    /** Sends length bytes read from a stream (object storage), pumped on a blocking thread with back-pressure. */
+    public Response stream(StreamSource source, long length) {
+        this.stream = source;
+        this.contentLength = length;
+        return this;
+    }
+
+    public StreamSource stream() {
+        return stream;
     }
 
     /** A body-less answer that announces a length (HEAD, or GET of a 0-byte blob). */
