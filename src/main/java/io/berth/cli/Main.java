@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The berth command line. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
         description = "Berth, a container image registry.",
-        subcommands = {ServeCommand.class, RepoCommand.class})
+        subcommands = {ServeCommand.class, RepoCommand.class, AccessCommands.UserCommand.class,
+                AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main())

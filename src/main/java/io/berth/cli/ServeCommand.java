@@ -2,7 +2,10 @@ package io.berth.cli;
 
 import ch.qos.logback.classic.Level;
 import io.berth.config.BerthConfig;
+import io.berth.http.Filter;
 import io.berth.http.HttpServer;
+import io.berth.http.ManagementApi;
+import io.berth.http.Route;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.metadata.MetadataStore;
@@ -10,7 +13,13 @@ import io.berth.registry.ManifestCache;
 import io.berth.registry.Registry;
 import io.berth.registry.Uploads;
 import io.berth.storage.BlobStore;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -65,8 +74,25 @@ final class ServeCommand implements Callable<Integer> {
             }
         }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
 
-        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), Routes.of(new RegistryApi(registry)),
-                blocking, config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), null);
+        List<Route> routes = new ArrayList<>(Routes.of(new RegistryApi(registry)));
+        Filter filter = Filter.NONE;
+        if (config.auth().enabled()) {
+            AccessControl access = AccessControl.open(config, metadata, clock);
+            access.admin().bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
+                if (password.isEmpty()) {
+                    LOG.info("created user 'admin' with the password from auth.adminPassword / BERTH_ADMIN_PASSWORD");
+                } else {
+                    LOG.warn("created user 'admin' with generated password: {} (shown once; change it with 'berth user passwd admin')", password);
+                }
+            });
+            routes.addAll(Routes.access(access.tokenApi(), new ManagementApi(access.admin())));
+            filter = access.filter();
+        } else {
+            LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
+                    config.http().listen());
+        }
+        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), routes, filter, blocking,
+                config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), tls(config));
         LOG.info("Berth serving on {} with data in {}", server.address(), config.data().toAbsolutePath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -76,6 +102,19 @@ final class ServeCommand implements Callable<Integer> {
         }, "berth-shutdown"));
         server.awaitClose();
         return 0;
+    }
+
+    private static SslContext tls(BerthConfig config) {
+        BerthConfig.Tls tls = config.http().tls();
+        if (!tls.enabled()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate() + " and key "
+                    + tls.key() + ": " + e.getMessage());
+        }
     }
 
     static InetSocketAddress parseAddress(String listen) {

@@ -108,8 +108,15 @@ public final class ConfigLoader {
         }
     }
 
+    /** Environment variables whose names are shorter than their key path. */
+    private static final Map<String, List<String>> ALIASES = Map.of("ADMIN_PASSWORD", List.of("auth", "adminPassword"));
+
     /** BERTH_UPLOADS_MAX_AGE and BERTH_UPLOADS_MAXAGE both set uploads.maxAge. */
     private static void setByEnvName(ObjectNode tree, String name, String value) {
+        if (ALIASES.containsKey(name)) {
+            set(tree, ALIASES.get(name), value, "BERTH_" + name);
+            return;
+        }
         List<String> path = resolve(tree, List.of(name.toLowerCase(Locale.ROOT).split("_")));
         if (path == null) {
             throw new ConfigException("unknown configuration variable: BERTH_" + name);

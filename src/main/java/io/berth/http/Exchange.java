@@ -19,6 +19,10 @@ public final class Exchange {
     private final String requestId;
     private final String externalUrl;
     private Matcher match;
+    private String source = "";
+    private io.berth.auth.Principal principal;
+    /** Which repositories the caller may pull from; null while access control is off (all of them). */
+    private java.util.function.Predicate<io.berth.oci.RepositoryName> canPull;
 
     Exchange(HttpRequest request, String requestId, String externalUrl) {
         this.request = request;
@@ -31,6 +35,30 @@ public final class Exchange {
 
     void match(Matcher matcher) {
         this.match = matcher;
+    }
+
+    void source(String address) {
+        this.source = address;
+    }
+
+    /** The client's address (for the audit log and login limits). */
+    public String source() {
+        return source;
+    }
+
+    /** The authenticated caller, or null while access control is off. */
+    public io.berth.auth.Principal principal() {
+        return principal;
+    }
+
+    void authorize(io.berth.auth.Principal principal, java.util.function.Predicate<io.berth.oci.RepositoryName> canPull) {
+        this.principal = principal;
+        this.canPull = canPull;
+    }
+
+    /** Which repositories the caller may pull from, or null when access control is off. */
+    public java.util.function.Predicate<io.berth.oci.RepositoryName> pullFilter() {
+        return canPull;
     }
 
     /** A named group of the route's pattern. */

@@ -88,6 +88,9 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
         startNanos = System.nanoTime();
         exchange = new Exchange(request, RequestIds.next(), externalUrl);
+        if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote) {
+            exchange.source(remote.getAddress().getHostAddress());
+        }
         keepAlive = HttpUtil.isKeepAlive(request);
         expectContinue = HttpUtil.is100ContinueExpected(request);
         consumer = null;

@@ -41,14 +41,15 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static HttpServer start(InetSocketAddress address, List<Route> routes, Executor blocking, int threads,
-                                   String externalUrl, boolean accessLog, SslContext ssl) throws InterruptedException {
+    public static HttpServer start(InetSocketAddress address, List<Route> routes, Filter filter, Executor blocking,
+                                   int threads, String externalUrl, boolean accessLog, SslContext ssl)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
-        Router router = new Router(routes);
+        Router router = new Router(routes, filter);
         AccessLog log = new AccessLog(accessLog);
         try {
             Channel channel = new ServerBootstrap()

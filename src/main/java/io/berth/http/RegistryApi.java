@@ -19,7 +19,6 @@ import io.berth.registry.UploadResult;
 import io.berth.registry.UploadWriter;
 import io.berth.storage.BlobStore;
 import io.netty.buffer.ByteBuf;
-import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -116,7 +115,9 @@ public final class RegistryApi {
         String mount = ex.query("mount");
         if (mount != null) {
             Digest digest = Digest.parse(mount);
-            if (registry.mount(name, digest)) {
+            String fromParam = ex.query("from");
+            RepositoryName from = RepositoryName.isValid(fromParam) ? new RepositoryName(fromParam) : null;
+            if (registry.mount(name, digest, from, ex.pullFilter())) {
                 return Response.status(201)
                         .header("Location", ex.url("/v2/" + name + "/blobs/" + digest))
                         .header("Docker-Content-Digest", digest.toString());
@@ -243,35 +244,19 @@ public final class RegistryApi {
             throw tooLarge();
         }
         String contentType = ex.header("Content-Type");
-        return new BodyConsumer() {
-            private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-
-            @Override
-            public void onData(ByteBuf content) throws java.io.IOException {
-                if (body.size() + content.readableBytes() > Registry.MAX_MANIFEST_BYTES) {
-                    throw tooLarge();
-                }
-                content.getBytes(content.readerIndex(), body, content.readableBytes());
+        return new SmallBody(Registry.MAX_MANIFEST_BYTES, RegistryApi::tooLarge, body -> {
+            Registry.PutResult result = registry.putManifest(name, reference, contentType, body, extraTags);
+            Response response = Response.status(201)
+                    .header("Location", ex.url("/v2/" + name + "/manifests/" + result.digest()))
+                    .header("Docker-Content-Digest", result.digest().toString());
+            if (result.subject() != null) {
+                response.header("OCI-Subject", result.subject().toString());
             }
-
-            @Override
-            public Response finish() {
-                Registry.PutResult result = registry.putManifest(name, reference, contentType, body.toByteArray(), extraTags);
-                Response response = Response.status(201)
-                        .header("Location", ex.url("/v2/" + name + "/manifests/" + result.digest()))
-                        .header("Docker-Content-Digest", result.digest().toString());
-                if (result.subject() != null) {
-                    response.header("OCI-Subject", result.subject().toString());
-                }
-                if (reference.isDigest()) {
-                    result.tags().forEach(tag -> response.header("OCI-Tag", tag.value()));
-                }
-                return response;
+            if (reference.isDigest()) {
+                result.tags().forEach(tag -> response.header("OCI-Tag", tag.value()));
             }
-
-            @Override
-            public void abort() {}
-        };
+            return response;
+        });
     }
 
     private static RegistryException tooLarge() {
@@ -314,7 +299,7 @@ public final class RegistryApi {
     Outcome catalog(Exchange ex) {
         int n = pageSize(ex, DEFAULT_CATALOG_PAGE);
         String last = ex.query("last");
-        Page<String> page = registry.catalog(last, n);
+        Page<String> page = registry.catalog(last, n, ex.pullFilter());
         ObjectNode root = JSON.createObjectNode();
         ArrayNode repositories = root.putArray("repositories");
         page.items().forEach(repositories::add);

@@ -10,7 +10,17 @@ import java.util.regex.Pattern;
 public record Route(String name, HttpMethod method, Pattern pattern, Action action, Handler handler) {
 
     /** What a route does to a repository, as access control sees it. */
-    public enum Action { NONE, PULL, PUSH, DELETE, CATALOG }
+    public enum Action {
+        /** Open to anyone (health, the token endpoint). */
+        NONE,
+        /** The API base: open while access control is off, else any authenticated caller. */
+        BASE,
+        PULL, PUSH, DELETE,
+        /** The catalog: any authenticated caller; the listing is filtered to what the caller may pull. */
+        CATALOG,
+        /** The management API: an authenticated caller; each operation checks its own permission. */
+        ACCOUNT
+    }
 
     @FunctionalInterface
     public interface Handler {

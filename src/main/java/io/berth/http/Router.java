@@ -9,9 +9,12 @@ import java.util.regex.Matcher;
 /** Finds the route for a request: its handler, 405 with Allow when only the method is wrong, else 404. */
 final class Router {
     private final List<Route> routes;
+    private final Filter filter;
 
-    Router(List<Route> routes) {
+    /** filter wraps every matched route (access control); Filter.NONE for none. */
+    Router(List<Route> routes, Filter filter) {
         this.routes = List.copyOf(routes);
+        this.filter = filter;
     }
 
     /** Work that runs on the blocking executor and yields the request's outcome. */
@@ -28,7 +31,7 @@ final class Router {
             }
             if (route.method().equals(exchange.method())) {
                 exchange.match(matcher);
-                return () -> route.handler().handle(exchange);
+                return () -> filter.filter(exchange, route, route.handler());
             }
             allowed.add(route.method().name());
         }

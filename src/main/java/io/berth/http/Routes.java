@@ -26,8 +26,8 @@ public final class Routes {
         List<Route> routes = new ArrayList<>();
         add(routes, "health", GET, "/healthz", Action.NONE, api::health);
         add(routes, "ready", GET, "/readyz", Action.NONE, api::ready);
-        add(routes, "base", GET, "/v2/?", Action.NONE, api::base);
-        add(routes, "base", HEAD, "/v2/?", Action.NONE, api::base);
+        add(routes, "base", GET, "/v2/?", Action.BASE, api::base);
+        add(routes, "base", HEAD, "/v2/?", Action.BASE, api::base);
         add(routes, "catalog", GET, "/v2/_catalog", Action.CATALOG, api::catalog);
         add(routes, "tags", GET, "/v2/" + NAME + "/tags/list", Action.PULL, api::tags);
         add(routes, "referrers", GET, "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", Action.PULL, api::referrers);
@@ -43,6 +43,29 @@ public final class Routes {
         add(routes, "blob", GET, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.PULL, api::getBlob);
         add(routes, "blob", HEAD, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.PULL, api::getBlob);
         add(routes, "blob", DELETE, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", Action.DELETE, api::deleteBlob);
+        return routes;
+    }
+
+    /** The token endpoint and the management API, installed when access control is on. */
+    public static List<Route> access(TokenApi tokens, ManagementApi management) {
+        List<Route> routes = new ArrayList<>();
+        add(routes, "token", GET, "/auth/token", Action.NONE, tokens::get);
+        add(routes, "token", POST, "/auth/token", Action.NONE, tokens::post);
+        add(routes, "api-me", GET, "/api/v1/me", Action.ACCOUNT, management::me);
+        add(routes, "api-users", GET, "/api/v1/users", Action.ACCOUNT, management::listUsers);
+        add(routes, "api-users", POST, "/api/v1/users", Action.ACCOUNT, management::createUser);
+        add(routes, "api-user-password", PUT, "/api/v1/users/(?<user>[^/]+)/password", Action.ACCOUNT, management::changePassword);
+        add(routes, "api-user-disabled", PUT, "/api/v1/users/(?<user>[^/]+)/disabled", Action.ACCOUNT, management::setDisabled);
+        add(routes, "api-namespaces", GET, "/api/v1/namespaces", Action.ACCOUNT, management::listNamespaces);
+        add(routes, "api-namespaces", POST, "/api/v1/namespaces", Action.ACCOUNT, management::createNamespace);
+        add(routes, "api-namespace-public", PUT, "/api/v1/namespaces/(?<namespace>[^/]+)/public", Action.ACCOUNT, management::publish);
+        add(routes, "api-members", GET, "/api/v1/namespaces/(?<namespace>[^/]+)/members", Action.ACCOUNT, management::members);
+        add(routes, "api-member", PUT, "/api/v1/namespaces/(?<namespace>[^/]+)/members/(?<user>[^/]+)", Action.ACCOUNT, management::grant);
+        add(routes, "api-member", DELETE, "/api/v1/namespaces/(?<namespace>[^/]+)/members/(?<user>[^/]+)", Action.ACCOUNT, management::revoke);
+        add(routes, "api-tokens", GET, "/api/v1/tokens", Action.ACCOUNT, management::listTokens);
+        add(routes, "api-tokens", POST, "/api/v1/tokens", Action.ACCOUNT, management::createToken);
+        add(routes, "api-token", DELETE, "/api/v1/tokens/(?<id>[^/]+)", Action.ACCOUNT, management::revokeToken);
+        add(routes, "api-audit", GET, "/api/v1/audit", Action.ACCOUNT, management::audit);
         return routes;
     }
 

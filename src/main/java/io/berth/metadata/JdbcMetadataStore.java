@@ -81,68 +81,9 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcMetadataStore(dataSource, clock);
     }
 
-    // ---- transactions
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private <T> T read(Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(true);
-            return work.run(connection);
-        } catch (SQLException e) {
-            throw new MetadataException(e);
-        }
-    }
-
-    private <T> T transaction(Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new MetadataException(e);
-        }
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement statement = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            Object arg = args[i];
-            if (arg instanceof Digest || arg instanceof RepositoryName || arg instanceof Tag) {
-                arg = arg.toString();
-            }
-            statement.setObject(i + 1, arg);
-        }
-        return statement;
-    }
-
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement statement = prepare(c, sql, args)) {
-            return statement.executeUpdate();
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement statement = prepare(c, sql, args); ResultSet rs = statement.executeQuery()) {
-            return rs.next();
-        }
-    }
-
-    private static Optional<Long> queryLong(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement statement = prepare(c, sql, args); ResultSet rs = statement.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-        }
+    /** The access-control store on the same database. */
+    public AuthStore authStore() {
+        return new JdbcAuthStore(dataSource);
     }
 
     private long now() {
@@ -150,55 +91,61 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private void ensureRepository(Connection c, RepositoryName repository) throws SQLException {
-        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", repository, now());
+        Sql.update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", repository, now());
     }
 
     // ---- blobs
 
     @Override
     public void recordBlob(Digest digest, long size) {
-        transaction(c -> update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        Sql.transaction(dataSource, c -> Sql.update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 digest, size, now()));
     }
 
     @Override
     public Optional<Long> blobSize(Digest digest) {
-        return read(c -> queryLong(c, "SELECT size FROM blobs WHERE digest = ?", digest));
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?", digest));
     }
 
     @Override
     public boolean linkBlob(RepositoryName repository, Digest digest) {
-        return transaction(c -> {
-            if (!exists(c, "SELECT 1 FROM blobs WHERE digest = ?", digest)) {
+        return Sql.transaction(dataSource, c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?", digest)) {
                 return false;
             }
             ensureRepository(c, repository);
-            update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            Sql.update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     repository, digest, now());
             return true;
         });
     }
 
     @Override
+    public List<RepositoryName> repositoriesHolding(Digest digest, int limit) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new RepositoryName(rs.getString(1)),
+                "SELECT repository FROM repository_blobs WHERE digest = ? ORDER BY repository LIMIT ?", digest, limit));
+    }
+
+    @Override
     public Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest) {
-        return read(c -> queryLong(c, """
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), """
                 SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
                 WHERE rb.repository = ? AND rb.digest = ?""", repository, digest));
     }
 
     @Override
     public boolean unlinkBlob(RepositoryName repository, Digest digest) {
-        return transaction(c -> {
-            if (!exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest)) {
+        return Sql.transaction(dataSource, c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest)) {
                 return false;
             }
-            if (exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'b'",
+            if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'b'",
                     repository, digest)) {
                 throw new RegistryException(ErrorCode.DENIED,
                         "blob is referenced by a manifest of this repository; delete the manifest first",
                         Map.of("digest", digest.toString()), 405, Map.of());
             }
-            update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest);
+            Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest);
             return true;
         });
     }
@@ -208,21 +155,21 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags) {
         RepositoryName repository = manifest.repository();
-        transaction(c -> {
+        Sql.transaction(dataSource, c -> {
             for (Digest blob : blobs) {
-                if (!exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, blob)) {
+                if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, blob)) {
                     throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
                             "manifest references a blob that is not in this repository", Map.of("digest", blob.toString()));
                 }
             }
             for (Digest child : children) {
-                if (!exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, child)) {
+                if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, child)) {
                     throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
                             "index references a manifest that is not in this repository", Map.of("digest", child.toString()));
                 }
             }
             ensureRepository(c, repository);
-            int inserted = update(c, """
+            int inserted = Sql.update(c, """
                     INSERT INTO manifests (repository, digest, media_type, size, subject, artifact_type, annotations, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                     repository, manifest.digest(), manifest.mediaType(), manifest.size(),
@@ -233,7 +180,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                 insertReferences(c, manifest, children, "m");
             }
             for (Tag tag : tags) {
-                update(c, """
+                Sql.update(c, """
                         INSERT INTO tags (repository, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT (repository, name) DO UPDATE SET manifest_digest = excluded.manifest_digest,
                         updated_at = excluded.updated_at""", repository, tag, manifest.digest(), now());
@@ -271,8 +218,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest) {
-        return read(c -> {
-            try (PreparedStatement s = prepare(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
+        return Sql.read(dataSource, c -> {
+            try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
                     repository, digest); ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(manifestRow(rs)) : Optional.empty();
             }
@@ -281,8 +228,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> manifestByTag(RepositoryName repository, Tag tag) {
-        return read(c -> {
-            try (PreparedStatement s = prepare(c, "SELECT " + MANIFEST_COLUMNS
+        return Sql.read(dataSource, c -> {
+            try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS
                     + " FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.manifest_digest"
                     + " WHERE t.repository = ? AND t.name = ?", repository, tag); ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(manifestRow(rs)) : Optional.empty();
@@ -292,36 +239,36 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteManifest(RepositoryName repository, Digest digest) {
-        return transaction(c -> {
-            if (!exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, digest)) {
+        return Sql.transaction(dataSource, c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, digest)) {
                 return false;
             }
-            if (exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'm'",
+            if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'm'",
                     repository, digest)) {
                 throw new RegistryException(ErrorCode.DENIED,
                         "manifest is referenced by an index of this repository; delete the index first",
                         Map.of("digest", digest.toString()), 405, Map.of());
             }
-            update(c, "DELETE FROM tags WHERE repository = ? AND manifest_digest = ?", repository, digest);
-            update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
-            update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest);
+            Sql.update(c, "DELETE FROM tags WHERE repository = ? AND manifest_digest = ?", repository, digest);
+            Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
+            Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest);
             return true;
         });
     }
 
     @Override
     public boolean deleteTag(RepositoryName repository, Tag tag) {
-        return transaction(c -> update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
+        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
     }
 
     @Override
     public boolean repositoryExists(RepositoryName repository) {
-        return read(c -> exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
+        return Sql.read(dataSource, c -> Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
     }
 
     @Override
     public Page<String> tags(RepositoryName repository, String last, int limit) {
-        return read(c -> page(c, last == null
+        return Sql.read(dataSource, c -> page(c, last == null
                 ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
                 : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
                 limit, last == null ? new Object[] {repository, limit + 1} : new Object[] {repository, last, limit + 1}));
@@ -329,7 +276,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Page<String> repositories(String last, int limit) {
-        return read(c -> page(c, last == null
+        return Sql.read(dataSource, c -> page(c, last == null
                 ? "SELECT name FROM repositories ORDER BY name LIMIT ?"
                 : "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
                 limit, last == null ? new Object[] {limit + 1} : new Object[] {last, limit + 1}));
@@ -337,7 +284,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     private static Page<String> page(Connection c, String sql, int limit, Object[] args) throws SQLException {
         List<String> names = new ArrayList<>();
-        try (PreparedStatement s = prepare(c, sql, args); ResultSet rs = s.executeQuery()) {
+        try (PreparedStatement s = Sql.prepare(c, sql, args); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }
@@ -348,9 +295,9 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<ManifestRecord> referrers(RepositoryName repository, Digest subject) {
-        return read(c -> {
+        return Sql.read(dataSource, c -> {
             List<ManifestRecord> result = new ArrayList<>();
-            try (PreparedStatement s = prepare(c, "SELECT " + MANIFEST_COLUMNS
+            try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS
                     + " FROM manifests m WHERE m.repository = ? AND m.subject = ? ORDER BY m.digest", repository, subject);
                  ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -363,12 +310,12 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteRepository(RepositoryName repository) {
-        return transaction(c -> {
-            update(c, "DELETE FROM tags WHERE repository = ?", repository);
-            update(c, "DELETE FROM manifest_references WHERE repository = ?", repository);
-            update(c, "DELETE FROM manifests WHERE repository = ?", repository);
-            update(c, "DELETE FROM repository_blobs WHERE repository = ?", repository);
-            return update(c, "DELETE FROM repositories WHERE name = ?", repository) > 0;
+        return Sql.transaction(dataSource, c -> {
+            Sql.update(c, "DELETE FROM tags WHERE repository = ?", repository);
+            Sql.update(c, "DELETE FROM manifest_references WHERE repository = ?", repository);
+            Sql.update(c, "DELETE FROM manifests WHERE repository = ?", repository);
+            Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ?", repository);
+            return Sql.update(c, "DELETE FROM repositories WHERE name = ?", repository) > 0;
         });
     }
 
@@ -376,9 +323,9 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void createUpload(UploadSession session) {
-        transaction(c -> {
+        Sql.transaction(dataSource, c -> {
             ensureRepository(c, session.repository());
-            return update(c, """
+            return Sql.update(c, """
                     INSERT INTO uploads (id, repository, algorithm, byte_offset, started_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?)""", session.id(), session.repository(), session.algorithm(), session.offset(),
                     session.startedAt().toEpochMilli(), session.updatedAt().toEpochMilli());
@@ -387,8 +334,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<UploadSession> upload(String id) {
-        return read(c -> {
-            try (PreparedStatement s = prepare(c,
+        return Sql.read(dataSource, c -> {
+            try (PreparedStatement s = Sql.prepare(c,
                     "SELECT id, repository, algorithm, byte_offset, started_at, updated_at FROM uploads WHERE id = ?", id);
                  ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(uploadRow(rs)) : Optional.empty();
@@ -403,20 +350,20 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean advanceUpload(String id, long expected, long offset, Instant now) {
-        return transaction(c -> update(c, "UPDATE uploads SET byte_offset = ?, updated_at = ? WHERE id = ? AND byte_offset = ?",
+        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE uploads SET byte_offset = ?, updated_at = ? WHERE id = ? AND byte_offset = ?",
                 offset, now.toEpochMilli(), id, expected) > 0);
     }
 
     @Override
     public void deleteUpload(String id) {
-        transaction(c -> update(c, "DELETE FROM uploads WHERE id = ?", id));
+        Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM uploads WHERE id = ?", id));
     }
 
     @Override
     public List<UploadSession> uploadsIdleSince(Instant before, int limit) {
-        return read(c -> {
+        return Sql.read(dataSource, c -> {
             List<UploadSession> result = new ArrayList<>();
-            try (PreparedStatement s = prepare(c, """
+            try (PreparedStatement s = Sql.prepare(c, """
                     SELECT id, repository, algorithm, byte_offset, started_at, updated_at FROM uploads
                     WHERE updated_at < ? ORDER BY updated_at LIMIT ?""", before.toEpochMilli(), limit);
                  ResultSet rs = s.executeQuery()) {
@@ -431,7 +378,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean ping() {
         try {
-            return read(c -> exists(c, "SELECT 1"));
+            return Sql.read(dataSource, c -> Sql.exists(c, "SELECT 1"));
         } catch (MetadataException e) {
             return false;
         }

@@ -25,6 +25,9 @@ public interface MetadataStore extends AutoCloseable {
     /** Makes a held blob reachable through repository (creating the repository); false when Berth lacks the blob. */
     boolean linkBlob(RepositoryName repository, Digest digest);
 
+    /** Repositories a blob is reachable through, in byte order, at most limit. */
+    List<RepositoryName> repositoriesHolding(Digest digest, int limit);
+
     /** The size of a blob reachable through repository, or empty. */
     Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest);
 

@@ -23,6 +23,7 @@ public enum ErrorCode {
     TAG_INVALID("manifest tag did not match URI", 400),
     PAGINATION_NUMBER_INVALID("invalid number of results requested", 400),
     NOT_FOUND("not found", 404),
+    INVALID_REQUEST("invalid request", 400),
     METHOD_NOT_ALLOWED("method not allowed", 405),
     UNAVAILABLE("service unavailable", 503),
     INTERNAL("internal server error", 500);

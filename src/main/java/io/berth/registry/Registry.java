@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** The registry's domain operations on blobs, manifests, tags, referrers and repositories. No HTTP here. */
 public final class Registry {
@@ -70,12 +71,26 @@ public final class Registry {
     }
 
     /**
-     * Mounts a blob Berth holds into repository; false means Berth lacks it and the client must upload. Without
-     * access control every repository is readable, so the source repository named by the client (which may lack
-     * the blob) does not narrow the choice; access control will require pull on a repository holding it.
+     * Mounts a blob into repository; false means the client must upload it. canPull (null: access control is off,
+     * every repository is readable) says which repositories the caller may read: the blob is mounted only from a
+     * readable repository that holds it (from, else any), so knowing a digest never grants its content.
      */
-    public boolean mount(RepositoryName repository, Digest digest) {
-        return metadata.linkBlob(repository, digest);
+    public boolean mount(RepositoryName repository, Digest digest, RepositoryName from, Predicate<RepositoryName> canPull) {
+        if (canPull == null) {
+            return metadata.linkBlob(repository, digest);
+        }
+        if (metadata.linkedBlobSize(repository, digest).isPresent()) {
+            return true;
+        }
+        if (from != null && canPull.test(from) && metadata.linkedBlobSize(from, digest).isPresent()) {
+            return metadata.linkBlob(repository, digest);
+        }
+        for (RepositoryName holder : metadata.repositoriesHolding(digest, 100)) {
+            if (canPull.test(holder)) {
+                return metadata.linkBlob(repository, digest);
+            }
+        }
+        return false;
     }
 
     // ---- manifests
@@ -176,8 +191,28 @@ public final class Registry {
         return page;
     }
 
-    public Page<String> catalog(String last, int limit) {
-        return metadata.repositories(last, limit);
+    /** A catalog page; with canPull, only the repositories it accepts (scanning on until the page is full). */
+    public Page<String> catalog(String last, int limit, Predicate<RepositoryName> canPull) {
+        if (canPull == null) {
+            return metadata.repositories(last, limit);
+        }
+        List<String> names = new ArrayList<>();
+        String cursor = last;
+        while (true) {
+            Page<String> page = metadata.repositories(cursor, Math.max(limit, 100));
+            for (String name : page.items()) {
+                cursor = name;
+                if (canPull.test(new RepositoryName(name))) {
+                    if (names.size() == limit) {
+                        return new Page<>(names, true);
+                    }
+                    names.add(name);
+                }
+            }
+            if (!page.more()) {
+                return new Page<>(names, false);
+            }
+        }
     }
 
     /** Manifests whose subject is digest, optionally only those of one artifact type. */

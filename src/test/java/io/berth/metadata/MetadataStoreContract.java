@@ -62,6 +62,7 @@ public abstract class MetadataStoreContract {
         assertThat(store.linkedBlobSize(repo, d)).contains(5L);
         assertThat(store.linkedBlobSize(new RepositoryName("other/repo"), d)).isEmpty();
         assertThat(store.blobSize(d)).contains(5L);
+        assertThat(store.repositoriesHolding(d, 10)).containsExactly(repo);
     }
 
     @Test

@@ -30,6 +30,16 @@ public final class BerthServer implements RegistryUnderTest {
 
     /** Starts Berth on dataDir with extra "serve" arguments (e.g. "--config", path). */
     public static BerthServer start(Path dataDir, List<String> extraArgs) {
+        return start(dataDir, extraArgs, java.util.Map.of());
+    }
+
+    /** Starts Berth with access control on and the given admin password (user "admin"). */
+    public static BerthServer startWithAuth(Path dataDir, String adminPassword, List<String> extraArgs) {
+        return start(dataDir, extraArgs, java.util.Map.of("BERTH_AUTH_ENABLED", "true", "BERTH_ADMIN_PASSWORD", adminPassword));
+    }
+
+    /** Starts Berth on dataDir with extra "serve" arguments and environment variables (BERTH_*). */
+    public static BerthServer start(Path dataDir, List<String> extraArgs, java.util.Map<String, String> env) {
         int port = Ports.freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -38,7 +48,7 @@ public final class BerthServer implements RegistryUnderTest {
                 "--listen", "127.0.0.1:" + port,
                 "--data", dataDir.toString()));
         command.addAll(extraArgs);
-        ServerProcess process = ServerProcess.start(command, dataDir.resolveSibling(dataDir.getFileName() + ".log"));
+        ServerProcess process = ServerProcess.start(command, dataDir.resolveSibling(dataDir.getFileName() + ".log"), env);
         process.awaitReady(URI.create("http://127.0.0.1:" + port + "/readyz"), Duration.ofSeconds(30));
         return new BerthServer(process, port, dataDir);
     }

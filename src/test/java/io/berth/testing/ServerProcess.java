@@ -22,11 +22,17 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess start(List<String> command, Path log) {
+        return start(command, log, java.util.Map.of());
+    }
+
+    /** Starts command with extra environment variables. */
+    public static ServerProcess start(List<String> command, Path log, java.util.Map<String, String> env) {
         try {
             Files.createDirectories(log.getParent());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
+            builder.environment().putAll(env);
             return new ServerProcess(builder.start(), log);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + command, e);

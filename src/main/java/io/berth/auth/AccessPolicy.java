@@ -1,0 +1,141 @@
+package io.berth.auth;
+
+import io.berth.metadata.AuthRecords.Namespace;
+import io.berth.metadata.AuthRecords.Role;
+import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.metadata.AuthStore;
+import io.berth.oci.RepositoryName;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Decides what a principal may do to a repository. Access is denied unless granted: by being the instance admin,
+ * by a role in the repository's namespace, by a robot token's patterns, or (pull only) by a public namespace.
+ * A name without '/' belongs to the namespace "library", which only admins may push to.
+ */
+public final class AccessPolicy {
+    public static final Set<String> ALL = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
+    public static final String LIBRARY = "library";
+
+    private final AuthStore store;
+    private final Clock clock;
+
+    public AccessPolicy(AuthStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Set<String> allowed(Principal principal, RepositoryName repository) {
+        if (principal.admin()) {
+            return ALL;
+        }
+        String namespace = repository.namespace();
+        Optional<Namespace> ns = store.namespace(namespace);
+        Set<String> actions = new LinkedHashSet<>();
+        if (ns.isPresent() && ns.get().isPublic()) {
+            actions.add(Scope.PULL);
+        }
+        switch (principal.kind()) {
+            case USER -> {
+                if (ns.isPresent()) {
+                    store.role(namespace, principal.name()).ifPresent(role -> actions.addAll(actionsOf(role)));
+                }
+            }
+            case ROBOT -> actions.addAll(robotActions(principal.robot(), repository, ns.isPresent()));
+            case ANONYMOUS -> { }
+        }
+        if (namespace.equals(LIBRARY) && !robotOfAdmin(principal)) {
+            actions.remove(Scope.PUSH);
+        }
+        return actions;
+    }
+
+    private Set<String> robotActions(RobotToken token, RepositoryName repository, boolean namespaceExists) {
+        if (!token.activeAt(clock.instant())) {
+            return Set.of();
+        }
+        if (token.namespace() != null && !token.namespace().equals(repository.namespace())) {
+            return Set.of();
+        }
+        if (!namespaceExists && token.namespace() != null) {
+            return Set.of();
+        }
+        for (String pattern : token.repositories()) {
+            if (glob(pattern).matcher(repository.value()).matches()) {
+                Set<String> actions = new LinkedHashSet<>(token.actions());
+                actions.retainAll(ALL);
+                return actions;
+            }
+        }
+        return Set.of();
+    }
+
+    /** A robot created by an admin for no particular namespace acts with an admin's reach, within its patterns. */
+    private boolean robotOfAdmin(Principal principal) {
+        if (principal.kind() != Principal.Kind.ROBOT || principal.robot().namespace() != null) {
+            return false;
+        }
+        return store.user(principal.robot().createdBy()).map(u -> u.admin() && !u.disabled()).orElse(false);
+    }
+
+    static Set<String> actionsOf(Role role) {
+        return switch (role) {
+            case READER -> Set.of(Scope.PULL);
+            case WRITER -> Set.of(Scope.PULL, Scope.PUSH);
+            case MAINTAINER, OWNER -> ALL;
+        };
+    }
+
+    /** True for the admin and for owners of the namespace. */
+    public boolean canManage(Principal principal, String namespace) {
+        if (principal.admin()) {
+            return true;
+        }
+        return principal.kind() == Principal.Kind.USER
+                && store.role(namespace, principal.name()).map(r -> r == Role.OWNER).orElse(false);
+    }
+
+    /** Shell-style patterns: '*' matches any run of characters (also '/'), '?' one character. */
+    public static Pattern glob(String pattern) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            switch (c) {
+                case '*' -> regex.append(".*");
+                case '?' -> regex.append('.');
+                default -> regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString());
+    }
+
+    /** Grants for a token request: each repository scope narrowed to what the principal holds ('*' = all held). */
+    public List<Scope> grant(Principal principal, List<Scope> requested) {
+        List<Scope> granted = new java.util.ArrayList<>();
+        for (Scope scope : requested) {
+            if (scope.type().equals("registry") && scope.name().equals("catalog")) {
+                if (!principal.isAnonymous()) {
+                    granted.add(new Scope("registry", "catalog", Set.of(Scope.ALL)));
+                }
+                continue;
+            }
+            if (!scope.type().equals("repository") || !RepositoryName.isValid(scope.name())) {
+                continue;
+            }
+            Set<String> held = allowed(principal, new RepositoryName(scope.name()));
+            Set<String> actions = new LinkedHashSet<>();
+            for (String action : scope.actions()) {
+                if (action.equals(Scope.ALL)) {
+                    actions.addAll(held);
+                } else if (held.contains(action)) {
+                    actions.add(action);
+                }
+            }
+            granted.add(new Scope("repository", scope.name(), actions));
+        }
+        return granted;
+    }
+}

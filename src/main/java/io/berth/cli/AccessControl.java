@@ -1,0 +1,57 @@
+package io.berth.cli;
+
+import io.berth.auth.AccessAdmin;
+import io.berth.auth.AccessPolicy;
+import io.berth.auth.Authenticator;
+import io.berth.auth.TokenService;
+import io.berth.config.BerthConfig;
+import io.berth.config.ConfigException;
+import io.berth.http.AuthFilter;
+import io.berth.http.TokenApi;
+import io.berth.metadata.AuthStore;
+import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** The access-control object graph, built from the auth configuration. */
+record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Authenticator authenticator,
+                     TokenService tokens, AuthFilter filter, TokenApi tokenApi) {
+
+    static AuthStore store(MetadataStore metadata) {
+        if (metadata instanceof JdbcMetadataStore jdbc) {
+            return jdbc.authStore();
+        }
+        throw new IllegalStateException("access control needs a JDBC metadata store");
+    }
+
+    static AccessAdmin admin(MetadataStore metadata, Clock clock) {
+        AuthStore store = store(metadata);
+        return new AccessAdmin(store, new AccessPolicy(store, clock), clock);
+    }
+
+    static AccessControl open(BerthConfig config, MetadataStore metadata, Clock clock) {
+        BerthConfig.Auth auth = config.auth();
+        AuthStore store = store(metadata);
+        AccessPolicy policy = new AccessPolicy(store, clock);
+        AccessAdmin admin = new AccessAdmin(store, policy, clock);
+        Authenticator authenticator = new Authenticator(store, clock, auth.maxFailuresPerMinute());
+        Path keyFile = auth.keyFile() == null || auth.keyFile().isBlank()
+                ? config.data().resolve("auth").resolve("token-key.json") : Path.of(auth.keyFile());
+        TokenService.External external = null;
+        try {
+            if (auth.external().enabled()) {
+                external = new TokenService.External(auth.external().issuer(), auth.external().audience(),
+                        TokenService.loadKeySet(Path.of(auth.external().jwksFile())));
+            }
+            TokenService tokens = new TokenService(TokenService.loadOrCreateKey(keyFile), auth.issuer(), auth.service(),
+                    auth.tokenTtl(), clock, external);
+            AuthFilter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm());
+            TokenApi tokenApi = new TokenApi(authenticator, policy, tokens, store, auth.refreshTtl(), clock);
+            return new AccessControl(store, policy, admin, authenticator, tokens, filter, tokenApi);
+        } catch (IOException e) {
+            throw new ConfigException("auth: " + e.getMessage());
+        }
+    }
+}

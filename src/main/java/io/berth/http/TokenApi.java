@@ -1,0 +1,133 @@
+package io.berth.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.auth.AccessPolicy;
+import io.berth.auth.Authenticator;
+import io.berth.auth.Passwords;
+import io.berth.auth.Principal;
+import io.berth.auth.Scope;
+import io.berth.auth.TokenService;
+import io.berth.metadata.AuthRecords.RefreshToken;
+import io.berth.metadata.AuthStore;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Docker token endpoint. GET with optional Basic credentials, repeated {@code scope}, {@code service},
+ * {@code offline_token=true} (docker login); POST form with {@code grant_type=password} (containerd) or
+ * {@code refresh_token} (docker after login). No credentials means anonymous rights (public pulls).
+ */
+public final class TokenApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_FORM_BYTES = 64 * 1024;
+
+    private final Authenticator authenticator;
+    private final AccessPolicy policy;
+    private final TokenService tokens;
+    private final AuthStore store;
+    private final Duration refreshTtl;
+    private final Clock clock;
+
+    public TokenApi(Authenticator authenticator, AccessPolicy policy, TokenService tokens, AuthStore store,
+                    Duration refreshTtl, Clock clock) {
+        this.authenticator = authenticator;
+        this.policy = policy;
+        this.tokens = tokens;
+        this.store = store;
+        this.refreshTtl = refreshTtl;
+        this.clock = clock;
+    }
+
+    Outcome get(Exchange ex) {
+        Principal principal = Principal.ANONYMOUS;
+        String authorization = ex.header("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            String[] credentials = AuthFilter.decodeBasic(authorization.substring(6));
+            principal = credentials == null ? null
+                    : authenticator.login(credentials[0], credentials[1], ex.source()).orElse(null);
+            if (principal == null) {
+                throw unauthorized();
+            }
+        }
+        boolean offline = "true".equalsIgnoreCase(ex.query("offline_token"));
+        return answer(principal, Scope.parseAll(ex.queryAll("scope")), offline, null);
+    }
+
+    Outcome post(Exchange ex) {
+        return new SmallBody(MAX_FORM_BYTES, () -> new RegistryException(ErrorCode.INVALID_REQUEST, "form too large"),
+                body -> postForm(ex, new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), false).parameters()));
+    }
+
+    private Response postForm(Exchange ex, Map<String, List<String>> form) {
+        String grantType = first(form, "grant_type");
+        List<Scope> scopes = Scope.parseAll(form.getOrDefault("scope", List.of()));
+        boolean offline = "offline".equals(first(form, "access_type"));
+        if ("password".equals(grantType)) {
+            Principal principal = authenticator.login(first(form, "username"), first(form, "password"), ex.source())
+                    .orElseThrow(TokenApi::unauthorized);
+            return answer(principal, scopes, offline, null);
+        }
+        if ("refresh_token".equals(grantType)) {
+            String refresh = first(form, "refresh_token");
+            Principal principal = refreshPrincipal(refresh).orElseThrow(TokenApi::unauthorized);
+            return answer(principal, scopes, false, refresh);
+        }
+        throw new RegistryException(ErrorCode.INVALID_REQUEST, "grant_type must be password or refresh_token");
+    }
+
+    private Optional<Principal> refreshPrincipal(String refresh) {
+        if (refresh == null) {
+            return Optional.empty();
+        }
+        int dot = refresh.indexOf('.');
+        if (dot <= 0) {
+            return Optional.empty();
+        }
+        String id = refresh.substring(0, dot);
+        Optional<RefreshToken> token = id.matches("[0-9a-f]{16}") ? store.refreshToken(id) : Optional.empty();
+        if (token.isEmpty() || !token.get().activeAt(clock.instant())
+                || !Passwords.sameHash(Passwords.sha256(refresh.substring(dot + 1)), token.get().secretHash())) {
+            return Optional.empty();
+        }
+        return authenticator.bySubject(token.get().subject());
+    }
+
+    private Response answer(Principal principal, List<Scope> requested, boolean offline, String existingRefresh) {
+        TokenService.Issued issued = tokens.issue(principal, policy.grant(principal, requested));
+        ObjectNode body = JSON.createObjectNode();
+        body.put("token", issued.token());
+        body.put("access_token", issued.token());
+        body.put("expires_in", issued.expiresIn());
+        body.put("issued_at", issued.issuedAt().toString());
+        if (offline && principal.kind() == Principal.Kind.USER) {
+            String id = Passwords.randomId();
+            String secret = Passwords.randomSecret(32);
+            Instant now = clock.instant();
+            store.createRefreshToken(new RefreshToken(id, principal.subject(), Passwords.sha256(secret), now,
+                    now.plus(refreshTtl), null));
+            body.put("refresh_token", id + "." + secret);
+        } else if (existingRefresh != null) {
+            body.put("refresh_token", existingRefresh);
+        }
+        return Response.status(200).json(body.toString()).header("Cache-Control", "no-store");
+    }
+
+    private static String first(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static RegistryException unauthorized() {
+        return new RegistryException(ErrorCode.UNAUTHORIZED, "incorrect username or password", null, 401,
+                Map.of("WWW-Authenticate", "Basic realm=\"berth\""));
+    }
+}

@@ -1,0 +1,72 @@
+package io.berth.metadata;
+
+import io.berth.metadata.AuthRecords.AuditEntry;
+import io.berth.metadata.AuthRecords.Member;
+import io.berth.metadata.AuthRecords.Namespace;
+import io.berth.metadata.AuthRecords.RefreshToken;
+import io.berth.metadata.AuthRecords.Role;
+import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.metadata.AuthRecords.User;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Users, namespaces and their members, robot and refresh tokens, and the audit log, in the metadata database. */
+public interface AuthStore {
+    /** False when a user of that name exists. */
+    boolean createUser(User user);
+
+    Optional<User> user(String name);
+
+    List<User> users();
+
+    long countUsers();
+
+    boolean setPassword(String name, String passwordHash);
+
+    boolean setDisabled(String name, boolean disabled);
+
+    /** False when the namespace exists. */
+    boolean createNamespace(Namespace namespace);
+
+    Optional<Namespace> namespace(String name);
+
+    List<Namespace> namespaces();
+
+    boolean setPublic(String namespace, boolean isPublic);
+
+    /** Sets (or changes) a member's role. */
+    void grant(String namespace, String username, Role role);
+
+    boolean revoke(String namespace, String username);
+
+    List<Member> members(String namespace);
+
+    /** Namespace name to role, for every namespace the user is a member of. */
+    Map<String, Role> memberships(String username);
+
+    Optional<Role> role(String namespace, String username);
+
+    void createRobot(RobotToken token);
+
+    Optional<RobotToken> robot(String id);
+
+    List<RobotToken> robots();
+
+    boolean revokeRobot(String id, Instant at);
+
+    void touchRobot(String id, Instant at);
+
+    void createRefreshToken(RefreshToken token);
+
+    Optional<RefreshToken> refreshToken(String id);
+
+    /** Revokes every refresh token of subject (a disabled user, a changed password). */
+    void revokeRefreshTokens(String subject, Instant at);
+
+    void audit(AuditEntry entry);
+
+    /** The newest entries first. */
+    List<AuditEntry> auditLog(int limit);
+}

@@ -1,0 +1,243 @@
+package io.berth.metadata;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.metadata.AuthRecords.AuditEntry;
+import io.berth.metadata.AuthRecords.Member;
+import io.berth.metadata.AuthRecords.Namespace;
+import io.berth.metadata.AuthRecords.RefreshToken;
+import io.berth.metadata.AuthRecords.Role;
+import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.metadata.AuthRecords.User;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** The {@link AuthStore} on the same JDBC database as the metadata store (SQLite or PostgreSQL). */
+public final class JdbcAuthStore implements AuthStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+    private final DataSource dataSource;
+
+    public JdbcAuthStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Long millis = Sql.nullableLong(rs, column);
+        return millis == null ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+
+    // ---- users
+
+    private static User userRow(ResultSet rs) throws SQLException {
+        return new User(rs.getString(1), rs.getString(2), rs.getInt(3) != 0, rs.getInt(4) != 0, instant(rs, 5));
+    }
+
+    private static final String USER_COLUMNS = "SELECT name, password_hash, admin, disabled, created_at FROM users";
+
+    @Override
+    public boolean createUser(User user) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO users (name, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING""", user.name(), user.passwordHash(), user.admin(), user.disabled(),
+                millis(user.createdAt())) > 0);
+    }
+
+    @Override
+    public Optional<User> user(String name) {
+        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::userRow, USER_COLUMNS + " WHERE name = ?", name));
+    }
+
+    @Override
+    public List<User> users() {
+        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::userRow, USER_COLUMNS + " ORDER BY name"));
+    }
+
+    @Override
+    public long countUsers() {
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COUNT(*) FROM users").orElse(0L));
+    }
+
+    @Override
+    public boolean setPassword(String name, String passwordHash) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE users SET password_hash = ? WHERE name = ?",
+                passwordHash, name) > 0);
+    }
+
+    @Override
+    public boolean setDisabled(String name, boolean disabled) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE users SET disabled = ? WHERE name = ?",
+                disabled, name) > 0);
+    }
+
+    // ---- namespaces
+
+    private static Namespace namespaceRow(ResultSet rs) throws SQLException {
+        return new Namespace(rs.getString(1), rs.getInt(2) != 0, rs.getString(3), instant(rs, 4));
+    }
+
+    private static final String NAMESPACE_COLUMNS = "SELECT name, public, created_by, created_at FROM namespaces";
+
+    @Override
+    public boolean createNamespace(Namespace namespace) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO namespaces (name, public, created_by, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING""", namespace.name(), namespace.isPublic(), namespace.createdBy(),
+                millis(namespace.createdAt())) > 0);
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " WHERE name = ?", name));
+    }
+
+    @Override
+    public List<Namespace> namespaces() {
+        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " ORDER BY name"));
+    }
+
+    @Override
+    public boolean setPublic(String namespace, boolean isPublic) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE namespaces SET public = ? WHERE name = ?",
+                isPublic, namespace) > 0);
+    }
+
+    @Override
+    public void grant(String namespace, String username, Role role) {
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?)
+                ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role""", namespace, username, role.label()));
+    }
+
+    @Override
+    public boolean revoke(String namespace, String username) {
+        return Sql.transaction(dataSource, c -> Sql.update(c,
+                "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0);
+    }
+
+    @Override
+    public List<Member> members(String namespace) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Member(rs.getString(1), rs.getString(2), Role.parse(rs.getString(3))),
+                "SELECT namespace, username, role FROM namespace_members WHERE namespace = ? ORDER BY username", namespace));
+    }
+
+    @Override
+    public Map<String, Role> memberships(String username) {
+        Map<String, Role> result = new LinkedHashMap<>();
+        Sql.read(dataSource, c -> Sql.list(c, rs -> result.put(rs.getString(1), Role.parse(rs.getString(2))),
+                "SELECT namespace, role FROM namespace_members WHERE username = ? ORDER BY namespace", username));
+        return result;
+    }
+
+    @Override
+    public Optional<Role> role(String namespace, String username) {
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> Role.parse(rs.getString(1)),
+                "SELECT role FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username));
+    }
+
+    // ---- robot tokens
+
+    private static RobotToken robotRow(ResultSet rs) throws SQLException {
+        List<String> repositories;
+        try {
+            repositories = JSON.readValue(rs.getString(5), STRING_LIST);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("robot token " + rs.getString(1) + " has unreadable repositories", e);
+        }
+        return new RobotToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), repositories,
+                new LinkedHashSet<>(Arrays.asList(rs.getString(6).split(","))), rs.getString(7), instant(rs, 8),
+                instant(rs, 9), instant(rs, 10), instant(rs, 11));
+    }
+
+    private static final String ROBOT_COLUMNS = "SELECT id, name, created_by, namespace, repositories, actions, secret_hash,"
+            + " created_at, expires_at, revoked_at, last_used_at FROM robot_tokens";
+
+    @Override
+    public void createRobot(RobotToken token) {
+        String repositories;
+        try {
+            repositories = JSON.writeValueAsString(token.repositories());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO robot_tokens (id, name, created_by, namespace, repositories, actions, secret_hash, created_at,
+                expires_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)""",
+                token.id(), token.name(), token.createdBy(), token.namespace(), repositories,
+                String.join(",", token.actions()), token.secretHash(), millis(token.createdAt()), millis(token.expiresAt())));
+    }
+
+    @Override
+    public Optional<RobotToken> robot(String id) {
+        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " WHERE id = ?", id));
+    }
+
+    @Override
+    public List<RobotToken> robots() {
+        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " ORDER BY created_at, id"));
+    }
+
+    @Override
+    public boolean revokeRobot(String id, Instant at) {
+        return Sql.transaction(dataSource, c -> Sql.update(c,
+                "UPDATE robot_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", millis(at), id) > 0);
+    }
+
+    @Override
+    public void touchRobot(String id, Instant at) {
+        Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE robot_tokens SET last_used_at = ? WHERE id = ?", millis(at), id));
+    }
+
+    // ---- refresh tokens
+
+    @Override
+    public void createRefreshToken(RefreshToken token) {
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO refresh_tokens (id, subject, secret_hash, created_at, expires_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, NULL)""", token.id(), token.subject(), token.secretHash(),
+                millis(token.createdAt()), millis(token.expiresAt())));
+    }
+
+    @Override
+    public Optional<RefreshToken> refreshToken(String id) {
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> new RefreshToken(rs.getString(1), rs.getString(2), rs.getString(3),
+                        instant(rs, 4), instant(rs, 5), instant(rs, 6)),
+                "SELECT id, subject, secret_hash, created_at, expires_at, revoked_at FROM refresh_tokens WHERE id = ?", id));
+    }
+
+    @Override
+    public void revokeRefreshTokens(String subject, Instant at) {
+        Sql.transaction(dataSource, c -> Sql.update(c,
+                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL", millis(at), subject));
+    }
+
+    // ---- audit
+
+    @Override
+    public void audit(AuditEntry entry) {
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO audit_log (id, at, actor, action, target, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                entry.id(), millis(entry.at()), entry.actor(), entry.action(), entry.target(), entry.source(), entry.detail()));
+    }
+
+    @Override
+    public List<AuditEntry> auditLog(int limit) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new AuditEntry(rs.getString(1), instant(rs, 2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)),
+                "SELECT id, at, actor, action, target, source, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", limit));
+    }
+}
