@@ -20,6 +20,7 @@ public final class Exchange {
     private final String externalUrl;
     private Matcher match;
     private String source = "";
+    private boolean secure;
     private io.berth.auth.Principal principal;
     /** Which repositories the caller may pull from; null while access control is off (all of them). */
     private java.util.function.Predicate<io.berth.oci.RepositoryName> canPull;
@@ -35,6 +36,11 @@ public final class Exchange {
 
     void match(Matcher matcher) {
         this.match = matcher;
+    }
+
+    /** The connection is TLS: URLs this registry hands out use https. */
+    void secure(boolean tls) {
+        this.secure = tls;
     }
 
     void source(String address) {
@@ -124,7 +130,7 @@ public final class Exchange {
             return absolutePath;
         }
         String proto = first(header("X-Forwarded-Proto"));
-        String scheme = "https".equalsIgnoreCase(proto) ? "https" : "http";
+        String scheme = proto == null ? (secure ? "https" : "http") : "https".equalsIgnoreCase(proto) ? "https" : "http";
         return scheme + "://" + host + absolutePath;
     }
 

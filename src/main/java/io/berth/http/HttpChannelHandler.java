@@ -88,6 +88,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
         startNanos = System.nanoTime();
         exchange = new Exchange(request, RequestIds.next(), externalUrl);
+        exchange.secure(ctx.pipeline().get(SslHandler.class) != null);
         if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote) {
             exchange.source(remote.getAddress().getHostAddress());
         }
@@ -381,7 +382,9 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) {
+        if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof io.netty.handler.ssl.NotSslRecordException) {
+            LOG.debug("plain HTTP sent to the TLS port from {}", ctx.channel().remoteAddress());
+        } else if (!(cause instanceof IOException)) {
             LOG.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();
