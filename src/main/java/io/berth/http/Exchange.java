@@ -15,6 +15,7 @@ public final class Exchange {
 
     private final HttpRequest request;
     private final String path;
+    private final String rawPath;
     private final Map<String, List<String>> query;
     private final String requestId;
     private final String externalUrl;
@@ -29,6 +30,7 @@ public final class Exchange {
         this.request = request;
         QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
         this.path = decoder.path();
+        this.rawPath = decoder.rawPath();
         this.query = decoder.parameters();
         this.requestId = requestId;
         this.externalUrl = externalUrl;
@@ -67,9 +69,15 @@ public final class Exchange {
         return canPull;
     }
 
-    /** A named group of the route's pattern. */
+    /** A named group of the route's pattern, percent-decoded (routes match the raw path, so %2F stays in a segment). */
     public String param(String name) {
-        return match.group(name);
+        String raw = match.group(name);
+        return raw == null ? null : QueryStringDecoder.decodeComponent(raw);
+    }
+
+    /** The path as sent, not yet percent-decoded. */
+    public String rawPath() {
+        return rawPath;
     }
 
     public HttpMethod method() {

@@ -25,7 +25,7 @@ final class Router {
     Dispatch dispatch(Exchange exchange) {
         TreeSet<String> allowed = new TreeSet<>();
         for (Route route : routes) {
-            Matcher matcher = route.pattern().matcher(exchange.path());
+            Matcher matcher = route.pattern().matcher(exchange.rawPath());
             if (!matcher.matches()) {
                 continue;
             }
@@ -40,6 +40,6 @@ final class Router {
             return () -> ErrorMapper.envelope(ErrorCode.UNSUPPORTED, "method " + exchange.method() + " not allowed here",
                     Map.of("allow", allow), 405, Map.of("Allow", allow));
         }
-        return () -> ErrorMapper.envelope(ErrorCode.NOT_FOUND, "no such endpoint", null, 404, Map.of());
+        return () -> ErrorMapper.envelope(ErrorCode.UNSUPPORTED, "no such endpoint", null, 404, Map.of());
     }
 }

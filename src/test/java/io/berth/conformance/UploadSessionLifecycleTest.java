@@ -1,0 +1,126 @@
+package io.berth.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.testing.BerthServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Upload sessions live in Berth's stores, not in a server process: they survive a restart, and idle ones are
+ * purged. Berth only: each test starts its own servers on its own data directory (the reference keeps its
+ * session state in the upload URL and is not restarted here).
+ */
+@DisplayName("Berth upload sessions")
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class UploadSessionLifecycleTest {
+    private static final String OCTETS = "application/octet-stream";
+
+    /** The path and query of a Location, to replay it against another server. */
+    private static String pathAndQuery(String location) {
+        URI uri = URI.create(location);
+        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    }
+
+    @Test
+    @Timeout(120)
+    void upload_survives_a_restart() {
+        Path data = BerthServer.newDataDir();
+        String repo = Conformance.newRepo("restart");
+        byte[] blob = Content.randomBlob(300_000);
+        String digest = Content.sha256(blob);
+        String upload;
+        try (BerthServer first = BerthServer.start(data, List.of())) {
+            Http http = new Http(first.baseUri());
+            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
+            assertThat(post.status()).as("%s", post).isEqualTo(202);
+            Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
+                    "Content-Type", OCTETS, "Content-Range", "0-99999");
+            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            upload = pathAndQuery(patch.location());
+        }
+
+        try (BerthServer second = BerthServer.start(data, List.of())) {
+            Http http = new Http(second.baseUri());
+            Response status = http.get(upload);
+            assertThat(status.status()).as("%s", status).isEqualTo(204);
+            assertThat(status.header("Range")).isEqualTo("0-99999");
+            Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
+                    "Content-Type", OCTETS, "Content-Range", "100000-299999");
+            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response put = http.put(Http.withQuery(patch.location(), "digest=" + digest), null);
+
+            assertThat(put.status()).as("%s", put).isEqualTo(201);
+            assertThat(put.header("Docker-Content-Digest")).isEqualTo(digest);
+            assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void after_a_crash_upload_status_tells_where_to_resume() {
+        Path data = BerthServer.newDataDir();
+        String repo = Conformance.newRepo("crash");
+        byte[] blob = Content.randomBlob(300_000);
+        String digest = Content.sha256(blob);
+        String upload;
+        BerthServer first = BerthServer.start(data, List.of());
+        try {
+            Http http = new Http(first.baseUri());
+            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
+            Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
+                    "Content-Type", OCTETS, "Content-Range", "0-99999");
+            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            upload = pathAndQuery(patch.location());
+        } finally {
+            first.process().kill();
+        }
+
+        try (BerthServer second = BerthServer.start(data, List.of())) {
+            Http http = new Http(second.baseUri());
+            Response status = http.get(upload);
+            assertThat(status.status()).as("%s", status).isEqualTo(204);
+            int offset = Integer.parseInt(status.header("Range").substring(2)) + 1;
+            assertThat(offset).as("bytes kept of the acknowledged 100000 (Range %s)", status.header("Range"))
+                    .isBetween(1, 100_000);
+            Response patch = http.patch(pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
+                    "Content-Type", OCTETS, "Content-Range", offset + "-" + (blob.length - 1));
+            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response put = http.put(Http.withQuery(pathAndQuery(patch.location()), "digest=" + digest), null);
+
+            assertThat(put.status()).as("%s", put).isEqualTo(201);
+            assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void idle_upload_is_purged_after_its_max_age() throws IOException, InterruptedException {
+        Path data = BerthServer.newDataDir();
+        Path config = Files.createDirectories(data.getParent()).resolve("berth.yaml");
+        Files.writeString(config, "uploads:\n  maxAge: 2s\n  purgeInterval: 1s\n");
+        String repo = Conformance.newRepo("purge");
+        try (BerthServer berth = BerthServer.start(data, List.of("--config", config.toString()))) {
+            Http http = new Http(berth.baseUri());
+            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
+            Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS, "Content-Range", "0-99");
+            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            assertThat(http.get(patch.location()).status()).isEqualTo(204);
+
+            Thread.sleep(4_000);
+
+            Conformance.assertError(http.get(patch.location()), 404, "BLOB_UPLOAD_UNKNOWN");
+            Conformance.assertError(http.patch(patch.location(), Content.randomBlob(10), "Content-Type", OCTETS,
+                    "Content-Range", "100-109"), 404, "BLOB_UPLOAD_UNKNOWN");
+        }
+    }
+}
