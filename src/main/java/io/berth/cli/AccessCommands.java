@@ -153,7 +153,8 @@ final class AccessCommands {
     }
 
     @Command(name = "namespace", mixinStandardHelpOptions = true, description = "Manage namespaces and their members.",
-            subcommands = {NsCreate.class, NsList.class, NsGrant.class, NsRevoke.class, NsPublish.class, NsMembers.class})
+            subcommands = {NsCreate.class, NsList.class, NsGrant.class, NsRevoke.class, NsPublish.class, NsMembers.class,
+                    LifecycleCommands.ImmutableCommand.class, LifecycleCommands.Quota.class, LifecycleCommands.Usage.class})
     static final class NamespaceCommand {}
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a namespace.")

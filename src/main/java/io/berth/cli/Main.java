@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
         description = "Berth, a container image registry.",
         subcommands = {ServeCommand.class, RepoCommand.class, AccessCommands.UserCommand.class,
-                AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class})
+                AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class,
+                LifecycleCommands.Gc.class, LifecycleCommands.TagCommand.class, LifecycleCommands.Promote.class,
+                LifecycleCommands.RetentionCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main())

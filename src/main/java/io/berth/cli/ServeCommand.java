@@ -9,7 +9,6 @@ import io.berth.http.Route;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.metadata.MetadataStore;
-import io.berth.registry.ManifestCache;
 import io.berth.registry.Registry;
 import io.berth.registry.Uploads;
 import io.berth.storage.BlobStore;
@@ -56,8 +55,10 @@ final class ServeCommand implements Callable<Integer> {
 
         BlobStore blobs = Stores.blobs(config);
         MetadataStore metadata = Stores.metadata(config, clock);
-        Uploads uploads = new Uploads(metadata, blobs, clock);
-        Registry registry = new Registry(metadata, blobs, uploads, new ManifestCache(64L * 1024 * 1024));
+        Lifecycle lifecycle = Lifecycle.open(config, metadata, blobs, clock, "node-" + ProcessHandle.current().pid()
+                + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        Registry registry = lifecycle.registry();
+        Uploads uploads = registry.uploads();
         BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
 
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
@@ -73,6 +74,29 @@ final class ServeCommand implements Callable<Integer> {
                 LOG.warn("upload purge failed: {}", e.toString());
             }
         }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        if (config.gc().enabled()) {
+            long gcMillis = Math.max(100, config.gc().interval().toMillis());
+            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+                try {
+                    lifecycle.gc().run(lifecycle.gcSettings(), false);
+                } catch (RuntimeException e) {
+                    LOG.warn("garbage collection failed: {}", e.toString());
+                }
+            }), gcMillis, gcMillis, TimeUnit.MILLISECONDS);
+        }
+        long retentionMillis = config.retention().interval().toMillis();
+        if (retentionMillis > 0) {
+            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+                try {
+                    int removed = lifecycle.retention().run(null, false, "retention").size();
+                    if (removed > 0) {
+                        LOG.info("retention removed {} tags", removed);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("retention failed: {}", e.toString());
+                }
+            }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
+        }
 
         List<Route> routes = new ArrayList<>(Routes.of(new RegistryApi(registry)));
         Filter filter = Filter.NONE;

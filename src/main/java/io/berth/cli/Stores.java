@@ -1,12 +1,16 @@
 package io.berth.cli;
 
 import io.berth.config.BerthConfig;
+import io.berth.config.ConfigException;
 import io.berth.metadata.JdbcMetadataStore;
 import io.berth.metadata.MetadataStore;
 import io.berth.storage.BlobStore;
 import io.berth.storage.FileSystemBlobStore;
+import io.berth.storage.S3BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 
 /** Opens the two stores the configuration names. */
@@ -25,14 +29,51 @@ final class Stores {
             return JdbcMetadataStore.postgres(url, config.metadata().user(), config.metadata().password(),
                     config.metadata().poolSize(), clock);
         }
-        throw new io.berth.config.ConfigException("metadata.url must be jdbc:sqlite:... or jdbc:postgresql:...");
+        throw new ConfigException("metadata.url must be jdbc:sqlite:... or jdbc:postgresql:...");
     }
 
     static BlobStore blobs(BerthConfig config) {
+        String type = config.storage().type() == null ? "" : config.storage().type().trim();
+        return switch (type) {
+            case "filesystem", "" -> {
+                try {
+                    yield new FileSystemBlobStore(config.storageRoot());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open blob storage at " + config.storageRoot(), e);
+                }
+            }
+            case "s3" -> {
+                S3BlobStore.Options options = s3Options(config);
+                try {
+                    yield S3BlobStore.open(options);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+            }
+            default -> throw new ConfigException("storage.type must be filesystem or s3, got " + type);
+        };
+    }
+
+    /** The S3 store's options from storage.s3; appends spool their bytes under {@code <data>/s3-spool}. */
+    static S3BlobStore.Options s3Options(BerthConfig config) {
+        BerthConfig.S3 s3 = config.storage().s3();
+        URI endpoint = null;
+        if (s3.endpoint() != null && !s3.endpoint().isBlank()) {
+            try {
+                endpoint = new URI(s3.endpoint().trim());
+            } catch (URISyntaxException e) {
+                throw new ConfigException("storage.s3.endpoint is not a URL: " + s3.endpoint());
+            }
+            if (endpoint.getScheme() == null || endpoint.getHost() == null) {
+                throw new ConfigException("storage.s3.endpoint must be an absolute URL like http://minio:9000, got "
+                        + s3.endpoint());
+            }
+        }
         try {
-            return new FileSystemBlobStore(config.storageRoot());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open blob storage at " + config.storageRoot(), e);
+            return new S3BlobStore.Options(endpoint, s3.region(), s3.bucket(), s3.prefix(), s3.pathStyle(), s3.accessKey(),
+                    s3.secretKey(), s3.partSize().bytes(), s3.redirect(), config.data().resolve("s3-spool"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
         }
     }
 }

@@ -7,7 +7,14 @@ import java.time.Duration;
  * Berth's whole configuration as one typed tree. Defaults live in {@code defaults.yaml} beside this class; a YAML
  * file, BERTH_* environment variables and command-line flags override them in that order (see docs/CONFIGURATION.md).
  */
-public record BerthConfig(Path data, Http http, Storage storage, Metadata metadata, Uploads uploads, Auth auth, Log log) {
+public record BerthConfig(Path data, Http http, Storage storage, Metadata metadata, Uploads uploads, Auth auth, Gc gc,
+                          History history, RetentionSchedule retention, Log log) {
+
+    public record Gc(boolean enabled, Duration interval, Duration gracePeriod, boolean untaggedManifests) {}
+
+    public record History(Duration window) {}
+
+    public record RetentionSchedule(Duration interval) {}
 
     /** @param listen host:port to listen on; @param externalUrl absolute base URL clients use (optional) */
     public record Http(String listen, String externalUrl, int eventLoopThreads, int maxBlockingTasks, Tls tls) {}
@@ -30,8 +37,25 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
         }
     }
 
-    /** @param root blob directory; empty means {@code <data>} */
-    public record Storage(String root) {}
+    /**
+     * @param type filesystem (blobs under root) or s3 (blobs in a bucket, for several nodes)
+     * @param root filesystem: blob directory; empty means {@code <data>}
+     */
+    public record Storage(String type, String root, S3 s3) {}
+
+    /**
+     * An S3-compatible bucket (storage.type s3).
+     *
+     * @param endpoint  service URL; empty means AWS S3 in region
+     * @param region    signing region; empty means the AWS SDK's default (AWS_REGION, profile), else us-east-1
+     * @param prefix    key prefix inside the bucket
+     * @param pathStyle bucket in the URL path rather than the host name (MinIO, Ceph RGW, most self-hosted services)
+     * @param accessKey with secretKey: static credentials; empty means the AWS SDK's default chain
+     * @param partSize  size of every part of a multipart upload but the last (5MiB to 5GiB)
+     * @param redirect  answer blob downloads with a redirect to a presigned URL of the bucket
+     */
+    public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
+                     String secretKey, ByteSize partSize, boolean redirect) {}
 
     /** @param url JDBC URL; empty means SQLite at {@code <data>/berth.db} */
     public record Metadata(String url, String user, String password, int poolSize) {}

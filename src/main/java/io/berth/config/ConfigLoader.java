@@ -37,6 +37,12 @@ public final class ConfigLoader {
                 return parseDuration(p.getValueAsString());
             }
         });
+        durations.addDeserializer(ByteSize.class, new JsonDeserializer<>() {
+            @Override
+            public ByteSize deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+                return ByteSize.parse(p.getValueAsString());
+            }
+        });
         durations.addDeserializer(Path.class, new JsonDeserializer<>() {
             @Override
             public Path deserialize(JsonParser p, DeserializationContext ctx) throws IOException {

@@ -85,6 +85,10 @@ public final class RegistryApi {
                 response = copyWithStatus(response, 206).header("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + size);
             }
         }
+        if (ex.isHead()) {
+            // docker skips the upload of a blob a HEAD found: the blob's grace period before collection restarts.
+            registry.touch(name, digest);
+        }
         if (ex.isHead() || length == 0) {
             return response.contentLength(length);
         }
@@ -130,6 +134,7 @@ public final class RegistryApi {
             UploadSession session = registry.uploads().start(name, digest.algorithm());
             return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest));
         }
+        registry.policies().checkQuota(name, 1);
         UploadSession session = registry.uploads().start(name, algorithm);
         return uploadAccepted(ex, session, 202);
     }
@@ -245,7 +250,7 @@ public final class RegistryApi {
         }
         String contentType = ex.header("Content-Type");
         return new SmallBody(Registry.MAX_MANIFEST_BYTES, RegistryApi::tooLarge, body -> {
-            Registry.PutResult result = registry.putManifest(name, reference, contentType, body, extraTags);
+            Registry.PutResult result = registry.putManifest(name, reference, contentType, body, extraTags, actor(ex));
             Response response = Response.status(201)
                     .header("Location", ex.url("/v2/" + name + "/manifests/" + result.digest()))
                     .header("Docker-Content-Digest", result.digest().toString());
@@ -273,7 +278,7 @@ public final class RegistryApi {
     }
 
     Outcome deleteManifest(Exchange ex) {
-        registry.deleteManifest(name(ex), Reference.parse(ex.param("reference")));
+        registry.deleteManifest(name(ex), Reference.parse(ex.param("reference")), actor(ex));
         return Response.status(202);
     }
 
@@ -373,6 +378,11 @@ public final class RegistryApi {
                     + (artifactType == null ? "" : "&artifactType=" + encode(artifactType)) + ">; rel=\"next\"");
         }
         return response;
+    }
+
+    /** Who the tag history records: the authenticated caller, or "anonymous" while access control is off. */
+    static String actor(Exchange ex) {
+        return ex.principal() == null ? "anonymous" : ex.principal().name();
     }
 
     private static RepositoryName name(Exchange ex) {

@@ -19,22 +19,51 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 
-/** The metadata store on JDBC: SQLite for the embedded default, PostgreSQL for scale-out. Migrations run at start. */
+/**
+ * The metadata store on JDBC: SQLite for the embedded default, PostgreSQL for scale-out. Migrations run at start.
+ *
+ * <p>Check-then-act steps stay correct when several processes share the database. SQLite takes its write lock when a
+ * transaction begins, so write transactions run one at a time. PostgreSQL runs them side by side in READ COMMITTED,
+ * so each one locks the rows its checks depend on: a push holds a share lock on its repository, on the blob links and
+ * child manifests it checks, and an update lock on its manifest and tags; a delete holds an update lock on the row it
+ * deletes. Whichever comes second waits, then sees the other's committed result (a refused push, a refused delete,
+ * or a push that starts over). Locks are taken in one order (repository, blob links, manifests, tags by name); a
+ * deadlock or serialization failure that slips through is retried.
+ */
 public final class JdbcMetadataStore implements MetadataStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final int MAX_ATTEMPTS = 5;
+
+    /** Row-lock clauses for the SELECTs that check-then-act steps depend on; SQLite needs (and parses) none. */
+    private enum Dialect {
+        SQLITE("", ""),
+        POSTGRES(" FOR SHARE", " FOR UPDATE");
+
+        final String forShare;
+        final String forUpdate;
+
+        Dialect(String forShare, String forUpdate) {
+            this.forShare = forShare;
+            this.forUpdate = forUpdate;
+        }
+    }
 
     private final HikariDataSource dataSource;
     private final Clock clock;
+    private final Dialect dialect;
 
-    private JdbcMetadataStore(HikariDataSource dataSource, Clock clock) {
+    private JdbcMetadataStore(HikariDataSource dataSource, Clock clock, Dialect dialect) {
         this.dataSource = dataSource;
         this.clock = clock;
+        this.dialect = dialect;
     }
 
     /** An SQLite database file in WAL mode; writers take the lock up front and wait for each other. */
@@ -51,7 +80,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setMaximumPoolSize(8);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(30_000);
-        return open(config, "", clock);
+        return open(config, "", clock, Dialect.SQLITE);
     }
 
     /** A PostgreSQL database; names compare in byte order. */
@@ -62,10 +91,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
-        return open(config, "COLLATE \"C\"", clock);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        return open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
     }
 
-    private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock) {
+    private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect) {
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             Flyway.configure()
@@ -78,7 +108,7 @@ public final class JdbcMetadataStore implements MetadataStore {
             dataSource.close();
             throw e;
         }
-        return new JdbcMetadataStore(dataSource, clock);
+        return new JdbcMetadataStore(dataSource, clock, dialect);
     }
 
     /** The access-control store on the same database. */
@@ -86,20 +116,71 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcAuthStore(dataSource);
     }
 
+    /** The lifecycle store (rules, quotas, garbage collection) on the same database. */
+    public LifecycleStore lifecycleStore() {
+        return new JdbcLifecycleStore(dataSource, clock);
+    }
+
     private long now() {
         return clock.millis();
+    }
+
+    /** A row another transaction changed under us; the whole transaction runs again. */
+    private static final class ConcurrentChange extends RuntimeException {
+        ConcurrentChange(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A write transaction, run again (after a short random pause) on a deadlock or a concurrent change. */
+    private <T> T transaction(Sql.Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Sql.transaction(dataSource, work);
+            } catch (ConcurrentChange | MetadataException e) {
+                boolean retryable = e instanceof ConcurrentChange || (e.getCause() instanceof SQLException sql
+                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState())));
+                if (!retryable) {
+                    throw e;
+                }
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new MetadataException(new SQLException("gave up after " + attempt + " attempts: " + e.getMessage(),
+                            "40001", e));
+                }
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private void ensureRepository(Connection c, RepositoryName repository) throws SQLException {
         Sql.update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", repository, now());
     }
 
+    /**
+     * Creates the repository if needed and holds a share lock on it until the transaction ends, so a concurrent
+     * deleteRepository waits for this transaction (or this one waits for it, then starts over and creates the
+     * repository anew).
+     */
+    private void lockRepository(Connection c, RepositoryName repository) throws SQLException {
+        ensureRepository(c, repository);
+        if (!dialect.forShare.isEmpty()
+                && !Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?" + dialect.forShare, repository)) {
+            throw new ConcurrentChange("repository " + repository + " was deleted meanwhile");
+        }
+    }
+
     // ---- blobs
 
     @Override
     public void recordBlob(Digest digest, long size) {
-        Sql.transaction(dataSource, c -> Sql.update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                digest, size, now()));
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO blobs (digest, size, created_at, state) VALUES (?, ?, ?, 'live')
+                ON CONFLICT (digest) DO UPDATE SET state = 'live'""", digest, size, now()));
     }
 
     @Override
@@ -109,13 +190,15 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean linkBlob(RepositoryName repository, Digest digest) {
-        return Sql.transaction(dataSource, c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?", digest)) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + dialect.forShare, digest)) {
                 return false;
             }
-            ensureRepository(c, repository);
-            Sql.update(c, "INSERT INTO repository_blobs (repository, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    repository, digest, now());
+            lockRepository(c, repository);
+            Sql.update(c, """
+                    INSERT INTO repository_blobs (repository, digest, created_at, touched_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (repository, digest) DO UPDATE SET touched_at = excluded.touched_at""",
+                    repository, digest, now(), now());
             return true;
         });
     }
@@ -135,8 +218,9 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean unlinkBlob(RepositoryName repository, Digest digest) {
-        return Sql.transaction(dataSource, c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest)) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + dialect.forUpdate,
+                    repository, digest)) {
                 return false;
             }
             if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'b'",
@@ -153,40 +237,96 @@ public final class JdbcMetadataStore implements MetadataStore {
     // ---- manifests
 
     @Override
-    public void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags) {
+    public void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags,
+                            TagChange change) {
         RepositoryName repository = manifest.repository();
-        Sql.transaction(dataSource, c -> {
+        transaction(c -> {
+            lockRepository(c, repository);
             for (Digest blob : blobs) {
-                if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?", repository, blob)) {
+                if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + dialect.forShare,
+                        repository, blob)) {
                     throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
                             "manifest references a blob that is not in this repository", Map.of("digest", blob.toString()));
                 }
             }
             for (Digest child : children) {
-                if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, child)) {
+                if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + dialect.forShare,
+                        repository, child)) {
                     throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
                             "index references a manifest that is not in this repository", Map.of("digest", child.toString()));
                 }
             }
-            ensureRepository(c, repository);
             int inserted = Sql.update(c, """
-                    INSERT INTO manifests (repository, digest, media_type, size, subject, artifact_type, annotations, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                    INSERT INTO manifests (repository, digest, media_type, size, subject, artifact_type, annotations, created_at,
+                    touched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                     repository, manifest.digest(), manifest.mediaType(), manifest.size(),
                     manifest.subject() == null ? null : manifest.subject().toString(), manifest.artifactType(),
-                    manifest.annotations().isEmpty() ? null : toJson(manifest.annotations()), now());
+                    manifest.annotations().isEmpty() ? null : toJson(manifest.annotations()), now(), now());
             if (inserted > 0) {
                 insertReferences(c, manifest, blobs, "b");
                 insertReferences(c, manifest, children, "m");
+            } else if (Sql.update(c, "UPDATE manifests SET touched_at = ? WHERE repository = ? AND digest = ?", now(),
+                    repository, manifest.digest()) == 0) {
+                // The manifest was there when we inserted and deleted before we could lock it (PostgreSQL).
+                throw new ConcurrentChange("manifest " + manifest.digest() + " was deleted meanwhile");
             }
-            for (Tag tag : tags) {
-                Sql.update(c, """
-                        INSERT INTO tags (repository, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (repository, name) DO UPDATE SET manifest_digest = excluded.manifest_digest,
-                        updated_at = excluded.updated_at""", repository, tag, manifest.digest(), now());
+            for (Tag tag : tags.stream().sorted(Comparator.comparing(Tag::toString)).toList()) {
+                setTag(c, repository, tag, manifest.digest(), change);
             }
             return null;
         });
+    }
+
+    /** Points tag at digest (null: removes it), refusing a move of a protected tag, and records the move. */
+    private void setTag(Connection c, RepositoryName repository, Tag tag, Digest digest, TagChange change) throws SQLException {
+        Optional<String> current = Sql.one(c, rs -> rs.getString(1),
+                "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
+        String next = digest == null ? null : digest.toString();
+        if (current.isPresent() && current.get().equals(next)) {
+            return;
+        }
+        if (current.isEmpty() && next == null) {
+            return;
+        }
+        String rule = current.isPresent() ? change.immutableRule().apply(tag) : null;
+        if (rule != null) {
+            throw new RegistryException(ErrorCode.DENIED, "tag " + tag + " is immutable (rule '" + rule + "' of namespace "
+                    + repository.namespace() + "); push a new tag instead", Map.of("tag", tag.value(), "rule", rule));
+        }
+        if (next == null) {
+            Sql.update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag);
+        } else {
+            Sql.update(c, """
+                    INSERT INTO tags (repository, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (repository, name) DO UPDATE SET manifest_digest = excluded.manifest_digest,
+                    updated_at = excluded.updated_at""", repository, tag, next, now());
+        }
+        Sql.update(c, """
+                INSERT INTO tag_history (id, repository, tag, previous_digest, new_digest, actor, operation, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", java.util.UUID.randomUUID().toString().replace("-", ""), repository, tag,
+                current.orElse(null), next, change.actor(), change.operation(), now());
+    }
+
+    @Override
+    public boolean moveTag(RepositoryName repository, Tag tag, Digest digest, TagChange change) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + dialect.forShare,
+                    repository, digest)) {
+                return false;
+            }
+            setTag(c, repository, tag, digest, change);
+            return true;
+        });
+    }
+
+    @Override
+    public List<TagMove> tagHistory(RepositoryName repository, Tag tag, int limit) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new TagMove(rs.getString(1), rs.getString(2),
+                        rs.getString(3) == null ? null : Digest.parse(rs.getString(3)),
+                        rs.getString(4) == null ? null : Digest.parse(rs.getString(4)), rs.getString(5), rs.getString(6),
+                        Instant.ofEpochMilli(rs.getLong(7))), """
+                SELECT repository, tag, previous_digest, new_digest, actor, operation, at FROM tag_history
+                WHERE repository = ? AND tag = ? ORDER BY at DESC, id DESC LIMIT ?""", repository, tag, limit));
     }
 
     private static void insertReferences(Connection c, ManifestRecord manifest, List<Digest> children, String kind)
@@ -238,9 +378,10 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean deleteManifest(RepositoryName repository, Digest digest) {
-        return Sql.transaction(dataSource, c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?", repository, digest)) {
+    public boolean deleteManifest(RepositoryName repository, Digest digest, TagChange change) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + dialect.forUpdate,
+                    repository, digest)) {
                 return false;
             }
             if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'm'",
@@ -249,7 +390,10 @@ public final class JdbcMetadataStore implements MetadataStore {
                         "manifest is referenced by an index of this repository; delete the index first",
                         Map.of("digest", digest.toString()), 405, Map.of());
             }
-            Sql.update(c, "DELETE FROM tags WHERE repository = ? AND manifest_digest = ?", repository, digest);
+            for (String tag : Sql.list(c, rs -> rs.getString(1),
+                    "SELECT name FROM tags WHERE repository = ? AND manifest_digest = ?", repository, digest)) {
+                setTag(c, repository, new Tag(tag), null, change);
+            }
             Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
             Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest);
             return true;
@@ -257,8 +401,14 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean deleteTag(RepositoryName repository, Tag tag) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM tags WHERE repository = ? AND name = ?", repository, tag) > 0);
+    public boolean deleteTag(RepositoryName repository, Tag tag, TagChange change) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag)) {
+                return false;
+            }
+            setTag(c, repository, tag, null, change);
+            return true;
+        });
     }
 
     @Override
@@ -310,7 +460,11 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteRepository(RepositoryName repository) {
-        return Sql.transaction(dataSource, c -> {
+        return transaction(c -> {
+            if (!dialect.forUpdate.isEmpty()) {
+                // Waits for pushes into the repository (they hold a share lock on it) and keeps new ones out.
+                Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?" + dialect.forUpdate, repository);
+            }
             Sql.update(c, "DELETE FROM tags WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM manifest_references WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM manifests WHERE repository = ?", repository);
@@ -323,8 +477,8 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void createUpload(UploadSession session) {
-        Sql.transaction(dataSource, c -> {
-            ensureRepository(c, session.repository());
+        transaction(c -> {
+            lockRepository(c, session.repository());
             return Sql.update(c, """
                     INSERT INTO uploads (id, repository, algorithm, byte_offset, started_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?)""", session.id(), session.repository(), session.algorithm(), session.offset(),

@@ -44,7 +44,11 @@ public interface MetadataStore extends AutoCloseable {
      * Stores a manifest and points tags at it, in one transaction that first checks every referenced blob and child
      * manifest is in the repository (else MANIFEST_BLOB_UNKNOWN naming the first missing one).
      */
-    void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags);
+    void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags, TagChange change);
+
+    default void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags) {
+        putManifest(manifest, blobs, children, tags, TagChange.by("system", "push"));
+    }
 
     Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
 
@@ -55,10 +59,27 @@ public interface MetadataStore extends AutoCloseable {
      *
      * @return false when the repository has no such manifest
      */
-    boolean deleteManifest(RepositoryName repository, Digest digest);
+    boolean deleteManifest(RepositoryName repository, Digest digest, TagChange change);
 
-    /** Deletes one tag; false when it did not exist. */
-    boolean deleteTag(RepositoryName repository, Tag tag);
+    default boolean deleteManifest(RepositoryName repository, Digest digest) {
+        return deleteManifest(repository, digest, TagChange.by("system", "delete"));
+    }
+
+    /** Deletes one tag; false when it did not exist. Refused with DENIED when an immutable rule protects it. */
+    boolean deleteTag(RepositoryName repository, Tag tag, TagChange change);
+
+    default boolean deleteTag(RepositoryName repository, Tag tag) {
+        return deleteTag(repository, tag, TagChange.by("system", "delete"));
+    }
+
+    /**
+     * Points a tag at a manifest the repository holds (rollback, promotion), recorded in the history; false when
+     * the repository lacks the manifest. Refused with DENIED when an immutable rule protects the tag.
+     */
+    boolean moveTag(RepositoryName repository, Tag tag, Digest digest, TagChange change);
+
+    /** A tag's moves, newest first. */
+    List<TagMove> tagHistory(RepositoryName repository, Tag tag, int limit);
 
     boolean repositoryExists(RepositoryName repository);
 

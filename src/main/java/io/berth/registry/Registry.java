@@ -3,6 +3,8 @@ package io.berth.registry;
 import io.berth.metadata.ManifestRecord;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.Page;
+import io.berth.metadata.TagChange;
+import io.berth.metadata.TagMove;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
@@ -32,12 +34,18 @@ public final class Registry {
     private final BlobStore blobs;
     private final Uploads uploads;
     private final ManifestCache manifestBytes;
+    private final Policies policies;
 
-    public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes) {
+    public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes, Policies policies) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.uploads = uploads;
         this.manifestBytes = manifestBytes;
+        this.policies = policies;
+    }
+
+    public Policies policies() {
+        return policies;
     }
 
     public Uploads uploads() {
@@ -58,6 +66,11 @@ public final class Registry {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Restarts the grace period of a blob link (a client checked it exists and will count on it). */
+    public void touch(RepositoryName repository, Digest digest) {
+        policies.store().touchLink(repository, digest);
     }
 
     public void deleteBlob(RepositoryName repository, Digest digest) {
@@ -99,7 +112,7 @@ public final class Registry {
     public record PutResult(Digest digest, Digest subject, List<Tag> tags) {}
 
     public PutResult putManifest(RepositoryName repository, Reference reference, String contentType, byte[] bytes,
-                                 List<Tag> extraTags) {
+                                 List<Tag> extraTags, String actor) {
         if (bytes.length > MAX_MANIFEST_BYTES) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
                     Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES), 413, Map.of());
@@ -115,18 +128,25 @@ public final class Registry {
             tags.add(reference.tag());
         }
         tags.addAll(extraTags);
-        try {
-            blobs.put(digest, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        manifestBytes.put(digest, bytes);
+        policies.checkQuota(repository, metadata.manifest(repository, digest).isPresent() ? 0 : bytes.length);
         List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
         List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
         ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.effectiveArtifactType(),
                 manifest.annotations());
-        metadata.putManifest(record, blobRefs, children, List.copyOf(tags));
+        // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
+        try (AutoCloseable lock = blobs.lock(digest)) {
+            blobs.put(digest, bytes);
+            metadata.recordBlob(digest, bytes.length);
+            metadata.putManifest(record, blobRefs, children, List.copyOf(tags), policies.tagChange(repository, actor, "push"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        manifestBytes.put(digest, bytes);
         return new PutResult(digest, record.subject(), List.copyOf(tags));
     }
 
@@ -171,13 +191,76 @@ public final class Registry {
     }
 
     /** Deletes a tag (that tag only) or a manifest by digest (with every tag on it). */
-    public void deleteManifest(RepositoryName repository, Reference reference) {
+    public void deleteManifest(RepositoryName repository, Reference reference, String actor) {
+        TagChange change = policies.tagChange(repository, actor, "delete");
         boolean deleted = reference.isDigest()
-                ? metadata.deleteManifest(repository, reference.digest())
-                : metadata.deleteTag(repository, reference.tag());
+                ? metadata.deleteManifest(repository, reference.digest(), change)
+                : metadata.deleteTag(repository, reference.tag(), change);
         if (!deleted) {
             throw manifestUnknown(reference);
         }
+    }
+
+    // ---- tag history, rollback, promotion
+
+    public List<TagMove> tagHistory(RepositoryName repository, Tag tag, int limit) {
+        return metadata.tagHistory(repository, tag, limit);
+    }
+
+    /**
+     * Points a tag back: at digest, or where it pointed steps moves ago. Recorded like any move; refused for an
+     * immutable tag. Returns the digest the tag now points at.
+     */
+    public Digest rollback(RepositoryName repository, Tag tag, Digest to, int steps, String actor) {
+        Digest target = to;
+        if (target == null) {
+            List<TagMove> history = metadata.tagHistory(repository, tag, Math.max(steps, 1));
+            if (steps < 1 || history.size() < steps || history.get(steps - 1).previous() == null) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "the history of " + repository + ":" + tag
+                        + " has no digest " + steps + " move(s) back");
+            }
+            target = history.get(steps - 1).previous();
+        }
+        if (!metadata.moveTag(repository, tag, target, policies.tagChange(repository, actor, "rollback"))) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the repository no longer holds " + target
+                    + " (outside the history window and collected)", Map.of("digest", target.toString()));
+        }
+        return target;
+    }
+
+    /**
+     * Gives the image source:reference the tag targetTag in target (the same or another repository), by reference:
+     * blobs and child manifests are mounted, no bytes are copied. Returns the promoted manifest's digest.
+     */
+    public Digest promote(RepositoryName source, Reference reference, RepositoryName target, Tag targetTag, String actor) {
+        StoredManifest stored = manifest(source, reference);
+        if (!target.equals(source)) {
+            copyManifestReferences(source, stored, target, actor);
+        }
+        policies.checkQuota(target, 0);
+        if (!metadata.moveTag(target, targetTag, stored.record().digest(), policies.tagChange(target, actor, "promote"))) {
+            throw new IllegalStateException("promoted manifest vanished from " + target);
+        }
+        return stored.record().digest();
+    }
+
+    private void copyManifestReferences(RepositoryName source, StoredManifest stored, RepositoryName target, String actor) {
+        Manifest manifest = Manifest.parse(stored.bytes(), stored.record().mediaType(), stored.record().digest());
+        for (Descriptor child : manifest.children()) {
+            copyManifestReferences(source, manifest(source, new Reference(null, child.digest())), target, actor);
+        }
+        List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
+        for (Digest blob : blobRefs) {
+            if (metadata.linkedBlobSize(source, blob).isEmpty() || !metadata.linkBlob(target, blob)) {
+                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "source image is incomplete",
+                        Map.of("digest", blob.toString()));
+            }
+        }
+        List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
+        ManifestRecord record = stored.record();
+        metadata.putManifest(new ManifestRecord(target, record.digest(), record.mediaType(), record.size(), record.subject(),
+                record.artifactType(), record.annotations()), blobRefs, children, List.of(),
+                policies.tagChange(target, actor, "promote"));
     }
 
     // ---- listings

@@ -235,9 +235,15 @@ public final class Uploads {
                         Map.of("expected", finishWith.toString(),
                                 "computed", finishWith.algorithm() + ":" + HexFormat.of().formatHex(computed)));
             }
-            blobs.commitUpload(session.id(), finishWith, length);
-            metadata.recordBlob(finishWith, length);
-            metadata.linkBlob(session.repository(), finishWith);
+            try (AutoCloseable lock = blobs.lock(finishWith)) {
+                blobs.commitUpload(session.id(), finishWith, length);
+                metadata.recordBlob(finishWith, length);
+                metadata.linkBlob(session.repository(), finishWith);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
             metadata.deleteUpload(session.id());
             return finishWith;
         }

@@ -3,8 +3,10 @@ package io.berth.storage;
 import io.berth.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -49,6 +51,24 @@ public interface BlobStore extends AutoCloseable {
     /** Drops an upload's storage; absent uploads are ignored. */
     void deleteUpload(String uploadId) throws IOException;
 
+    /**
+     * A URL a client may fetch the stored blob from directly, valid for ttl, when the store is configured to hand
+     * out such URLs (S3 with {@code storage.s3.redirect}); empty otherwise, and then the registry serves the bytes.
+     * The caller has checked that the blob exists and that the client may read it.
+     */
+    default Optional<URI> presignedUrl(Digest digest, Duration ttl) throws IOException {
+        return Optional.empty();
+    }
+
+    /**
+     * Holds the digest's lock until closed: a commit of the digest (upload, manifest) and its garbage collection
+     * never interleave, so a collection cannot delete bytes a push has just counted on. The embedded store locks
+     * across processes on the machine (the server and {@code berth gc}).
+     */
+    default AutoCloseable lock(Digest digest) throws IOException {
+        return () -> { };
+    }
+
     @Override
     default void close() throws IOException {}
 
@@ -76,5 +96,13 @@ public interface BlobStore extends AutoCloseable {
         /** Ends the append; bytes written are kept (not yet durable). */
         @Override
         void close() throws IOException;
+
+        /**
+         * Ends an append whose request failed, without keeping its bytes: the upload stays at the offset the append
+         * was opened at. Does not wait on the network (it may run on an event loop). Safe after close.
+         */
+        default void discard() throws IOException {
+            close();
+        }
     }
 }

@@ -28,11 +28,46 @@ public final class FileSystemBlobStore implements BlobStore {
     private final Path blobs;
     private final Path uploads;
     private final Path staging;
+    private final Path locks;
+    /** In-process half of the digest locks (a file lock is held per process, not per thread); striped by digest. */
+    private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[256];
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
         this.uploads = Files.createDirectories(root.resolve("uploads"));
         this.staging = Files.createDirectories(root.resolve("staging"));
+        this.locks = Files.createDirectories(root.resolve("locks"));
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
+    }
+
+    @Override
+    public AutoCloseable lock(Digest digest) throws IOException {
+        int stripe = Integer.parseInt(digest.hex().substring(0, 2), 16);
+        stripes[stripe].lock();
+        try {
+            FileChannel channel = FileChannel.open(locks.resolve(stripe + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            java.nio.channels.FileLock fileLock;
+            try {
+                fileLock = channel.lock();
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            return () -> {
+                try {
+                    fileLock.release();
+                    channel.close();
+                } finally {
+                    stripes[stripe].unlock();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            stripes[stripe].unlock();
+            throw e;
+        }
     }
 
     Path blobPath(Digest digest) {

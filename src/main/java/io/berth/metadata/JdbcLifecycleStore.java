@@ -1,0 +1,263 @@
+package io.berth.metadata;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.oci.Digest;
+import io.berth.oci.RepositoryName;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction. */
+public final class JdbcLifecycleStore implements LifecycleStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+    private final DataSource dataSource;
+    private final Clock clock;
+
+    JdbcLifecycleStore(DataSource dataSource, Clock clock) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    /** SQL condition on a repository column for the repositories of a namespace ("library": names without '/'). */
+    private static String inNamespace(String column) {
+        return "(CASE WHEN ? = 'library' THEN " + column + " NOT LIKE '%/%' ELSE " + column + " >= ? AND " + column
+                + " < ? END)";
+    }
+
+    private static Object[] namespaceArgs(String namespace) {
+        // '/' + 1 is '0': [ns/, ns0) holds exactly the names that start with "ns/".
+        return new Object[] {namespace, namespace + "/", namespace + "0"};
+    }
+
+    // ---- immutable tags
+
+    @Override
+    public void addImmutableRule(String namespace, String pattern, String actor) {
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO immutable_rules (namespace, pattern, created_by, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING""", namespace, pattern, actor, clock.millis()));
+    }
+
+    @Override
+    public boolean removeImmutableRule(String namespace, String pattern) {
+        return Sql.transaction(dataSource, c -> Sql.update(c,
+                "DELETE FROM immutable_rules WHERE namespace = ? AND pattern = ?", namespace, pattern) > 0);
+    }
+
+    @Override
+    public List<String> immutableRules(String namespace) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> rs.getString(1),
+                "SELECT pattern FROM immutable_rules WHERE namespace = ? ORDER BY pattern", namespace));
+    }
+
+    // ---- retention
+
+    private static RetentionRule ruleRow(ResultSet rs) throws SQLException {
+        try {
+            return new RetentionRule(rs.getString(1), rs.getString(2), rs.getString(3), (Integer) intOrNull(rs, 4),
+                    (Integer) intOrNull(rs, 5), JSON.readValue(rs.getString(6), STRING_LIST), rs.getString(7),
+                    Instant.ofEpochMilli(rs.getLong(8)));
+        } catch (JsonProcessingException e) {
+            throw new SQLException("unreadable retention rule " + rs.getString(1), e);
+        }
+    }
+
+    private static Object intOrNull(ResultSet rs, int column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static final String RULE_COLUMNS =
+            "SELECT id, namespace, pattern, keep_last, max_age_days, keep_patterns, created_by, created_at FROM retention_rules";
+
+    @Override
+    public void addRetentionRule(RetentionRule rule) {
+        String keep;
+        try {
+            keep = JSON.writeValueAsString(rule.keepPatterns());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Sql.transaction(dataSource, c -> Sql.update(c, """
+                INSERT INTO retention_rules (id, namespace, pattern, keep_last, max_age_days, keep_patterns, created_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", rule.id(), rule.namespace(), rule.pattern(), rule.keepLast(),
+                rule.maxAgeDays(), keep, rule.createdBy(), rule.createdAt().toEpochMilli()));
+    }
+
+    @Override
+    public boolean removeRetentionRule(String id) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM retention_rules WHERE id = ?", id) > 0);
+    }
+
+    @Override
+    public List<RetentionRule> retentionRules(String namespace) {
+        return Sql.read(dataSource, c -> Sql.list(c, JdbcLifecycleStore::ruleRow,
+                RULE_COLUMNS + " WHERE namespace = ? ORDER BY created_at, id", namespace));
+    }
+
+    @Override
+    public List<RetentionRule> allRetentionRules() {
+        return Sql.read(dataSource, c -> Sql.list(c, JdbcLifecycleStore::ruleRow, RULE_COLUMNS + " ORDER BY namespace, created_at"));
+    }
+
+    @Override
+    public List<TagAge> tagsOfNamespace(String namespace) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new TagAge(rs.getString(1), rs.getString(2),
+                        Digest.parse(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))),
+                "SELECT repository, name, manifest_digest, updated_at FROM tags WHERE " + inNamespace("repository")
+                        + " ORDER BY repository, updated_at DESC, name", namespaceArgs(namespace)));
+    }
+
+    // ---- quotas
+
+    @Override
+    public void setQuota(String namespace, Long limitBytes) {
+        Sql.transaction(dataSource, c -> limitBytes == null
+                ? Sql.update(c, "DELETE FROM quotas WHERE namespace = ?", namespace)
+                : Sql.update(c, """
+                        INSERT INTO quotas (namespace, limit_bytes) VALUES (?, ?)
+                        ON CONFLICT (namespace) DO UPDATE SET limit_bytes = excluded.limit_bytes""", namespace, limitBytes));
+    }
+
+    @Override
+    public Optional<Long> quota(String namespace) {
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT limit_bytes FROM quotas WHERE namespace = ?", namespace));
+    }
+
+    @Override
+    public long usage(String namespace) {
+        Object[] ns = namespaceArgs(namespace);
+        Object[] args = new Object[6];
+        System.arraycopy(ns, 0, args, 0, 3);
+        System.arraycopy(ns, 0, args, 3, 3);
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), """
+                SELECT COALESCE(SUM(size), 0) FROM (
+                  SELECT b.digest, b.size FROM blobs b WHERE b.digest IN
+                    (SELECT rb.digest FROM repository_blobs rb WHERE """ + inNamespace("rb.repository") + """
+                )
+                  UNION
+                  SELECT m.digest, MAX(m.size) FROM manifests m WHERE """ + inNamespace("m.repository") + """
+                 GROUP BY m.digest
+                ) AS reachable""", args).orElse(0L));
+    }
+
+    // ---- leases
+
+    @Override
+    public boolean acquireLease(String name, String owner, Duration ttl) {
+        long now = clock.millis();
+        return Sql.transaction(dataSource, c -> {
+            Optional<String> holder = Sql.one(c, rs -> rs.getString(1) + " " + rs.getLong(2),
+                    "SELECT owner, expires_at FROM leases WHERE name = ?", name);
+            if (holder.isPresent()) {
+                String[] parts = holder.get().split(" ");
+                if (!parts[0].equals(owner) && Long.parseLong(parts[1]) > now) {
+                    return false;
+                }
+                Sql.update(c, "UPDATE leases SET owner = ?, expires_at = ? WHERE name = ?", owner, now + ttl.toMillis(), name);
+            } else {
+                Sql.update(c, "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)", name, owner, now + ttl.toMillis());
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public void releaseLease(String name, String owner) {
+        Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM leases WHERE name = ? AND owner = ?", name, owner));
+    }
+
+    // ---- garbage collection
+
+    @Override
+    public void touchLink(RepositoryName repository, Digest digest) {
+        Sql.transaction(dataSource, c -> Sql.update(c,
+                "UPDATE repository_blobs SET touched_at = ? WHERE repository = ? AND digest = ?", clock.millis(), repository, digest));
+    }
+
+    private static final String UNREFERENCED_LINK = """
+            NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository = rb.repository
+                        AND r.child_digest = rb.digest AND r.kind = 'b')
+            AND rb.touched_at < ?""";
+
+    @Override
+    public List<Link> unreferencedLinks(Instant cutoff, int limit) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+                "SELECT rb.repository, rb.digest FROM repository_blobs rb WHERE " + UNREFERENCED_LINK + " LIMIT ?",
+                cutoff.toEpochMilli(), limit));
+    }
+
+    @Override
+    public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
+        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ? AND "
+                + "EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND " + UNREFERENCED_LINK + ")",
+                link.repository(), link.digest(), link.repository(), link.digest(), cutoff.toEpochMilli()) > 0);
+    }
+
+    private static final String COLLECTABLE_MANIFEST = """
+            NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.manifest_digest = m.digest)
+            AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository = m.repository
+                            AND r.child_digest = m.digest AND r.kind = 'm')
+            AND (m.subject IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository = m.repository
+                                                  AND s.digest = m.subject))
+            AND NOT EXISTS (SELECT 1 FROM tag_history h WHERE h.repository = m.repository AND h.at >= ?
+                            AND (h.previous_digest = m.digest OR h.new_digest = m.digest))
+            AND m.touched_at < ?""";
+
+    @Override
+    public List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit) {
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+                "SELECT m.repository, m.digest FROM manifests m WHERE " + COLLECTABLE_MANIFEST + " LIMIT ?",
+                historyCutoff.toEpochMilli(), cutoff.toEpochMilli(), limit));
+    }
+
+    @Override
+    public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
+        return Sql.transaction(dataSource, c -> {
+            boolean collectable = Sql.exists(c, "SELECT 1 FROM manifests m WHERE m.repository = ? AND m.digest = ? AND "
+                    + COLLECTABLE_MANIFEST, manifest.repository(), manifest.digest(), historyCutoff.toEpochMilli(),
+                    cutoff.toEpochMilli());
+            if (!collectable) {
+                return false;
+            }
+            Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?",
+                    manifest.repository(), manifest.digest());
+            Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", manifest.repository(), manifest.digest());
+            return true;
+        });
+    }
+
+    private static final String ORPHAN = """
+            NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = x.digest)
+            AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = x.digest)""";
+
+    @Override
+    public List<Orphan> orphans(int limit) {
+        // Blob records without links, and manifest bytes no repository holds as a manifest (kept as 'manifest:' records).
+        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Orphan(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                "SELECT x.digest, x.size FROM blobs x WHERE " + ORPHAN + " LIMIT ?", limit));
+    }
+
+    @Override
+    public boolean forgetIfOrphan(Digest digest) {
+        return Sql.transaction(dataSource, c -> Sql.update(c,
+                "DELETE FROM blobs WHERE digest = ? AND EXISTS (SELECT 1 FROM blobs x WHERE x.digest = ? AND "
+                        + ORPHAN + ")", digest, digest) > 0);
+    }
+
+    @Override
+    public long storedBytes() {
+        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COALESCE(SUM(size), 0) FROM blobs").orElse(0L));
+    }
+
+}

@@ -1,0 +1,92 @@
+package io.berth.metadata;
+
+import io.berth.oci.Digest;
+import io.berth.oci.RepositoryName;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Lifecycle facts and the garbage collector's queries: immutable tag rules, retention rules, quotas and usage, the
+ * collection lease, and the check-then-delete steps of online garbage collection, each in one transaction.
+ */
+public interface LifecycleStore {
+    // ---- immutable tags
+
+    void addImmutableRule(String namespace, String pattern, String actor);
+
+    boolean removeImmutableRule(String namespace, String pattern);
+
+    List<String> immutableRules(String namespace);
+
+    // ---- retention
+
+    /** keepLast and maxAgeDays may be null; keepPatterns are tags never removed. */
+    record RetentionRule(String id, String namespace, String pattern, Integer keepLast, Integer maxAgeDays,
+                         List<String> keepPatterns, String createdBy, Instant createdAt) {}
+
+    void addRetentionRule(RetentionRule rule);
+
+    boolean removeRetentionRule(String id);
+
+    List<RetentionRule> retentionRules(String namespace);
+
+    List<RetentionRule> allRetentionRules();
+
+    /** A tag with the time it was last moved. */
+    record TagAge(String repository, String tag, Digest digest, Instant updatedAt) {}
+
+    /** Tags of every repository of the namespace. */
+    List<TagAge> tagsOfNamespace(String namespace);
+
+    // ---- quotas
+
+    void setQuota(String namespace, Long limitBytes);
+
+    Optional<Long> quota(String namespace);
+
+    /** Bytes of the unique blobs and manifests reachable through the namespace's repositories. */
+    long usage(String namespace);
+
+    // ---- garbage collection
+
+    /** Takes or renews the named lease for owner; false while another owner holds it. */
+    boolean acquireLease(String name, String owner, Duration ttl);
+
+    void releaseLease(String name, String owner);
+
+    /** A blob made reachable by touching it (HEAD, mount): restarts its grace period. */
+    void touchLink(RepositoryName repository, Digest digest);
+
+    record Link(RepositoryName repository, Digest digest) {}
+
+    /** Blob links no manifest of their repository references, untouched since cutoff. */
+    List<Link> unreferencedLinks(Instant cutoff, int limit);
+
+    /** Removes the link if it is still unreferenced and untouched since cutoff. */
+    boolean unlinkIfUnreferenced(Link link, Instant cutoff);
+
+    /**
+     * Manifests with no tag, no index of the repository referencing them, no living subject, untouched since cutoff,
+     * and not pointed to by a tag since historyCutoff.
+     */
+    List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit);
+
+    /** Deletes the manifest if it is still collectable; true when deleted. */
+    boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff);
+
+    /** Blobs and manifest bytes no repository reaches any more, with their sizes. */
+    record Orphan(Digest digest, long size) {}
+
+    List<Orphan> orphans(int limit);
+
+    /**
+     * Forgets an orphan's record if it is still an orphan (no repository links it, no repository holds it as a
+     * manifest); true when forgotten, and then its bytes may go. The caller holds the digest's blob lock.
+     */
+    boolean forgetIfOrphan(Digest digest);
+
+    /** Bytes and count of blob records, for the final accounting of a collection. */
+    long storedBytes();
+}

@@ -1,0 +1,87 @@
+package io.berth.registry;
+
+import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.TagChange;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Per-namespace policies every push and tag move obeys: immutable tags and storage quotas. */
+public final class Policies {
+    private final LifecycleStore store;
+
+    public Policies(LifecycleStore store) {
+        this.store = store;
+    }
+
+    public LifecycleStore store() {
+        return store;
+    }
+
+    /** The tag change of actor in repository, protected by the namespace's immutable-tag rules. */
+    public TagChange tagChange(RepositoryName repository, String actor, String operation) {
+        List<String> rules = store.immutableRules(repository.namespace());
+        if (rules.isEmpty()) {
+            return TagChange.by(actor, operation);
+        }
+        List<Pattern> patterns = rules.stream().map(Policies::glob).toList();
+        return new TagChange(actor, operation, tag -> {
+            for (int i = 0; i < patterns.size(); i++) {
+                if (patterns.get(i).matcher(tag.value()).matches()) {
+                    return rules.get(i);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The immutable rule protecting tag, or null. */
+    public String immutableRule(RepositoryName repository, Tag tag) {
+        return tagChange(repository, "", "").immutableRule().apply(tag);
+    }
+
+    /**
+     * Refuses a push that would take the namespace past its quota: usage counts unique blobs and manifests once,
+     * including the blobs already uploaded for this push; added is what the push adds beyond them.
+     */
+    public void checkQuota(RepositoryName repository, long added) {
+        String namespace = repository.namespace();
+        Long limit = store.quota(namespace).orElse(null);
+        if (limit == null) {
+            return;
+        }
+        long usage = store.usage(namespace);
+        if (usage + added > limit) {
+            throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "
+                    + (usage + added) + " of " + limit + " bytes", Map.of("namespace", namespace, "usage", usage + added,
+                    "limit", limit));
+        }
+    }
+
+    /** Shell-style tag patterns: '*' any run of characters, '?' one, [0-9] a class. */
+    static Pattern glob(String pattern) {
+        StringBuilder regex = new StringBuilder();
+        boolean inClass = false;
+        for (char c : pattern.toCharArray()) {
+            if (inClass) {
+                regex.append(c);
+                inClass = c != ']';
+                continue;
+            }
+            switch (c) {
+                case '*' -> regex.append(".*");
+                case '?' -> regex.append('.');
+                case '[' -> {
+                    regex.append('[');
+                    inClass = true;
+                }
+                default -> regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString());
+    }
+}

@@ -1,0 +1,91 @@
+package io.berth.registry;
+
+import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.LifecycleStore.RetentionRule;
+import io.berth.metadata.LifecycleStore.TagAge;
+import io.berth.metadata.MetadataStore;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Retention rules per namespace: of the tags matching a pattern, keep the newest N per repository and/or remove those
+ * not moved for D days; tags matching a keep pattern or an immutable rule always stay. Only tags are removed; the
+ * manifests they pointed to go through garbage collection, which keeps whatever another tag or an index needs.
+ */
+public final class Retention {
+    /** One tag retention removes (or, dry, would remove), and why. */
+    public record Removal(String repository, String tag, String digest, String reason) {}
+
+    private final LifecycleStore store;
+    private final MetadataStore metadata;
+    private final Policies policies;
+    private final Clock clock;
+
+    public Retention(LifecycleStore store, MetadataStore metadata, Policies policies, Clock clock) {
+        this.store = store;
+        this.metadata = metadata;
+        this.policies = policies;
+        this.clock = clock;
+    }
+
+    /** Applies the rules of one namespace (or of all, when namespace is null). */
+    public List<Removal> run(String namespace, boolean dryRun, String actor) {
+        List<RetentionRule> rules = namespace == null ? store.allRetentionRules() : store.retentionRules(namespace);
+        Map<String, List<TagAge>> tagsByNamespace = new HashMap<>();
+        Map<String, Removal> removals = new LinkedHashMap<>();
+        Instant now = clock.instant();
+        for (RetentionRule rule : rules) {
+            List<TagAge> tags = tagsByNamespace.computeIfAbsent(rule.namespace(), store::tagsOfNamespace);
+            Pattern pattern = Policies.glob(rule.pattern());
+            List<Pattern> keep = rule.keepPatterns().stream().map(Policies::glob).toList();
+            Map<String, Integer> seenPerRepository = new HashMap<>();
+            for (TagAge tag : tags) {
+                if (!pattern.matcher(tag.tag()).matches()) {
+                    continue;
+                }
+                int rank = seenPerRepository.merge(tag.repository(), 1, Integer::sum);
+                if (keep.stream().anyMatch(k -> k.matcher(tag.tag()).matches())
+                        || policies.immutableRule(new RepositoryName(tag.repository()), new Tag(tag.tag())) != null) {
+                    continue;
+                }
+                String reason = null;
+                if (rule.keepLast() != null && rank > rule.keepLast()) {
+                    reason = "beyond the newest " + rule.keepLast() + " of '" + rule.pattern() + "'";
+                } else if (rule.maxAgeDays() != null
+                        && tag.updatedAt().isBefore(now.minus(Duration.ofDays(rule.maxAgeDays())))) {
+                    reason = "older than " + rule.maxAgeDays() + " days";
+                }
+                if (reason != null) {
+                    removals.putIfAbsent(tag.repository() + ":" + tag.tag(),
+                            new Removal(tag.repository(), tag.tag(), tag.digest().toString(), reason));
+                }
+            }
+        }
+        List<Removal> done = new ArrayList<>();
+        for (Removal removal : removals.values()) {
+            if (dryRun) {
+                done.add(removal);
+                continue;
+            }
+            RepositoryName repository = new RepositoryName(removal.repository());
+            try {
+                if (metadata.deleteTag(repository, new Tag(removal.tag()), policies.tagChange(repository, actor, "retention"))) {
+                    done.add(removal);
+                }
+            } catch (RegistryException e) {
+                // An immutable rule added meanwhile: the tag stays.
+            }
+        }
+        return done;
+    }
+}
