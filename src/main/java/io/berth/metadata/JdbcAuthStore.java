@@ -19,17 +19,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /** The {@link AuthStore} on the same JDBC database as the metadata store (SQLite or PostgreSQL). */
 public final class JdbcAuthStore implements AuthStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
-    private final DataSource dataSource;
+    private final Database db;
 
-    public JdbcAuthStore(DataSource dataSource) {
-        this.dataSource = dataSource;
+    JdbcAuthStore(Database db) {
+        this.db = db;
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {
@@ -51,7 +50,7 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public boolean createUser(User user) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, """
+        return db.transaction(c -> Sql.update(c, """
                 INSERT INTO users (name, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""", user.name(), user.passwordHash(), user.admin(), user.disabled(),
                 millis(user.createdAt())) > 0);
@@ -59,28 +58,28 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public Optional<User> user(String name) {
-        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::userRow, USER_COLUMNS + " WHERE name = ?", name));
+        return db.read(c -> Sql.one(c, JdbcAuthStore::userRow, USER_COLUMNS + " WHERE name = ?", name));
     }
 
     @Override
     public List<User> users() {
-        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::userRow, USER_COLUMNS + " ORDER BY name"));
+        return db.read(c -> Sql.list(c, JdbcAuthStore::userRow, USER_COLUMNS + " ORDER BY name"));
     }
 
     @Override
     public long countUsers() {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COUNT(*) FROM users").orElse(0L));
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COUNT(*) FROM users").orElse(0L));
     }
 
     @Override
     public boolean setPassword(String name, String passwordHash) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE users SET password_hash = ? WHERE name = ?",
+        return db.transaction(c -> Sql.update(c, "UPDATE users SET password_hash = ? WHERE name = ?",
                 passwordHash, name) > 0);
     }
 
     @Override
     public boolean setDisabled(String name, boolean disabled) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE users SET disabled = ? WHERE name = ?",
+        return db.transaction(c -> Sql.update(c, "UPDATE users SET disabled = ? WHERE name = ?",
                 disabled, name) > 0);
     }
 
@@ -94,7 +93,7 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public boolean createNamespace(Namespace namespace) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, """
+        return db.transaction(c -> Sql.update(c, """
                 INSERT INTO namespaces (name, public, created_by, created_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""", namespace.name(), namespace.isPublic(), namespace.createdBy(),
                 millis(namespace.createdAt())) > 0);
@@ -102,50 +101,50 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public Optional<Namespace> namespace(String name) {
-        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " WHERE name = ?", name));
+        return db.read(c -> Sql.one(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " WHERE name = ?", name));
     }
 
     @Override
     public List<Namespace> namespaces() {
-        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " ORDER BY name"));
+        return db.read(c -> Sql.list(c, JdbcAuthStore::namespaceRow, NAMESPACE_COLUMNS + " ORDER BY name"));
     }
 
     @Override
     public boolean setPublic(String namespace, boolean isPublic) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE namespaces SET public = ? WHERE name = ?",
+        return db.transaction(c -> Sql.update(c, "UPDATE namespaces SET public = ? WHERE name = ?",
                 isPublic, namespace) > 0);
     }
 
     @Override
     public void grant(String namespace, String username, Role role) {
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?)
                 ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role""", namespace, username, role.label()));
     }
 
     @Override
     public boolean revoke(String namespace, String username) {
-        return Sql.transaction(dataSource, c -> Sql.update(c,
+        return db.transaction(c -> Sql.update(c,
                 "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0);
     }
 
     @Override
     public List<Member> members(String namespace) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Member(rs.getString(1), rs.getString(2), Role.parse(rs.getString(3))),
+        return db.read(c -> Sql.list(c, rs -> new Member(rs.getString(1), rs.getString(2), Role.parse(rs.getString(3))),
                 "SELECT namespace, username, role FROM namespace_members WHERE namespace = ? ORDER BY username", namespace));
     }
 
     @Override
     public Map<String, Role> memberships(String username) {
         Map<String, Role> result = new LinkedHashMap<>();
-        Sql.read(dataSource, c -> Sql.list(c, rs -> result.put(rs.getString(1), Role.parse(rs.getString(2))),
+        db.read(c -> Sql.list(c, rs -> result.put(rs.getString(1), Role.parse(rs.getString(2))),
                 "SELECT namespace, role FROM namespace_members WHERE username = ? ORDER BY namespace", username));
         return result;
     }
 
     @Override
     public Optional<Role> role(String namespace, String username) {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> Role.parse(rs.getString(1)),
+        return db.read(c -> Sql.one(c, rs -> Role.parse(rs.getString(1)),
                 "SELECT role FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username));
     }
 
@@ -174,7 +173,7 @@ public final class JdbcAuthStore implements AuthStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO robot_tokens (id, name, created_by, namespace, repositories, actions, secret_hash, created_at,
                 expires_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)""",
                 token.id(), token.name(), token.createdBy(), token.namespace(), repositories,
@@ -183,30 +182,30 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public Optional<RobotToken> robot(String id) {
-        return Sql.read(dataSource, c -> Sql.one(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " WHERE id = ?", id));
+        return db.read(c -> Sql.one(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " WHERE id = ?", id));
     }
 
     @Override
     public List<RobotToken> robots() {
-        return Sql.read(dataSource, c -> Sql.list(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " ORDER BY created_at, id"));
+        return db.read(c -> Sql.list(c, JdbcAuthStore::robotRow, ROBOT_COLUMNS + " ORDER BY created_at, id"));
     }
 
     @Override
     public boolean revokeRobot(String id, Instant at) {
-        return Sql.transaction(dataSource, c -> Sql.update(c,
+        return db.transaction(c -> Sql.update(c,
                 "UPDATE robot_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", millis(at), id) > 0);
     }
 
     @Override
     public void touchRobot(String id, Instant at) {
-        Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE robot_tokens SET last_used_at = ? WHERE id = ?", millis(at), id));
+        db.transaction(c -> Sql.update(c, "UPDATE robot_tokens SET last_used_at = ? WHERE id = ?", millis(at), id));
     }
 
     // ---- refresh tokens
 
     @Override
     public void createRefreshToken(RefreshToken token) {
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO refresh_tokens (id, subject, secret_hash, created_at, expires_at, revoked_at)
                 VALUES (?, ?, ?, ?, ?, NULL)""", token.id(), token.subject(), token.secretHash(),
                 millis(token.createdAt()), millis(token.expiresAt())));
@@ -214,14 +213,14 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public Optional<RefreshToken> refreshToken(String id) {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> new RefreshToken(rs.getString(1), rs.getString(2), rs.getString(3),
+        return db.read(c -> Sql.one(c, rs -> new RefreshToken(rs.getString(1), rs.getString(2), rs.getString(3),
                         instant(rs, 4), instant(rs, 5), instant(rs, 6)),
                 "SELECT id, subject, secret_hash, created_at, expires_at, revoked_at FROM refresh_tokens WHERE id = ?", id));
     }
 
     @Override
     public void revokeRefreshTokens(String subject, Instant at) {
-        Sql.transaction(dataSource, c -> Sql.update(c,
+        db.transaction(c -> Sql.update(c,
                 "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL", millis(at), subject));
     }
 
@@ -229,14 +228,14 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public void audit(AuditEntry entry) {
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO audit_log (id, at, actor, action, target, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 entry.id(), millis(entry.at()), entry.actor(), entry.action(), entry.target(), entry.source(), entry.detail()));
     }
 
     @Override
     public List<AuditEntry> auditLog(int limit) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new AuditEntry(rs.getString(1), instant(rs, 2), rs.getString(3),
+        return db.read(c -> Sql.list(c, rs -> new AuditEntry(rs.getString(1), instant(rs, 2), rs.getString(3),
                         rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)),
                 "SELECT id, at, actor, action, target, source, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", limit));
     }

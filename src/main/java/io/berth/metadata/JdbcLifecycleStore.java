@@ -13,18 +13,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /** The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction. */
 public final class JdbcLifecycleStore implements LifecycleStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
-    private final DataSource dataSource;
+    private final Database db;
     private final Clock clock;
 
-    JdbcLifecycleStore(DataSource dataSource, Clock clock) {
-        this.dataSource = dataSource;
+    JdbcLifecycleStore(Database db, Clock clock) {
+        this.db = db;
         this.clock = clock;
     }
 
@@ -43,20 +42,20 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public void addImmutableRule(String namespace, String pattern, String actor) {
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO immutable_rules (namespace, pattern, created_by, created_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""", namespace, pattern, actor, clock.millis()));
     }
 
     @Override
     public boolean removeImmutableRule(String namespace, String pattern) {
-        return Sql.transaction(dataSource, c -> Sql.update(c,
+        return db.transaction(c -> Sql.update(c,
                 "DELETE FROM immutable_rules WHERE namespace = ? AND pattern = ?", namespace, pattern) > 0);
     }
 
     @Override
     public List<String> immutableRules(String namespace) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> rs.getString(1),
+        return db.read(c -> Sql.list(c, rs -> rs.getString(1),
                 "SELECT pattern FROM immutable_rules WHERE namespace = ? ORDER BY pattern", namespace));
     }
 
@@ -88,7 +87,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO retention_rules (id, namespace, pattern, keep_last, max_age_days, keep_patterns, created_by, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", rule.id(), rule.namespace(), rule.pattern(), rule.keepLast(),
                 rule.maxAgeDays(), keep, rule.createdBy(), rule.createdAt().toEpochMilli()));
@@ -96,23 +95,23 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public boolean removeRetentionRule(String id) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM retention_rules WHERE id = ?", id) > 0);
+        return db.transaction(c -> Sql.update(c, "DELETE FROM retention_rules WHERE id = ?", id) > 0);
     }
 
     @Override
     public List<RetentionRule> retentionRules(String namespace) {
-        return Sql.read(dataSource, c -> Sql.list(c, JdbcLifecycleStore::ruleRow,
+        return db.read(c -> Sql.list(c, JdbcLifecycleStore::ruleRow,
                 RULE_COLUMNS + " WHERE namespace = ? ORDER BY created_at, id", namespace));
     }
 
     @Override
     public List<RetentionRule> allRetentionRules() {
-        return Sql.read(dataSource, c -> Sql.list(c, JdbcLifecycleStore::ruleRow, RULE_COLUMNS + " ORDER BY namespace, created_at"));
+        return db.read(c -> Sql.list(c, JdbcLifecycleStore::ruleRow, RULE_COLUMNS + " ORDER BY namespace, created_at"));
     }
 
     @Override
     public List<TagAge> tagsOfNamespace(String namespace) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new TagAge(rs.getString(1), rs.getString(2),
+        return db.read(c -> Sql.list(c, rs -> new TagAge(rs.getString(1), rs.getString(2),
                         Digest.parse(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))),
                 "SELECT repository, name, manifest_digest, updated_at FROM tags WHERE " + inNamespace("repository")
                         + " ORDER BY repository, updated_at DESC, name", namespaceArgs(namespace)));
@@ -122,7 +121,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public void setQuota(String namespace, Long limitBytes) {
-        Sql.transaction(dataSource, c -> limitBytes == null
+        db.transaction(c -> limitBytes == null
                 ? Sql.update(c, "DELETE FROM quotas WHERE namespace = ?", namespace)
                 : Sql.update(c, """
                         INSERT INTO quotas (namespace, limit_bytes) VALUES (?, ?)
@@ -131,7 +130,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public Optional<Long> quota(String namespace) {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT limit_bytes FROM quotas WHERE namespace = ?", namespace));
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT limit_bytes FROM quotas WHERE namespace = ?", namespace));
     }
 
     @Override
@@ -140,7 +139,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
         Object[] args = new Object[6];
         System.arraycopy(ns, 0, args, 0, 3);
         System.arraycopy(ns, 0, args, 3, 3);
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), """
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), """
                 SELECT COALESCE(SUM(size), 0) FROM (
                   SELECT b.digest, b.size FROM blobs b WHERE b.digest IN
                     (SELECT rb.digest FROM repository_blobs rb WHERE """ + inNamespace("rb.repository") + """
@@ -156,7 +155,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
     @Override
     public boolean acquireLease(String name, String owner, Duration ttl) {
         long now = clock.millis();
-        return Sql.transaction(dataSource, c -> {
+        return db.transaction(c -> {
             Optional<String> holder = Sql.one(c, rs -> rs.getString(1) + " " + rs.getLong(2),
                     "SELECT owner, expires_at FROM leases WHERE name = ?", name);
             if (holder.isPresent()) {
@@ -174,14 +173,14 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public void releaseLease(String name, String owner) {
-        Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM leases WHERE name = ? AND owner = ?", name, owner));
+        db.transaction(c -> Sql.update(c, "DELETE FROM leases WHERE name = ? AND owner = ?", name, owner));
     }
 
     // ---- garbage collection
 
     @Override
     public void touchLink(RepositoryName repository, Digest digest) {
-        Sql.transaction(dataSource, c -> Sql.update(c,
+        db.transaction(c -> Sql.update(c,
                 "UPDATE repository_blobs SET touched_at = ? WHERE repository = ? AND digest = ?", clock.millis(), repository, digest));
     }
 
@@ -192,14 +191,14 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public List<Link> unreferencedLinks(Instant cutoff, int limit) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+        return db.read(c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
                 "SELECT rb.repository, rb.digest FROM repository_blobs rb WHERE " + UNREFERENCED_LINK + " LIMIT ?",
                 cutoff.toEpochMilli(), limit));
     }
 
     @Override
     public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ? AND "
+        return db.transaction(c -> Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ? AND "
                 + "EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND " + UNREFERENCED_LINK + ")",
                 link.repository(), link.digest(), link.repository(), link.digest(), cutoff.toEpochMilli()) > 0);
     }
@@ -216,14 +215,14 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+        return db.read(c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
                 "SELECT m.repository, m.digest FROM manifests m WHERE " + COLLECTABLE_MANIFEST + " LIMIT ?",
                 historyCutoff.toEpochMilli(), cutoff.toEpochMilli(), limit));
     }
 
     @Override
     public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
-        return Sql.transaction(dataSource, c -> {
+        return db.transaction(c -> {
             boolean collectable = Sql.exists(c, "SELECT 1 FROM manifests m WHERE m.repository = ? AND m.digest = ? AND "
                     + COLLECTABLE_MANIFEST, manifest.repository(), manifest.digest(), historyCutoff.toEpochMilli(),
                     cutoff.toEpochMilli());
@@ -244,20 +243,20 @@ public final class JdbcLifecycleStore implements LifecycleStore {
     @Override
     public List<Orphan> orphans(int limit) {
         // Blob records without links, and manifest bytes no repository holds as a manifest (kept as 'manifest:' records).
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new Orphan(Digest.parse(rs.getString(1)), rs.getLong(2)),
+        return db.read(c -> Sql.list(c, rs -> new Orphan(Digest.parse(rs.getString(1)), rs.getLong(2)),
                 "SELECT x.digest, x.size FROM blobs x WHERE " + ORPHAN + " LIMIT ?", limit));
     }
 
     @Override
     public boolean forgetIfOrphan(Digest digest) {
-        return Sql.transaction(dataSource, c -> Sql.update(c,
+        return db.transaction(c -> Sql.update(c,
                 "DELETE FROM blobs WHERE digest = ? AND EXISTS (SELECT 1 FROM blobs x WHERE x.digest = ? AND "
                         + ORPHAN + ")", digest, digest) > 0);
     }
 
     @Override
     public long storedBytes() {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COALESCE(SUM(size), 0) FROM blobs").orElse(0L));
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COALESCE(SUM(size), 0) FROM blobs").orElse(0L));
     }
 
 }

@@ -57,11 +57,13 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private final HikariDataSource dataSource;
+    private final Database db;
     private final Clock clock;
     private final Dialect dialect;
 
     private JdbcMetadataStore(HikariDataSource dataSource, Clock clock, Dialect dialect) {
         this.dataSource = dataSource;
+        this.db = dialect == Dialect.SQLITE ? Database.singleWriter(dataSource) : Database.concurrent(dataSource);
         this.clock = clock;
         this.dialect = dialect;
     }
@@ -113,12 +115,12 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** The access-control store on the same database. */
     public AuthStore authStore() {
-        return new JdbcAuthStore(dataSource);
+        return new JdbcAuthStore(db);
     }
 
     /** The lifecycle store (rules, quotas, garbage collection) on the same database. */
     public LifecycleStore lifecycleStore() {
-        return new JdbcLifecycleStore(dataSource, clock);
+        return new JdbcLifecycleStore(db, clock);
     }
 
     private long now() {
@@ -136,7 +138,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     private <T> T transaction(Sql.Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return Sql.transaction(dataSource, work);
+                return db.transaction(work);
             } catch (ConcurrentChange | MetadataException e) {
                 boolean retryable = e instanceof ConcurrentChange || (e.getCause() instanceof SQLException sql
                         && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState())));
@@ -178,14 +180,14 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void recordBlob(Digest digest, long size) {
-        Sql.transaction(dataSource, c -> Sql.update(c, """
+        db.transaction(c -> Sql.update(c, """
                 INSERT INTO blobs (digest, size, created_at, state) VALUES (?, ?, ?, 'live')
                 ON CONFLICT (digest) DO UPDATE SET state = 'live'""", digest, size, now()));
     }
 
     @Override
     public Optional<Long> blobSize(Digest digest) {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?", digest));
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?", digest));
     }
 
     @Override
@@ -205,13 +207,13 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<RepositoryName> repositoriesHolding(Digest digest, int limit) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new RepositoryName(rs.getString(1)),
+        return db.read(c -> Sql.list(c, rs -> new RepositoryName(rs.getString(1)),
                 "SELECT repository FROM repository_blobs WHERE digest = ? ORDER BY repository LIMIT ?", digest, limit));
     }
 
     @Override
     public Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest) {
-        return Sql.read(dataSource, c -> Sql.one(c, rs -> rs.getLong(1), """
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), """
                 SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
                 WHERE rb.repository = ? AND rb.digest = ?""", repository, digest));
     }
@@ -321,7 +323,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<TagMove> tagHistory(RepositoryName repository, Tag tag, int limit) {
-        return Sql.read(dataSource, c -> Sql.list(c, rs -> new TagMove(rs.getString(1), rs.getString(2),
+        return db.read(c -> Sql.list(c, rs -> new TagMove(rs.getString(1), rs.getString(2),
                         rs.getString(3) == null ? null : Digest.parse(rs.getString(3)),
                         rs.getString(4) == null ? null : Digest.parse(rs.getString(4)), rs.getString(5), rs.getString(6),
                         Instant.ofEpochMilli(rs.getLong(7))), """
@@ -358,7 +360,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest) {
-        return Sql.read(dataSource, c -> {
+        return db.read(c -> {
             try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
                     repository, digest); ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(manifestRow(rs)) : Optional.empty();
@@ -368,7 +370,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ManifestRecord> manifestByTag(RepositoryName repository, Tag tag) {
-        return Sql.read(dataSource, c -> {
+        return db.read(c -> {
             try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS
                     + " FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.manifest_digest"
                     + " WHERE t.repository = ? AND t.name = ?", repository, tag); ResultSet rs = s.executeQuery()) {
@@ -413,12 +415,12 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean repositoryExists(RepositoryName repository) {
-        return Sql.read(dataSource, c -> Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
+        return db.read(c -> Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?", repository));
     }
 
     @Override
     public Page<String> tags(RepositoryName repository, String last, int limit) {
-        return Sql.read(dataSource, c -> page(c, last == null
+        return db.read(c -> page(c, last == null
                 ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
                 : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
                 limit, last == null ? new Object[] {repository, limit + 1} : new Object[] {repository, last, limit + 1}));
@@ -426,7 +428,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Page<String> repositories(String last, int limit) {
-        return Sql.read(dataSource, c -> page(c, last == null
+        return db.read(c -> page(c, last == null
                 ? "SELECT name FROM repositories ORDER BY name LIMIT ?"
                 : "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
                 limit, last == null ? new Object[] {limit + 1} : new Object[] {last, limit + 1}));
@@ -445,7 +447,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public List<ManifestRecord> referrers(RepositoryName repository, Digest subject) {
-        return Sql.read(dataSource, c -> {
+        return db.read(c -> {
             List<ManifestRecord> result = new ArrayList<>();
             try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS
                     + " FROM manifests m WHERE m.repository = ? AND m.subject = ? ORDER BY m.digest", repository, subject);
@@ -488,7 +490,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public Optional<UploadSession> upload(String id) {
-        return Sql.read(dataSource, c -> {
+        return db.read(c -> {
             try (PreparedStatement s = Sql.prepare(c,
                     "SELECT id, repository, algorithm, byte_offset, started_at, updated_at FROM uploads WHERE id = ?", id);
                  ResultSet rs = s.executeQuery()) {
@@ -504,18 +506,18 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean advanceUpload(String id, long expected, long offset, Instant now) {
-        return Sql.transaction(dataSource, c -> Sql.update(c, "UPDATE uploads SET byte_offset = ?, updated_at = ? WHERE id = ? AND byte_offset = ?",
+        return db.transaction(c -> Sql.update(c, "UPDATE uploads SET byte_offset = ?, updated_at = ? WHERE id = ? AND byte_offset = ?",
                 offset, now.toEpochMilli(), id, expected) > 0);
     }
 
     @Override
     public void deleteUpload(String id) {
-        Sql.transaction(dataSource, c -> Sql.update(c, "DELETE FROM uploads WHERE id = ?", id));
+        db.transaction(c -> Sql.update(c, "DELETE FROM uploads WHERE id = ?", id));
     }
 
     @Override
     public List<UploadSession> uploadsIdleSince(Instant before, int limit) {
-        return Sql.read(dataSource, c -> {
+        return db.read(c -> {
             List<UploadSession> result = new ArrayList<>();
             try (PreparedStatement s = Sql.prepare(c, """
                     SELECT id, repository, algorithm, byte_offset, started_at, updated_at FROM uploads
@@ -532,7 +534,7 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean ping() {
         try {
-            return Sql.read(dataSource, c -> Sql.exists(c, "SELECT 1"));
+            return db.read(c -> Sql.exists(c, "SELECT 1"));
         } catch (MetadataException e) {
             return false;
         }

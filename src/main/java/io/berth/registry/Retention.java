@@ -53,11 +53,12 @@ public final class Retention {
                 if (!pattern.matcher(tag.tag()).matches()) {
                     continue;
                 }
-                int rank = seenPerRepository.merge(tag.repository(), 1, Integer::sum);
+                // Tags that always stay are outside the rule: they neither go nor count towards the newest N.
                 if (keep.stream().anyMatch(k -> k.matcher(tag.tag()).matches())
                         || policies.immutableRule(new RepositoryName(tag.repository()), new Tag(tag.tag())) != null) {
                     continue;
                 }
+                int rank = seenPerRepository.merge(tag.repository(), 1, Integer::sum);
                 String reason = null;
                 if (rule.keepLast() != null && rank > rule.keepLast()) {
                     reason = "beyond the newest " + rule.keepLast() + " of '" + rule.pattern() + "'";
