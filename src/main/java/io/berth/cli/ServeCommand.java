@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.berth.config.BerthConfig;
 import io.berth.http.Filter;
 import io.berth.http.HttpServer;
+import io.berth.http.LifecycleApi;
 import io.berth.http.ManagementApi;
 import io.berth.http.Route;
 import io.berth.http.RegistryApi;
@@ -100,8 +101,10 @@ final class ServeCommand implements Callable<Integer> {
 
         List<Route> routes = new ArrayList<>(Routes.of(new RegistryApi(registry)));
         Filter filter = Filter.NONE;
-        if (config.auth().enabled()) {
-            AccessControl access = AccessControl.open(config, metadata, clock);
+        AccessControl access = config.auth().enabled() ? AccessControl.open(config, metadata, clock) : null;
+        routes.addAll(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(), lifecycle.gc(),
+                lifecycle.gcSettings(), access == null ? null : access.policy()), access != null));
+        if (access != null) {
             access.admin().bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
                 if (password.isEmpty()) {
                     LOG.info("created user 'admin' with the password from auth.adminPassword / BERTH_ADMIN_PASSWORD");
@@ -123,6 +126,11 @@ final class ServeCommand implements Callable<Integer> {
             scheduler.shutdownNow();
             blocking.close();
             metadata.close();
+            try {
+                blobs.close();
+            } catch (java.io.IOException e) {
+                LOG.warn("closing the blob store: {}", e.toString());
+            }
         }, "berth-shutdown"));
         server.awaitClose();
         return 0;

@@ -15,7 +15,6 @@ import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -28,7 +27,6 @@ import java.util.Set;
  */
 public final class ManagementApi {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_BODY = 64 * 1024;
 
     private final AccessAdmin admin;
 
@@ -36,49 +34,20 @@ public final class ManagementApi {
         this.admin = admin;
     }
 
-    private interface JsonHandler {
-        Response handle(JsonNode body) throws Exception;
-    }
-
-    private static Outcome withJson(JsonHandler handler) {
-        return new SmallBody(MAX_BODY, () -> invalid("request body too large"), bytes -> {
-            JsonNode body;
-            try {
-                body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
-            } catch (IOException e) {
-                throw invalid("request body is not JSON");
-            }
-            if (body == null || !body.isObject()) {
-                throw invalid("request body must be a JSON object");
-            }
-            return handler.handle(body);
-        });
+    private static Outcome withJson(ManagementJson.Handler handler) {
+        return ManagementJson.body(handler);
     }
 
     private static RegistryException invalid(String message) {
-        return new RegistryException(ErrorCode.INVALID_REQUEST, message);
+        return ManagementJson.invalid(message);
     }
 
     private static String text(JsonNode body, String field, boolean required) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            if (required) {
-                throw invalid("field '" + field + "' is required");
-            }
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw invalid("field '" + field + "' must be a string");
-        }
-        return value.textValue();
+        return ManagementJson.text(body, field, required);
     }
 
     private static boolean bool(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value != null && !value.isNull() && !value.isBoolean()) {
-            throw invalid("field '" + field + "' must be true or false");
-        }
-        return value != null && value.booleanValue();
+        return ManagementJson.bool(body, field);
     }
 
     private static Response ok(JsonNode node) {

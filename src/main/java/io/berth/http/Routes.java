@@ -69,6 +69,29 @@ public final class Routes {
         return routes;
     }
 
+    /** Lifecycle operations of the management API; installed whether access control is on or off. */
+    public static List<Route> lifecycle(LifecycleApi api, boolean accessControl) {
+        Action account = accessControl ? Action.ACCOUNT : Action.NONE;
+        String repo = "/api/v1/repositories/(?<name>[^?#]+?)";
+        String ns = "/api/v1/namespaces/(?<namespace>[^/]+)";
+        List<Route> routes = new ArrayList<>();
+        add(routes, "api-tag-history", GET, repo + "/tags/(?<tag>[^/]+)/history", account, api::history);
+        add(routes, "api-tag-rollback", POST, repo + "/tags/(?<tag>[^/]+)/rollback", account, api::rollback);
+        add(routes, "api-repository", DELETE, repo, account, api::deleteRepository);
+        add(routes, "api-promote", POST, "/api/v1/promote", account, api::promote);
+        add(routes, "api-immutable", GET, ns + "/immutable", account, api::immutableRules);
+        add(routes, "api-immutable", POST, ns + "/immutable", account, api::addImmutableRule);
+        add(routes, "api-immutable", DELETE, ns + "/immutable", account, api::removeImmutableRule);
+        add(routes, "api-usage", GET, ns + "/usage", account, api::usage);
+        add(routes, "api-quota", PUT, ns + "/quota", account, api::setQuota);
+        add(routes, "api-retention", GET, ns + "/retention", account, api::retentionRules);
+        add(routes, "api-retention", POST, ns + "/retention", account, api::addRetentionRule);
+        add(routes, "api-retention-rule", DELETE, ns + "/retention/(?<id>[^/]+)", account, api::removeRetentionRule);
+        add(routes, "api-retention-run", POST, ns + "/retention/run", account, api::runRetention);
+        add(routes, "api-gc", POST, "/api/v1/gc", account, api::collect);
+        return routes;
+    }
+
     private static void add(List<Route> routes, String name, HttpMethod method, String regex, Action action,
                             Route.Handler handler) {
         routes.add(new Route(name, method, Pattern.compile(regex), action, handler));

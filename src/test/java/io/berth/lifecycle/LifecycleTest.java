@@ -160,6 +160,29 @@ class LifecycleTest {
     }
 
     @Test
+    void managementApiShowsHistoryRollsBackPromotesAndCollects() {
+        Digest first = push("api/app", "prod", "api-one");
+        push("api/app", "prod", "api-two");
+        RegistryClient.Reply history = client.send("GET", "/api/v1/repositories/api/app/tags/prod/history", null, null);
+        assertThat(history.status()).isEqualTo(200);
+        assertThat(history.body()).contains(first.toString()).contains("\"operation\":\"push\"");
+        RegistryClient.Reply rollback = client.send("POST", "/api/v1/repositories/api/app/tags/prod/rollback",
+                "{\"steps\":1}".getBytes(StandardCharsets.UTF_8), "application/json");
+        assertThat(rollback.body()).contains(first.toString());
+        RegistryClient.Reply promote = client.send("POST", "/api/v1/promote", ("{\"repository\":\"api/app\",\"reference\":\"prod\","
+                + "\"targetRepository\":\"api/released\",\"targetTag\":\"stable\"}").getBytes(StandardCharsets.UTF_8), "application/json");
+        assertThat(promote.status()).as(promote.body()).isEqualTo(201);
+        assertThat(client.pullVerified("api/released", "stable")).isEqualTo(first);
+        RegistryClient.Reply usage = client.send("GET", "/api/v1/namespaces/api/usage", null, null);
+        assertThat(usage.body()).contains("\"usedBytes\":");
+        RegistryClient.Reply gc = client.send("POST", "/api/v1/gc?dryRun=true", null, null);
+        assertThat(gc.status()).isEqualTo(200);
+        assertThat(gc.body()).contains("\"dryRun\":true");
+        assertThat(client.send("DELETE", "/api/v1/repositories/api/released", null, null).status()).isEqualTo(202);
+        assertThat(client.send("GET", "/v2/api/released/tags/list", null, null).status()).isEqualTo(404);
+    }
+
+    @Test
     void gcDryRunSaysWhatWouldGoAndDeletesNothing() throws Exception {
         push("dry/app", "x", "dry");
         client.send("DELETE", "/v2/dry/app/manifests/x", null, null);
