@@ -255,7 +255,7 @@ public final class Uploads {
             }
             done = true;
             try {
-                appender.close();
+                appender.discard();
             } catch (IOException e) {
                 LOG.debug("closing aborted upload {}: {}", session.id(), e.toString());
             }

@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -89,6 +90,8 @@ public final class S3BlobStore implements BlobStore {
     private static final int PART_COPIES_PER_COMMIT = 8;
     /** Attempts per S3 call, throttling (503 SlowDown) included; the SDK backs off between them. */
     private static final int MAX_ATTEMPTS = 8;
+    /** Bytes of a state object fetched to read its header; room for about 2,500 runs of parts. */
+    private static final int HEADER_PROBE = 64 * 1024;
     private static final Pattern UPLOAD_ID = Pattern.compile("[a-zA-Z0-9-]{1,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -111,7 +114,10 @@ public final class S3BlobStore implements BlobStore {
             if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
                 throw new IllegalArgumentException("storage.s3.partSize must be between 5 MiB and 5 GiB, got " + partSize);
             }
-            prefix = prefix == null || prefix.isEmpty() || prefix.endsWith("/") ? (prefix == null ? "" : prefix) : prefix + "/";
+            prefix = prefix == null ? "" : prefix;
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                prefix = prefix + "/";
+            }
             if (prefix.startsWith("/")) {
                 throw new IllegalArgumentException("storage.s3.prefix must not start with /");
             }
@@ -352,6 +358,7 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public UploadAppender append(String uploadId, long offset) throws IOException {
+        uploadPrefix(uploadId);
         String token = HexFormat.of().formatHex(randomBytes(8));
         Path spoolPath = options.spoolDirectory().resolve(uploadId + "-" + token + ".spool");
         FileChannel spool = FileChannel.open(spoolPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -378,7 +385,9 @@ public final class S3BlobStore implements BlobStore {
         String key = stateKey(uploadId, length);
         ResponseInputStream<GetObjectResponse> in;
         try {
-            in = s3.getObject(r -> r.bucket(bucket).key(key));
+            // Without a sink only the header is needed: fetch its usual size, so the connection can be reused
+            // (a response abandoned half-read cannot be); a longer header is fetched whole below.
+            in = s3.getObject(r -> r.bucket(bucket).key(key).range(tailSink == null ? "bytes=0-" + (HEADER_PROBE - 1) : null));
         } catch (NoSuchKeyException e) {
             throw new IOException("upload " + uploadId + " holds no state at " + length + " bytes (absent, deleted or shorter)");
         } catch (SdkException e) {
@@ -386,11 +395,15 @@ public final class S3BlobStore implements BlobStore {
         }
         try {
             S3UploadState.Parsed parsed = S3UploadState.parse(in);
-            if (parsed.state().length() != length) {
-                throw new IOException(key + " records " + parsed.state().length() + " bytes");
+            if (parsed == null && tailSink == null) {
+                in.close();
+                return readLongHeader(key);
+            }
+            if (parsed == null || parsed.state().length() != length) {
+                throw new IOException(key + " is not the state of an upload of " + length + " bytes");
             }
             if (tailSink == null) {
-                in.abort();
+                in.transferTo(OutputStream.nullOutputStream());
                 return parsed;
             }
             long copied = 0;
@@ -409,6 +422,19 @@ public final class S3BlobStore implements BlobStore {
             throw failure("GET " + key, e);
         } finally {
             in.close();
+        }
+    }
+
+    private S3UploadState.Parsed readLongHeader(String key) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(key))) {
+            S3UploadState.Parsed parsed = S3UploadState.parse(in);
+            in.abort();
+            if (parsed == null) {
+                throw new IOException(key + " is not an upload state");
+            }
+            return parsed;
+        } catch (SdkException e) {
+            throw failure("GET " + key, e);
         }
     }
 

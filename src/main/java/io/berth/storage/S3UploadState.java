@@ -93,11 +93,17 @@ record S3UploadState(long partSize, long length, List<Run> runs) {
     /** A parsed header and how many bytes it took, so the tail can be found after it. */
     record Parsed(S3UploadState state, int headerLength) {}
 
-    /** Reads the header line from in, leaving in at the first byte of the tail. */
+    /**
+     * Reads the header line from in, leaving in at the first byte of the tail; null when in ends before the line
+     * does (a read of the object's first bytes only).
+     */
     static Parsed parse(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         for (int b; (b = in.read()) != '\n'; ) {
-            if (b < 0 || line.size() >= MAX_HEADER) {
+            if (b < 0) {
+                return null;
+            }
+            if (line.size() >= MAX_HEADER) {
                 throw new IOException("not an upload state object");
             }
             line.write(b);

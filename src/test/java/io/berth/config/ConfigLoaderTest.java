@@ -55,4 +55,20 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.parseDuration("PT3S")).isEqualTo(Duration.ofSeconds(3));
         assertThatThrownBy(() -> ConfigLoader.parseDuration("soon")).isInstanceOf(ConfigException.class);
     }
+
+    @Test
+    void s3StorageIsConfiguredFromTheEnvironmentWithSizesInBinaryUnits() {
+        BerthConfig c = new ConfigLoader().load(null, Map.of("BERTH_STORAGE_TYPE", "s3",
+                "BERTH_STORAGE_S3_BUCKET", "registry", "BERTH_STORAGE_S3_ACCESS_KEY", "id",
+                "BERTH_STORAGE_S3_PATH_STYLE", "true", "BERTH_STORAGE_S3_PART_SIZE", "32MiB"), Map.of());
+        assertThat(c.storage().type()).isEqualTo("s3");
+        assertThat(c.storage().s3().bucket()).isEqualTo("registry");
+        assertThat(c.storage().s3().accessKey()).isEqualTo("id");
+        assertThat(c.storage().s3().pathStyle()).isTrue();
+        assertThat(c.storage().s3().partSize().bytes()).isEqualTo(32L << 20);
+        assertThat(new ConfigLoader().load(null, Map.of(), Map.of()).storage().s3().partSize()).isEqualTo(ByteSize.parse("16MiB"));
+        assertThat(ByteSize.parse("5242880").bytes()).isEqualTo(5L << 20);
+        assertThat(ByteSize.parse("1 GiB").bytes()).isEqualTo(1L << 30);
+        assertThatThrownBy(() -> ByteSize.parse("16MB")).isInstanceOf(ConfigException.class).hasMessageContaining("16MiB");
+    }
 }

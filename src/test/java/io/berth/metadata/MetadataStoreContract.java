@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -216,5 +218,115 @@ public abstract class MetadataStoreContract {
             pool.shutdownNow();
         }
         assertThat(pushed).contains(store.manifestByTag(repo, new Tag("race")).orElseThrow().digest());
+    }
+
+    /** Runs both at once (as two nodes would), each ignoring the refusal it may get when the other wins. */
+    private static void race(ExecutorService pool, Callable<?> first, Callable<?> second) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (Callable<?> task : List.of(first, second)) {
+            futures.add(pool.submit(() -> {
+                start.await();
+                try {
+                    return task.call();
+                } catch (RegistryException refused) {
+                    return null;
+                }
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get();
+        }
+    }
+
+    @Test
+    void unlinkRacingAManifestPushNeverLeavesTheManifestWithoutItsBlob() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 25; i++) {
+                Digest blob = pushBlob(repo, "unlink-race-" + i);
+                ManifestRecord m = manifest("unlink-race-manifest-" + i, null, null);
+                Tag tag = new Tag("t" + i);
+                race(pool, () -> {
+                    store.putManifest(m, List.of(blob), List.of(), List.of(tag));
+                    return null;
+                }, () -> store.unlinkBlob(repo, blob));
+                if (store.manifest(repo, m.digest()).isPresent()) {
+                    assertThat(store.linkedBlobSize(repo, blob)).as("blob of a stored manifest").isPresent();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void manifestDeleteRacingAnIndexPushNeverLeavesTheIndexWithoutItsChild() throws Exception {
+        Digest config = pushBlob(repo, "config");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 25; i++) {
+                ManifestRecord child = manifest("child-race-" + i, null, null);
+                store.putManifest(child, List.of(config), List.of(), List.of());
+                ManifestRecord index = new ManifestRecord(repo, digest("index-race-" + i),
+                        "application/vnd.oci.image.index.v1+json", 50, null, null, Map.of());
+                Tag tag = new Tag("i" + i);
+                race(pool, () -> {
+                    store.putManifest(index, List.of(), List.of(child.digest()), List.of(tag));
+                    return null;
+                }, () -> store.deleteManifest(repo, child.digest()));
+                if (store.manifest(repo, index.digest()).isPresent()) {
+                    assertThat(store.manifest(repo, child.digest())).as("child of a stored index").isPresent();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void manifestDeleteRacingATagPushNeverLeavesATagOnAMissingManifest() throws Exception {
+        Digest config = pushBlob(repo, "config");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 25; i++) {
+                ManifestRecord m = manifest("tag-race-" + i, null, null);
+                store.putManifest(m, List.of(config), List.of(), List.of());
+                Tag tag = new Tag("tag-race-" + i);
+                race(pool, () -> {
+                    store.putManifest(m, List.of(config), List.of(), List.of(tag));
+                    return null;
+                }, () -> store.deleteManifest(repo, m.digest()));
+                if (store.tags(repo, null, 1000).items().contains(tag.toString())) {
+                    assertThat(store.manifestByTag(repo, tag)).as("manifest of tag " + tag).isPresent();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void repositoryDeleteRacingAPushLeavesNoManifestOutsideARepository() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 25; i++) {
+                RepositoryName target = new RepositoryName(repo + "-del-" + i);
+                Digest blob = pushBlob(target, "repo-race-" + i);
+                ManifestRecord m = new ManifestRecord(target, digest("repo-race-manifest-" + i),
+                        "application/vnd.oci.image.manifest.v1+json", 100, null, null, Map.of());
+                race(pool, () -> {
+                    store.putManifest(m, List.of(blob), List.of(), List.of(new Tag("v1")));
+                    return null;
+                }, () -> store.deleteRepository(target));
+                if (store.manifest(target, m.digest()).isPresent()) {
+                    assertThat(store.repositoryExists(target)).as("repository of a stored manifest").isTrue();
+                    assertThat(store.linkedBlobSize(target, blob)).as("blob of a stored manifest").isPresent();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

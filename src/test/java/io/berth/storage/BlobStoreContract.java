@@ -119,6 +119,30 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void discardedAppendLeavesTheUploadAtItsOffset() throws Exception {
+        String id = UUID.randomUUID().toString();
+        store.createUpload(id);
+        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+            a.write(ByteBuffer.wrap(bytes("abc")));
+        }
+        BlobStore.UploadAppender failed = store.append(id, 3);
+        failed.write(ByteBuffer.wrap(bytes("request-that-failed")));
+        failed.discard();
+        failed.discard();
+        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+            a.write(ByteBuffer.wrap(bytes("def")));
+        }
+        try (InputStream in = store.readUpload(id, 6)) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes("abcdef"));
+        }
+        Digest digest = Digest.sha256(bytes("abcdef"));
+        store.commitUpload(id, digest, 6);
+        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+            assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("abcdef"));
+        }
+    }
+
+    @Test
     void appendBeyondWhatTheUploadHoldsFails() throws Exception {
         String id = UUID.randomUUID().toString();
         store.createUpload(id);

@@ -1,0 +1,166 @@
+package io.berth.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback TCP proxy in front of an S3 server that answers the next n requests with S3's throttling error
+ * (503 SlowDown) and passes everything else through (so SigV4 signatures, which cover the Host the client used,
+ * still verify). Each connection carries one request, so every request can be throttled.
+ */
+public final class ThrottlingProxy implements AutoCloseable {
+    private static final byte[] SLOW_DOWN_BODY = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>
+            """.getBytes(StandardCharsets.UTF_8);
+
+    private final ServerSocket listener;
+    private final int targetPort;
+    private final AtomicInteger toThrottle = new AtomicInteger();
+    private final AtomicInteger throttled = new AtomicInteger();
+    private final Thread acceptor;
+
+    public ThrottlingProxy(int targetPort) {
+        this.targetPort = targetPort;
+        try {
+            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.acceptor = Thread.ofVirtual().name("throttling-proxy").start(this::acceptLoop);
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    }
+
+    /** The next n requests get 503 SlowDown. */
+    public void throttleNext(int n) {
+        toThrottle.set(n);
+    }
+
+    /** How many requests were answered with 503 SlowDown. */
+    public int throttled() {
+        return throttled.get();
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Thread.ofVirtual().start(() -> serve(client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            byte[] head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            if (toThrottle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throttle(head, in, client.getOutputStream());
+                return;
+            }
+            try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
+                server.getOutputStream().write(oneRequestPerConnection(head));
+                Thread upstream = Thread.ofVirtual().start(() -> pipe(in, server));
+                pipe(server.getInputStream(), client);
+                upstream.join(1000);
+            }
+        } catch (IOException | InterruptedException e) {
+            // a connection ended; the client sees it and retries
+        }
+    }
+
+    /** Answers 503 after reading the body (unless the client waits for 100-continue, which it will not get). */
+    private void throttle(byte[] head, InputStream in, OutputStream out) throws IOException {
+        String text = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        boolean isHead = text.startsWith("head ");
+        if (!text.contains("\r\nexpect: 100-continue")) {
+            long length = contentLength(text);
+            in.skipNBytes(length);
+        }
+        throttled.incrementAndGet();
+        String status = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nConnection: close\r\n"
+                + "Content-Length: " + SLOW_DOWN_BODY.length + "\r\n\r\n";
+        out.write(status.getBytes(StandardCharsets.ISO_8859_1));
+        if (!isHead) {
+            out.write(SLOW_DOWN_BODY);
+        }
+        out.flush();
+    }
+
+    /**
+     * The head with "Connection: close", so the server ends the connection after its answer and every request of
+     * the client comes through a new connection, where it may be throttled. Connection is not a signed header.
+     */
+    private static byte[] oneRequestPerConnection(byte[] head) {
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        StringBuilder rewritten = new StringBuilder();
+        for (String line : text.substring(0, text.length() - 4).split("\r\n")) {
+            if (!line.toLowerCase(Locale.ROOT).startsWith("connection:")) {
+                rewritten.append(line).append("\r\n");
+            }
+        }
+        return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static long contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.startsWith("content-length:")) {
+                return Long.parseLong(line.substring("content-length:".length()).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** The request line and headers up to the blank line, or null when the connection closed first. */
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toByteArray();
+    }
+
+    private static void pipe(InputStream from, Socket to) {
+        try {
+            from.transferTo(to.getOutputStream());
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // either side closed
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+    }
+}
