@@ -25,7 +25,7 @@ record Lifecycle(Registry registry, LifecycleStore store, GarbageCollector gc, R
         Policies policies = new Policies(store);
         Uploads uploads = new Uploads(metadata, blobs, clock);
         Registry registry = new Registry(metadata, blobs, uploads, new ManifestCache(64L * 1024 * 1024), policies);
-        GarbageCollector gc = new GarbageCollector(store, blobs, clock, owner);
+        GarbageCollector gc = new GarbageCollector(store, metadata, blobs, clock, owner);
         Retention retention = new Retention(store, metadata, policies, clock);
         GarbageCollector.Settings settings = new GarbageCollector.Settings(config.gc().gracePeriod(),
                 config.history().window(), config.gc().untaggedManifests());

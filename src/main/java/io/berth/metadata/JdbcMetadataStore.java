@@ -113,6 +113,32 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new JdbcMetadataStore(dataSource, clock, dialect);
     }
 
+    @Override
+    public AutoCloseable lockDigest(Digest digest) {
+        if (dialect != Dialect.POSTGRES) {
+            return () -> { };
+        }
+        long key = java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(digest.hex().substring(0, 16))).getLong();
+        try {
+            Connection connection = dataSource.getConnection();
+            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                lock.setLong(1, key);
+                lock.execute();
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+            return () -> {
+                try (connection; PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    unlock.setLong(1, key);
+                    unlock.execute();
+                }
+            };
+        } catch (SQLException e) {
+            throw new MetadataException(e);
+        }
+    }
+
     /** The access-control store on the same database. */
     public AuthStore authStore() {
         return new JdbcAuthStore(db);

@@ -109,6 +109,15 @@ public interface MetadataStore extends AutoCloseable {
     /** Uploads not touched since the given instant. */
     List<UploadSession> uploadsIdleSince(Instant before, int limit);
 
+    /**
+     * Holds a lock on digest across every node until closed (PostgreSQL: an advisory lock). A commit of the digest
+     * and its garbage collection take it together with the blob store's lock, so they never interleave. The
+     * embedded store has one node, whose blob store lock suffices: no-op there.
+     */
+    default AutoCloseable lockDigest(Digest digest) {
+        return () -> { };
+    }
+
     /** True when the store answers queries (for readiness). */
     boolean ping();
 

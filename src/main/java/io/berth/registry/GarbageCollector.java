@@ -32,12 +32,15 @@ public final class GarbageCollector {
                          int blobsDeleted, long bytesFreed, Duration took, List<String> items) {}
 
     private final LifecycleStore store;
+    private final io.berth.metadata.MetadataStore metadata;
     private final BlobStore blobs;
     private final Clock clock;
     private final String owner;
 
-    public GarbageCollector(LifecycleStore store, BlobStore blobs, Clock clock, String owner) {
+    public GarbageCollector(LifecycleStore store, io.berth.metadata.MetadataStore metadata, BlobStore blobs, Clock clock,
+                            String owner) {
         this.store = store;
+        this.metadata = metadata;
         this.blobs = blobs;
         this.clock = clock;
         this.owner = owner;
@@ -95,7 +98,8 @@ public final class GarbageCollector {
             }
             for (Orphan orphan : store.orphans(BATCH)) {
                 candidates++;
-                try (AutoCloseable lock = blobs.lock(orphan.digest())) {
+                try (AutoCloseable lock = blobs.lock(orphan.digest());
+                     AutoCloseable nodes = metadata.lockDigest(orphan.digest())) {
                     if (store.forgetIfOrphan(orphan.digest())) {
                         blobs.delete(orphan.digest());
                         blobCount++;

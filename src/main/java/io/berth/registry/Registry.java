@@ -135,7 +135,7 @@ public final class Registry {
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.effectiveArtifactType(),
                 manifest.annotations());
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
-        try (AutoCloseable lock = blobs.lock(digest)) {
+        try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
             blobs.put(digest, bytes);
             metadata.recordBlob(digest, bytes.length);
             metadata.putManifest(record, blobRefs, children, List.copyOf(tags), policies.tagChange(repository, actor, "push"));

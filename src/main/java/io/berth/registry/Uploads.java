@@ -235,7 +235,7 @@ public final class Uploads {
                         Map.of("expected", finishWith.toString(),
                                 "computed", finishWith.algorithm() + ":" + HexFormat.of().formatHex(computed)));
             }
-            try (AutoCloseable lock = blobs.lock(finishWith)) {
+            try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
                 blobs.commitUpload(session.id(), finishWith, length);
                 metadata.recordBlob(finishWith, length);
                 metadata.linkBlob(session.repository(), finishWith);

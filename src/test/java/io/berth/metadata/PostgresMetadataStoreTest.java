@@ -1,6 +1,12 @@
 package io.berth.metadata;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.oci.Digest;
 import io.berth.testing.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +25,26 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
         if (server != null) {
             server.close();
         }
+    }
+
+    @Test
+    void digestLockExcludesASecondHolderUntilReleased() throws Exception {
+        Digest digest = Digest.sha256("locked".getBytes(StandardCharsets.UTF_8));
+        AtomicBoolean secondHeld = new AtomicBoolean();
+        Thread second;
+        try (AutoCloseable first = store.lockDigest(digest)) {
+            second = Thread.ofPlatform().start(() -> {
+                try (AutoCloseable lock = store.lockDigest(digest)) {
+                    secondHeld.set(true);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(secondHeld).isFalse();
+        }
+        second.join(5000);
+        assertThat(secondHeld).isTrue();
     }
 
     @Override
