@@ -109,7 +109,8 @@ public final class AuthFilter implements Filter {
         if (principal.isAnonymous()) {
             throw challenge(ex, route, scope, null);
         }
-        if (caller.bearer() && held.contains(required)) {
+        if (caller.external() || (caller.bearer() && held.contains(required))) {
+            // An external issuer decides what its callers hold: only a new token from it can help.
             throw challenge(ex, route, scope, "insufficient_scope");
         }
         throw new RegistryException(ErrorCode.DENIED, "requested access to the resource is denied",
