@@ -537,6 +537,29 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
+    public boolean claimUpload(String id, long offset, String writer, Instant until, Instant now, String staleWriterPrefix) {
+        // Writer ids never start with '~': without a prefix, the LIKE matches nothing.
+        String stale = staleWriterPrefix == null ? "~" : staleWriterPrefix.replace("%", "").replace("_", "") + "%";
+        return db.transaction(c -> Sql.update(c, """
+                UPDATE uploads SET writer = ?, writer_until = ? WHERE id = ? AND byte_offset = ?
+                AND (writer IS NULL OR writer = ? OR writer_until < ? OR writer LIKE ?)""",
+                writer, until.toEpochMilli(), id, offset, writer, now.toEpochMilli(), stale) > 0);
+    }
+
+    @Override
+    public boolean advanceClaimedUpload(String id, long expected, long offset, String writer, Instant now) {
+        return db.transaction(c -> Sql.update(c, """
+                UPDATE uploads SET byte_offset = ?, updated_at = ?, writer = NULL, writer_until = 0
+                WHERE id = ? AND byte_offset = ? AND writer = ?""", offset, now.toEpochMilli(), id, expected, writer) > 0);
+    }
+
+    @Override
+    public void releaseUpload(String id, String writer) {
+        db.transaction(c -> Sql.update(c, "UPDATE uploads SET writer = NULL, writer_until = 0 WHERE id = ? AND writer = ?",
+                id, writer));
+    }
+
+    @Override
     public void deleteUpload(String id) {
         db.transaction(c -> Sql.update(c, "DELETE FROM uploads WHERE id = ?", id));
     }

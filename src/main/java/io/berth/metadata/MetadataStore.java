@@ -104,6 +104,20 @@ public interface MetadataStore extends AutoCloseable {
     /** Moves an upload's offset from expected to offset; false when another request moved it first. */
     boolean advanceUpload(String id, long expected, long offset, Instant now);
 
+    /**
+     * Makes writer the only request writing to the upload until the given time, if the upload is at offset and no
+     * other writer holds an unexpired claim; renewing one's own claim also succeeds, and so does taking over a claim
+     * whose writer starts with staleWriterPrefix (the caller knows those writers ended: its own node's, when no
+     * request of the node is writing). staleWriterPrefix may be null.
+     */
+    boolean claimUpload(String id, long offset, String writer, Instant until, Instant now, String staleWriterPrefix);
+
+    /** Moves the offset like {@link #advanceUpload} only while writer still holds the claim, and ends the claim. */
+    boolean advanceClaimedUpload(String id, long expected, long offset, String writer, Instant now);
+
+    /** Ends writer's claim (a failed or abandoned body). */
+    void releaseUpload(String id, String writer);
+
     void deleteUpload(String id);
 
     /** Uploads not touched since the given instant. */

@@ -39,6 +39,13 @@ public final class Uploads {
     /** Uploads a request of this node is writing to right now (one body at a time per upload). */
     private final Map<String, Boolean> busy = new ConcurrentHashMap<>();
 
+    /** How long a request's claim on an upload lasts without renewal; renewed while its bytes flow. */
+    private static final Duration CLAIM = Duration.ofSeconds(30);
+    private static final long RENEW_NANOS = Duration.ofSeconds(10).toNanos();
+
+    /** This node's part of writer ids, so claims of different nodes never look alike. */
+    private final String node = UUID.randomUUID().toString().substring(0, 8);
+
     private record RunningHash(String algorithm, long offset, MessageDigest digest) {}
 
     public Uploads(MetadataStore metadata, BlobStore blobs, Clock clock) {
@@ -91,12 +98,21 @@ public final class Uploads {
         if (busy.putIfAbsent(id, Boolean.TRUE) != null) {
             throw rangeNotSatisfiable(session, "another request is writing to this upload");
         }
+        // Across nodes: one request at a time appends, by a claim in the metadata store.
+        String writer = node + "-" + UUID.randomUUID().toString().substring(0, 13);
+        Instant now = clock.instant();
+        // No request of this node writes to it (busy), so a claim left by one of this node's writers is stale.
+        if (!metadata.claimUpload(id, session.offset(), writer, now.plus(CLAIM), now, node + "-")) {
+            busy.remove(id);
+            throw rangeNotSatisfiable(session, "another request is writing to this upload");
+        }
         try {
             RunningHash hash = hashAt(session);
             BlobStore.UploadAppender appender = blobs.append(id, session.offset());
-            return new Writer(session, appender, hash.digest(), range, finishWith);
+            return new Writer(session, writer, appender, hash.digest(), range, finishWith);
         } catch (IOException | RuntimeException e) {
             busy.remove(id);
+            metadata.releaseUpload(id, writer);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
@@ -166,15 +182,20 @@ public final class Uploads {
 
     private final class Writer implements UploadWriter {
         private final UploadSession session;
+        private final String writer;
         private final BlobStore.UploadAppender appender;
         private final MessageDigest digest;
         private final ContentRange range;
         private final Digest finishWith;
         private boolean done;
+        /** When the claim is next renewed (System.nanoTime); written by the event loop and the renewing thread. */
+        private volatile long renewAt = System.nanoTime() + RENEW_NANOS;
+        private volatile boolean renewing;
 
-        Writer(UploadSession session, BlobStore.UploadAppender appender, MessageDigest digest, ContentRange range,
-               Digest finishWith) {
+        Writer(UploadSession session, String writer, BlobStore.UploadAppender appender, MessageDigest digest,
+               ContentRange range, Digest finishWith) {
             this.session = session;
+            this.writer = writer;
             this.appender = appender;
             this.digest = digest;
             this.range = range;
@@ -190,12 +211,39 @@ public final class Uploads {
                 throw new UncheckedIOException(e);
             }
             digest.update(forHash);
+            if (System.nanoTime() > renewAt && !renewing) {
+                renewing = true;
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        renewClaim();
+                    } finally {
+                        renewAt = System.nanoTime() + RENEW_NANOS;
+                        renewing = false;
+                    }
+                });
+            }
+        }
+
+        private boolean renewClaim() {
+            Instant now = clock.instant();
+            return metadata.claimUpload(session.id(), session.offset(), writer, now.plus(CLAIM), now, null);
+        }
+
+        private RegistryException lostClaim() {
+            return new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "the upload was taken over by another request while this one stalled; resume from its Range");
         }
 
         @Override
         public UploadResult complete() {
+            boolean claimEnded = false;
             try {
                 long length = appender.length();
+                if (!renewClaim()) {
+                    appender.discard();
+                    claimEnded = true;
+                    throw lostClaim();
+                }
                 appender.close();
                 if (range != null && length - session.offset() != range.length()) {
                     throw new RegistryException(ErrorCode.RANGE_INVALID,
@@ -205,18 +253,24 @@ public final class Uploads {
                 }
                 if (finishWith == null) {
                     Instant now = clock.instant();
-                    if (!metadata.advanceUpload(session.id(), session.offset(), length, now)) {
-                        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload was changed by another request");
+                    if (!metadata.advanceClaimedUpload(session.id(), session.offset(), length, writer, now)) {
+                        throw lostClaim();
                     }
+                    claimEnded = true;
                     hashes.put(session.id(), new RunningHash(session.algorithm(), length, digest));
                     return UploadResult.open(session.withOffset(length, now));
                 }
-                return UploadResult.committed(session.repository(), commit(length));
+                Digest committed = commit(length);
+                claimEnded = true;
+                return UploadResult.committed(session.repository(), committed);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
                 done = true;
                 busy.remove(session.id());
+                if (!claimEnded) {
+                    metadata.releaseUpload(session.id(), writer);
+                }
             }
         }
 
@@ -260,6 +314,8 @@ public final class Uploads {
                 LOG.debug("closing aborted upload {}: {}", session.id(), e.toString());
             }
             busy.remove(session.id());
+            // abort may run on an event loop: end the claim off it.
+            Thread.ofVirtual().start(() -> metadata.releaseUpload(session.id(), writer));
         }
     }
 }

@@ -200,6 +200,24 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void oneWriterAtATimeClaimsAnUploadUntilItsClaimEndsOrExpires() {
+        Instant now = Instant.ofEpochMilli(2_000_000);
+        UploadSession s = new UploadSession(UUID.randomUUID().toString(), repo, "sha256", 0, now, now);
+        store.createUpload(s);
+        assertThat(store.claimUpload(s.id(), 0, "a", now.plusSeconds(30), now, null)).isTrue();
+        assertThat(store.claimUpload(s.id(), 0, "b", now.plusSeconds(30), now, null)).isFalse();
+        assertThat(store.claimUpload(s.id(), 0, "a", now.plusSeconds(60), now, null)).isTrue();
+        assertThat(store.claimUpload(s.id(), 5, "a", now.plusSeconds(60), now, null)).isFalse();
+        assertThat(store.advanceClaimedUpload(s.id(), 0, 10, "b", now)).isFalse();
+        assertThat(store.advanceClaimedUpload(s.id(), 0, 10, "a", now)).isTrue();
+        assertThat(store.claimUpload(s.id(), 10, "b", now.plusSeconds(30), now, null)).isTrue();
+        assertThat(store.claimUpload(s.id(), 10, "c", now.plusSeconds(90), now.plusSeconds(31), null)).isTrue();
+        store.releaseUpload(s.id(), "b");
+        assertThat(store.claimUpload(s.id(), 10, "d", now.plusSeconds(90), now.plusSeconds(32), null)).isFalse();
+        assertThat(store.claimUpload(s.id(), 10, "d", now.plusSeconds(90), now.plusSeconds(32), "c")).isTrue();
+    }
+
+    @Test
     void concurrentPushesOfTheSameTagEndWithTheTagOnOneOfThem() throws Exception {
         Digest config = pushBlob(repo, "config");
         ExecutorService pool = Executors.newFixedThreadPool(8);

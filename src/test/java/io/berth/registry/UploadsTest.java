@@ -94,6 +94,18 @@ class UploadsTest {
     }
 
     @Test
+    void anotherNodeCannotAppendWhileTheFirstIsWriting() {
+        UploadSession s = uploads.start(repo, "sha256");
+        UploadWriter first = uploads.openWriter(repo, s.id(), null, null);
+        first.write(bytes("first"));
+        Uploads otherNode = new Uploads(metadata, blobs, Clock.systemUTC());
+        assertThatThrownBy(() -> otherNode.openWriter(repo, s.id(), null, null))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(416));
+        assertThat(first.complete().session().offset()).isEqualTo(5);
+        assertThat(send(otherNode, s.id(), null, digest("first second"), " second").digest()).isEqualTo(digest("first second"));
+    }
+
+    @Test
     void wrongDigestIsRefusedAndNothingBecomesVisible() {
         UploadSession s = uploads.start(repo, "sha256");
         Digest claimed = digest("something else");
