@@ -40,7 +40,7 @@ public final class Authenticator {
         if (limiter.blocked(username, source)) {
             throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins; try again in a minute");
         }
-        Optional<Principal> principal = password.startsWith(ROBOT_PREFIX) ? robot(password) : user(username, password);
+        Optional<Principal> principal = password.startsWith(ROBOT_PREFIX) ? robot(password, source) : user(username, password, source);
         if (principal.isEmpty()) {
             limiter.failed(username, source);
             audit(username, "login.failed", null, source);
@@ -48,7 +48,12 @@ public final class Authenticator {
         return principal;
     }
 
-    private Optional<Principal> user(String username, String password) {
+    /** Records a login that checked a secret (not one answered from the one-minute memory of checked passwords). */
+    private void audited(String actor, String source) {
+        audit(actor, "login", null, source);
+    }
+
+    private Optional<Principal> user(String username, String password, String source) {
         Optional<User> user = store.user(username);
         if (user.isEmpty() || user.get().disabled()) {
             // Spend the time a check would, so a missing user is not told apart by speed.
@@ -66,11 +71,12 @@ public final class Authenticator {
                 verified.clear();
             }
             verified.put(key, now);
+            audited(username, source);
         }
         return Optional.of(Principal.user(username, user.get().admin()));
     }
 
-    private Optional<Principal> robot(String token) {
+    private Optional<Principal> robot(String token, String source) {
         String rest = token.substring(ROBOT_PREFIX.length());
         int underscore = rest.indexOf('_');
         if (underscore <= 0) {
@@ -84,6 +90,7 @@ public final class Authenticator {
             return Optional.empty();
         }
         store.touchRobot(id, clock.instant());
+        audited("robot:" + robot.get().name(), source);
         return Optional.of(Principal.robot(robot.get()));
     }
 
