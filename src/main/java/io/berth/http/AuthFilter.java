@@ -107,7 +107,8 @@ public final class AuthFilter implements Filter {
             return next.handle(ex);
         }
         if (principal.isAnonymous()) {
-            throw challenge(ex, route, scope, null);
+            // An anonymous token lacks the scope: say so, as docker then suggests 'docker login'.
+            throw challenge(ex, route, scope, caller.bearer() ? "insufficient_scope" : null);
         }
         if (caller.external() || (caller.bearer() && held.contains(required))) {
             // An external issuer decides what its callers hold: only a new token from it can help.

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *       the tests that use it);</li>
  *   <li>the clients' config files: registries.conf, storage.conf (vfs), containers.conf and auth.json for
  *       podman/buildah/skopeo, config.toml for containerd, daemon.json for dockerd, written after the registries
- *       started because they name their ports;</li>
+ *       started because they name their ports ({@link #addInsecureRegistry} adds one later);</li>
  *   <li>a private containerd and a private dockerd (vfs, no iptables, no bridge) on unix sockets in the folder;</li>
  *   <li>the tiny test images it builds with umoci, and every command's output under logs/.</li>
  * </ul>
@@ -43,9 +43,9 @@ import java.util.stream.Stream;
  */
 final class ClientLab implements AutoCloseable {
     /** The Debian packages that provide the binaries, for the failure message when one is missing. */
-    static final String PACKAGES = "skopeo podman buildah umoci docker.io containerd docker-registry";
-    private static final List<String> BINARIES =
-            List.of("umoci", "skopeo", "podman", "buildah", "docker", "dockerd", "containerd", "ctr", "docker-registry", "tar");
+    static final String PACKAGES = "skopeo podman buildah umoci docker.io containerd docker-registry openssl procps";
+    private static final List<String> BINARIES = List.of("umoci", "skopeo", "podman", "buildah", "docker", "dockerd",
+            "containerd", "ctr", "docker-registry", "tar", "openssl", "kill");
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration DAEMON_START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -54,6 +54,8 @@ final class ClientLab implements AutoCloseable {
     private final Map<RegistryKind, RegistryUnderTest> registries = new EnumMap<>(RegistryKind.class);
     private final Map<RegistryKind, RuntimeException> registryFailures = new EnumMap<>(RegistryKind.class);
     private final Map<String, String> environment = new LinkedHashMap<>();
+    /** host:port of every plain-HTTP registry the clients are told to trust; guarded by this. */
+    private final List<String> insecureRegistries = new ArrayList<>();
     private final AtomicInteger commandCount = new AtomicInteger();
     private final AtomicInteger fileCount = new AtomicInteger();
     private final Thread shutdownHook = new Thread(this::close, "client-lab-shutdown");
@@ -300,13 +302,8 @@ final class ClientLab implements AutoCloseable {
 
     private void writeConfigFiles() {
         Path config = root.resolve("config");
-        StringBuilder registriesConf = new StringBuilder("unqualified-search-registries = []\n");
-        List<String> insecure = new ArrayList<>();
-        for (RegistryUnderTest registry : registries.values()) {
-            registriesConf.append("\n[[registry]]\nlocation = \"").append(registry.hostPort()).append("\"\ninsecure = true\n");
-            insecure.add("\"" + registry.hostPort() + "\"");
-        }
-        write(config.resolve("registries.conf"), registriesConf.toString());
+        registries.values().forEach(registry -> addInsecureRegistryEntry(registry.hostPort()));
+        writeRegistryConfigs();
         write(config.resolve("storage.conf"), """
                 [storage]
                 driver = "vfs"
@@ -335,8 +332,6 @@ final class ClientLab implements AutoCloseable {
                 [metrics]
                   address = ""
                 """.formatted(root.resolve("containerd")));
-        write(config.resolve("daemon.json"),
-                "{\"insecure-registries\": [" + String.join(", ", insecure) + "], \"log-level\": \"info\"}\n");
         createDirectories(root.resolve("docker-cli"));
         createDirectories(root.resolve("tmp"));
 
@@ -348,6 +343,49 @@ final class ClientLab implements AutoCloseable {
         environment.put("DOCKER_HOST", "unix://" + root.resolve("docker.sock"));
         environment.put("DOCKER_CONFIG", root.resolve("docker-cli").toString());
         environment.put("TMPDIR", root.resolve("tmp").toString());
+    }
+
+    private synchronized boolean addInsecureRegistryEntry(String hostPort) {
+        return !insecureRegistries.contains(hostPort) && insecureRegistries.add(hostPort);
+    }
+
+    /** registries.conf (podman, buildah, skopeo) and daemon.json (dockerd), each marking insecureRegistries insecure. */
+    private synchronized void writeRegistryConfigs() {
+        Path config = root.resolve("config");
+        StringBuilder registriesConf = new StringBuilder("unqualified-search-registries = []\n");
+        List<String> quoted = new ArrayList<>();
+        for (String hostPort : insecureRegistries) {
+            registriesConf.append("\n[[registry]]\nlocation = \"").append(hostPort).append("\"\ninsecure = true\n");
+            quoted.add("\"" + hostPort + "\"");
+        }
+        write(config.resolve("registries.conf"), registriesConf.toString());
+        write(config.resolve("daemon.json"),
+                "{\"insecure-registries\": [" + String.join(", ", quoted) + "], \"log-level\": \"info\"}\n");
+    }
+
+    /**
+     * Tells the clients to trust one more plain-HTTP registry, e.g. one that a test class starts for itself after
+     * the lab is up: rewrites registries.conf (read by every podman, buildah and skopeo command) and daemon.json,
+     * then has dockerd reload daemon.json (SIGHUP; insecure-registries is one of its reloadable settings) and waits
+     * until `docker info` lists the registry.
+     */
+    public synchronized void addInsecureRegistry(String hostPort) {
+        if (!addInsecureRegistryEntry(hostPort)) {
+            return;
+        }
+        writeRegistryConfigs();
+        run("kill", "-HUP", Long.toString(dockerd.pid()));
+        long deadline = System.nanoTime() + DAEMON_START_TIMEOUT.toNanos();
+        CommandResult info;
+        do {
+            info = docker("info", "--format", "{{json .RegistryConfig.IndexConfigs}}");
+            if (info.stdout().contains("\"" + hostPort + "\"")) {
+                return;
+            }
+            sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("dockerd did not reload daemon.json with " + hostPort + ":\n" + info.describe()
+                + "\n" + dockerd.logText());
     }
 
     private Path containerdSocket() {
