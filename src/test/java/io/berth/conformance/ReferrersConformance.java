@@ -60,6 +60,30 @@ abstract class ReferrersConformance extends Conformance {
     }
 
     @Test
+    void referrers_index_that_would_pass_4_mib_is_paged_with_link_headers() {
+        String repo = newRepo("referrers");
+        ObjectNode subject = pushSubject(repo);
+        String big = "x".repeat(1024 * 1024);
+        java.util.Set<String> pushed = new java.util.HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            pushed.add(Content.sha256(pushReferrer(repo, subject, SBOM, Content.OCI_EMPTY, Map.of("blob", big + i))));
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String next = "/v2/" + repo + "/referrers/" + subject.get("digest").asText();
+        int pages = 0;
+        while (next != null && pages < 10) {
+            Response page = http().get(next);
+            assertThat(page.body().length).isLessThanOrEqualTo(4 * 1024 * 1024);
+            seen.addAll(descriptors(page).keySet());
+            String link = page.header("Link");
+            next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+            pages++;
+        }
+        assertThat(pages).isGreaterThan(1);
+        assertThat(seen).isEqualTo(pushed);
+    }
+
+    @Test
     void referrers_answer_an_oci_index_of_the_manifests_whose_subject_is_the_digest() {
         String repo = newRepo("referrers");
         ObjectNode subject = pushSubject(repo);
