@@ -570,7 +570,8 @@ public final class JdbcMetadataStore implements MetadataStore {
             List<UploadSession> result = new ArrayList<>();
             try (PreparedStatement s = Sql.prepare(c, """
                     SELECT id, repository, algorithm, byte_offset, started_at, updated_at FROM uploads
-                    WHERE updated_at < ? ORDER BY updated_at LIMIT ?""", before.toEpochMilli(), limit);
+                    WHERE updated_at < ? AND writer_until < ? ORDER BY updated_at LIMIT ?""", before.toEpochMilli(),
+                    clock.millis(), limit);
                  ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     result.add(uploadRow(rs));

@@ -120,7 +120,7 @@ public interface MetadataStore extends AutoCloseable {
 
     void deleteUpload(String id);
 
-    /** Uploads not touched since the given instant. */
+    /** Uploads not touched since the given instant and not claimed by a writer right now (on any node). */
     List<UploadSession> uploadsIdleSince(Instant before, int limit);
 
     /**

@@ -59,12 +59,14 @@ public final class Uploads {
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant();
         UploadSession session = new UploadSession(id, repository, algorithm, 0, now, now);
+        // The session first: storage made after it can always be found (and purged) through it, even after a crash.
+        metadata.createUpload(session);
         try {
             blobs.createUpload(id);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            metadata.deleteUpload(id);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
-        metadata.createUpload(session);
         hashes.put(id, new RunningHash(algorithm, 0, Digest.newMessageDigest(algorithm)));
         return session;
     }
@@ -157,14 +159,15 @@ public final class Uploads {
         drop(id);
     }
 
+    /** Drops an upload's storage, then its session: a crash in between leaves a session that a purge finds again. */
     private void drop(String id) {
         hashes.remove(id);
-        metadata.deleteUpload(id);
         try {
             blobs.deleteUpload(id);
         } catch (IOException e) {
             LOG.warn("could not delete the bytes of upload {}: {}", id, e.toString());
         }
+        metadata.deleteUpload(id);
     }
 
     /** Removes uploads idle for longer than maxAge, with their bytes; returns how many. */

@@ -17,10 +17,16 @@ public final class ReferenceRegistry implements RegistryUnderTest {
 
     private final ServerProcess process;
     private final int port;
+    private final Path rootDirectory;
 
     private ReferenceRegistry(ServerProcess process, int port) {
+        this(process, port, null);
+    }
+
+    private ReferenceRegistry(ServerProcess process, int port, Path rootDirectory) {
         this.process = process;
         this.port = port;
+        this.rootDirectory = rootDirectory;
     }
 
     public static boolean installed() {
@@ -45,10 +51,15 @@ public final class ReferenceRegistry implements RegistryUnderTest {
                     """.formatted(dir.resolve("data"), port));
             ServerProcess process = ServerProcess.start(List.of(BINARY, "serve", config.toString()), dir.resolve("registry.log"));
             process.awaitReady(URI.create("http://127.0.0.1:" + port + "/v2/"), Duration.ofSeconds(30));
-            return new ReferenceRegistry(process, port);
+            return new ReferenceRegistry(process, port, dir.resolve("data"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Its filesystem storage's rootdirectory (which holds docker/registry/v2), e.g. to import it elsewhere. */
+    public Path rootDirectory() {
+        return rootDirectory;
     }
 
     @Override

@@ -1,0 +1,135 @@
+package io.berth.scaleout;
+
+import io.berth.testing.PostgresServer;
+import io.berth.testing.S3Server;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The stores a fleet of Berth nodes shares: a real PostgreSQL (one fresh database) and a real S3 API server
+ * (S3Proxy, one bucket), started side by side, with the YAML that points a node at them.
+ */
+final class SharedStores implements AutoCloseable {
+    static final String BUCKET = "berth";
+    /** Smallest part size S3 allows, so that a few MiB already make multipart uploads. */
+    static final int PART_SIZE = 5 << 20;
+    /** Node JVMs stay small: four JVMs and PostgreSQL share the test machine. */
+    static final java.util.Map<String, String> NODE_ENV = java.util.Map.of("JAVA_TOOL_OPTIONS",
+            "-Xmx256m -XX:MaxDirectMemorySize=192m -XX:+UseSerialGC");
+
+    final PostgresServer postgres;
+    final S3Server s3;
+    final String database;
+
+    private SharedStores(PostgresServer postgres, S3Server s3, String database) {
+        this.postgres = postgres;
+        this.s3 = s3;
+        this.database = database;
+    }
+
+    static SharedStores start() {
+        CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(S3Server::start);
+        PostgresServer postgres = null;
+        try {
+            postgres = PostgresServer.start();
+            String database = postgres.createDatabase();
+            S3Server server = s3.join();
+            server.createBucket(BUCKET);
+            return new SharedStores(postgres, server, database);
+        } catch (RuntimeException e) {
+            if (postgres != null) {
+                postgres.close();
+            }
+            s3.thenAccept(S3Server::close);
+            throw e;
+        }
+    }
+
+    String jdbcUrl() {
+        return postgres.jdbcUrl(database);
+    }
+
+    /** Writes a node configuration for these stores, followed by extra YAML, to file. */
+    Path writeConfig(Path file, String extraYaml) {
+        String yaml = """
+                storage:
+                  type: s3
+                  s3:
+                    endpoint: "%s"
+                    region: %s
+                    bucket: %s
+                    pathStyle: true
+                    accessKey: %s
+                    secretKey: %s
+                    partSize: %d
+                metadata:
+                  url: "%s"
+                  user: %s
+                  poolSize: 8
+                """.formatted(s3.endpoint(), S3Server.REGION, BUCKET, S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART_SIZE,
+                jdbcUrl(), PostgresServer.USER) + extraYaml;
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            return Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Connection sql() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), PostgresServer.USER, "");
+    }
+
+    long count(String query) {
+        try (Connection c = sql(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(query + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Keys in the bucket under prefix. */
+    List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        try (S3Client client = s3.client()) {
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()) {
+                keys.add(object.key());
+            }
+        }
+        return keys;
+    }
+
+    /** Multipart uploads begun and neither completed nor aborted. */
+    List<String> multipartUploads() {
+        List<String> uploads = new ArrayList<>();
+        try (S3Client client = s3.client()) {
+            for (MultipartUpload upload : client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()) {
+                uploads.add(upload.key() + " " + upload.uploadId());
+            }
+        }
+        return uploads;
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } finally {
+            s3.close();
+        }
+    }
+}

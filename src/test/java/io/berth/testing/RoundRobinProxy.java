@@ -1,0 +1,191 @@
+package io.berth.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A loopback load balancer for several registry nodes: each request goes to the next node in turn, as an HTTP load
+ * balancer without stickiness sends it. It works at the TCP level with one request per connection: it reads the
+ * request head, rewrites it to {@code Connection: close} and pipes the connection to the chosen node, so every
+ * request of a client (even on what the client thinks is one keep-alive connection) may land on another node.
+ *
+ * <p>A node that refuses the connection is skipped for a while (a load balancer's passive health check) and the
+ * request goes to the next one; a request whose node dies while it runs fails, and the client retries.
+ */
+public final class RoundRobinProxy implements AutoCloseable {
+    private static final long DOWN_MILLIS = 2_000;
+
+    private final ServerSocket listener;
+    /** Backend ports by index; a restarted node gets its slot back with {@link #replace}. Guarded by itself. */
+    private final int[] ports;
+    private final AtomicLongArray downUntil;
+    private final AtomicIntegerArray requests;
+    private final AtomicIntegerArray active;
+    private final AtomicInteger next = new AtomicInteger();
+    private final Thread acceptor;
+
+    public RoundRobinProxy(List<Integer> backendPorts) {
+        this.ports = backendPorts.stream().mapToInt(Integer::intValue).toArray();
+        this.downUntil = new AtomicLongArray(ports.length);
+        this.requests = new AtomicIntegerArray(ports.length);
+        this.active = new AtomicIntegerArray(ports.length);
+        try {
+            this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.acceptor = Thread.ofVirtual().name("round-robin-proxy").start(this::acceptLoop);
+    }
+
+    public String hostPort() {
+        return "127.0.0.1:" + listener.getLocalPort();
+    }
+
+    /** Requests sent to backend index so far. */
+    public int requests(int index) {
+        return requests.get(index);
+    }
+
+    /** Requests backend index is answering right now. */
+    public int active(int index) {
+        return active.get(index);
+    }
+
+    /** Points slot index at another port (a node restarted elsewhere) and takes it back into rotation. */
+    public void replace(int index, int port) {
+        synchronized (ports) {
+            ports[index] = port;
+        }
+        downUntil.set(index, 0);
+    }
+
+    private int port(int index) {
+        synchronized (ports) {
+            return ports[index];
+        }
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Thread.ofVirtual().start(() -> serve(client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            client.setTcpNoDelay(true);
+            InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
+            byte[] head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            int index = -1;
+            Socket connected = null;
+            for (int tries = 0; tries < ports.length && connected == null; tries++) {
+                index = Math.floorMod(next.getAndIncrement(), ports.length);
+                if (downUntil.get(index) > System.currentTimeMillis()) {
+                    continue;
+                }
+                connected = connect(index);
+            }
+            if (connected == null) {
+                return;
+            }
+            requests.incrementAndGet(index);
+            active.incrementAndGet(index);
+            try (Socket server = connected) {
+                server.setTcpNoDelay(true);
+                server.getOutputStream().write(oneRequestPerConnection(head));
+                Thread body = Thread.ofVirtual().start(() -> pipe(in, server));
+                pipe(server.getInputStream(), client);
+                body.join(1000);
+            } finally {
+                active.decrementAndGet(index);
+            }
+        } catch (IOException | InterruptedException e) {
+            // a connection ended early; the client sees it and retries
+        }
+    }
+
+    private Socket connect(int index) {
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port(index)), 1000);
+            return socket;
+        } catch (IOException e) {
+            downUntil.set(index, System.currentTimeMillis() + DOWN_MILLIS);
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing a socket that never connected
+            }
+            return null;
+        }
+    }
+
+    /** The head with {@code Connection: close}, so the node ends the connection after its answer. */
+    private static byte[] oneRequestPerConnection(byte[] head) {
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        StringBuilder rewritten = new StringBuilder();
+        for (String line : text.substring(0, text.length() - 4).split("\r\n")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (!lower.startsWith("connection:") && !lower.startsWith("keep-alive:")) {
+                rewritten.append(line).append("\r\n");
+            }
+        }
+        return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** The request line and headers up to the blank line, or null when the connection closed first. */
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toByteArray();
+    }
+
+    private static void pipe(InputStream from, Socket to) {
+        try {
+            from.transferTo(to.getOutputStream());
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // either side closed
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+    }
+}
