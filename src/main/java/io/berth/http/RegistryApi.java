@@ -63,6 +63,15 @@ public final class RegistryApi {
         RepositoryName name = name(ex);
         Digest digest = Digest.parse(ex.param("digest"));
         BlobStore.BlobContent content = registry.blob(name, digest);
+        if (!ex.isHead()) {
+            Optional<java.net.URI> redirect = registry.redirect(digest);
+            if (redirect.isPresent()) {
+                // The client fetches the bytes from object storage directly (Range and all); docker, podman,
+                // skopeo and containerd follow it.
+                return Response.status(307).header("Location", redirect.get().toString())
+                        .header("Docker-Content-Digest", digest.toString());
+            }
+        }
         long size = content.size();
         Response response = Response.status(200)
                 .header("Docker-Content-Digest", digest.toString())

@@ -68,6 +68,18 @@ public final class Registry {
         }
     }
 
+    /**
+     * A short-lived URL of the blob in object storage, when the store hands them out (storage.s3.redirect); the
+     * caller has already checked that the repository holds the blob and that the client may read it.
+     */
+    public Optional<java.net.URI> redirect(Digest digest) {
+        try {
+            return blobs.presignedUrl(digest, java.time.Duration.ofMinutes(10));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Restarts the grace period of a blob link (a client checked it exists and will count on it). */
     public void touch(RepositoryName repository, Digest digest) {
         policies.store().touchLink(repository, digest);
