@@ -20,10 +20,11 @@ final class Stores {
     static MetadataStore metadata(BerthConfig config, Clock clock) {
         String url = config.metadata().url();
         if (url == null || url.isBlank()) {
-            return JdbcMetadataStore.sqlite(config.data().resolve("berth.db"), clock);
+            return JdbcMetadataStore.sqlite(config.data().resolve("berth.db"), clock, config.metadata().sqliteSynchronous());
         }
         if (url.startsWith("jdbc:sqlite:")) {
-            return JdbcMetadataStore.sqlite(java.nio.file.Path.of(url.substring("jdbc:sqlite:".length())), clock);
+            return JdbcMetadataStore.sqlite(java.nio.file.Path.of(url.substring("jdbc:sqlite:".length())), clock,
+                    config.metadata().sqliteSynchronous());
         }
         if (url.startsWith("jdbc:postgresql:")) {
             return JdbcMetadataStore.postgres(url, config.metadata().user(), config.metadata().password(),

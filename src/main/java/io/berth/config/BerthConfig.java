@@ -58,7 +58,7 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
                      String secretKey, ByteSize partSize, boolean redirect) {}
 
     /** @param url JDBC URL; empty means SQLite at {@code <data>/berth.db} */
-    public record Metadata(String url, String user, String password, int poolSize) {}
+    public record Metadata(String url, String user, String password, int poolSize, String sqliteSynchronous) {}
 
     public record Uploads(Duration maxAge, Duration purgeInterval) {}
 

@@ -70,6 +70,18 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** An SQLite database file in WAL mode; writers take the lock up front and wait for each other. */
     public static JdbcMetadataStore sqlite(Path file, Clock clock) {
+        return sqlite(file, clock, "normal");
+    }
+
+    /**
+     * An SQLite database file in WAL mode. synchronous "normal" (the default) syncs the log at checkpoints: a process
+     * crash loses nothing, a power loss may lose the last commits but never corrupts; "full" syncs every commit.
+     */
+    public static JdbcMetadataStore sqlite(Path file, Clock clock, String synchronous) {
+        String sync = synchronous == null ? "normal" : synchronous.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!sync.equals("normal") && !sync.equals("full")) {
+            throw new IllegalArgumentException("metadata.sqliteSynchronous must be normal or full, got " + synchronous);
+        }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
@@ -78,7 +90,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         HikariConfig config = new HikariConfig();
         config.setPoolName("berth-sqlite");
         config.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath()
-                + "?journal_mode=WAL&synchronous=FULL&busy_timeout=30000&transaction_mode=IMMEDIATE&foreign_keys=false");
+                + "?journal_mode=WAL&synchronous=" + sync.toUpperCase(java.util.Locale.ROOT) + "&busy_timeout=30000&transaction_mode=IMMEDIATE&foreign_keys=false");
         config.setMaximumPoolSize(8);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(30_000);
@@ -206,14 +218,39 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void recordBlob(Digest digest, long size) {
-        db.transaction(c -> Sql.update(c, """
-                INSERT INTO blobs (digest, size, created_at, state) VALUES (?, ?, ?, 'live')
-                ON CONFLICT (digest) DO UPDATE SET state = 'live'""", digest, size, now()));
+        db.transaction(c -> {
+            insertBlob(c, digest, size);
+            return null;
+        });
     }
 
     @Override
     public Optional<Long> blobSize(Digest digest) {
         return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?", digest));
+    }
+
+    @Override
+    public void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size) {
+        transaction(c -> {
+            insertBlob(c, digest, size);
+            lockRepository(c, repository);
+            insertLink(c, repository, digest);
+            Sql.update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
+            return null;
+        });
+    }
+
+    private void insertBlob(Connection c, Digest digest, long size) throws SQLException {
+        Sql.update(c, """
+                INSERT INTO blobs (digest, size, created_at, state) VALUES (?, ?, ?, 'live')
+                ON CONFLICT (digest) DO UPDATE SET state = 'live'""", digest, size, now());
+    }
+
+    private void insertLink(Connection c, RepositoryName repository, Digest digest) throws SQLException {
+        Sql.update(c, """
+                INSERT INTO repository_blobs (repository, digest, created_at, touched_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (repository, digest) DO UPDATE SET touched_at = excluded.touched_at""",
+                repository, digest, now(), now());
     }
 
     @Override
@@ -223,10 +260,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                 return false;
             }
             lockRepository(c, repository);
-            Sql.update(c, """
-                    INSERT INTO repository_blobs (repository, digest, created_at, touched_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (repository, digest) DO UPDATE SET touched_at = excluded.touched_at""",
-                    repository, digest, now(), now());
+            insertLink(c, repository, digest);
             return true;
         });
     }
@@ -270,6 +304,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         RepositoryName repository = manifest.repository();
         transaction(c -> {
             lockRepository(c, repository);
+            insertBlob(c, manifest.digest(), manifest.size());
             for (Digest blob : blobs) {
                 if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + dialect.forShare,
                         repository, blob)) {

@@ -22,6 +22,12 @@ public interface MetadataStore extends AutoCloseable {
     /** The size of a blob Berth holds, whatever repository it was pushed to. */
     Optional<Long> blobSize(Digest digest);
 
+    /**
+     * Records a verified upload in one transaction: the blob is held, reachable through repository, and the upload
+     * session is gone.
+     */
+    void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size);
+
     /** Makes a held blob reachable through repository (creating the repository); false when Berth lacks the blob. */
     boolean linkBlob(RepositoryName repository, Digest digest);
 
@@ -42,7 +48,8 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Stores a manifest and points tags at it, in one transaction that first checks every referenced blob and child
-     * manifest is in the repository (else MANIFEST_BLOB_UNKNOWN naming the first missing one).
+     * manifest is in the repository (else MANIFEST_BLOB_UNKNOWN naming the first missing one). The manifest's own
+     * bytes are recorded as held, as {@link #recordBlob} does.
      */
     void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags, TagChange change);
 

@@ -149,7 +149,6 @@ public final class Registry {
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
         try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
             blobs.put(digest, bytes);
-            metadata.recordBlob(digest, bytes.length);
             metadata.putManifest(record, blobRefs, children, List.copyOf(tags), policies.tagChange(repository, actor, "push"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

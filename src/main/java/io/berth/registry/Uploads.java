@@ -294,14 +294,12 @@ public final class Uploads {
             }
             try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
                 blobs.commitUpload(session.id(), finishWith, length);
-                metadata.recordBlob(finishWith, length);
-                metadata.linkBlob(session.repository(), finishWith);
+                metadata.commitUpload(session.id(), session.repository(), finishWith, length);
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IOException(e);
             }
-            metadata.deleteUpload(session.id());
             return finishWith;
         }
 
