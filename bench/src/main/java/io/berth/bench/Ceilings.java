@@ -1,0 +1,164 @@
+package io.berth.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** What this machine can do at best, measured in the same run as the servers: the ceilings the targets cite. */
+final class Ceilings {
+    private static final int IO_BUFFER = 1 << 20;
+
+    private Ceilings() {}
+
+    /** TCP over loopback: streams connections each sending totalBytes/streams from memory to a reader that discards. */
+    static double loopbackMBps(long totalBytes, int streams) throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            long perStream = totalBytes / streams;
+            ExecutorService threads = Executors.newFixedThreadPool(streams * 2);
+            try {
+                List<Future<Long>> readers = new ArrayList<>();
+                List<SocketChannel> clients = new ArrayList<>();
+                for (int i = 0; i < streams; i++) {
+                    clients.add(SocketChannel.open(server.getLocalAddress()));
+                    SocketChannel accepted = server.accept();
+                    readers.add(threads.submit(() -> drain(accepted)));
+                }
+                long start = System.nanoTime();
+                List<Future<?>> writers = new ArrayList<>();
+                for (SocketChannel client : clients) {
+                    writers.add(threads.submit(() -> {
+                        fill(client, perStream);
+                        return null;
+                    }));
+                }
+                long received = 0;
+                for (Future<?> w : writers) {
+                    w.get(300, TimeUnit.SECONDS);
+                }
+                for (Future<Long> r : readers) {
+                    received += r.get(300, TimeUnit.SECONDS);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                return received / 1e6 / seconds;
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    private static void fill(SocketChannel channel, long bytes) throws IOException {
+        try (channel) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(IO_BUFFER);
+            long left = bytes;
+            while (left > 0) {
+                buffer.clear().limit((int) Math.min(IO_BUFFER, left));
+                while (buffer.hasRemaining()) {
+                    left -= channel.write(buffer);
+                }
+            }
+        }
+    }
+
+    private static long drain(SocketChannel channel) throws IOException {
+        try (channel) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(IO_BUFFER);
+            long total = 0;
+            for (int n; (n = channel.read(buffer.clear())) >= 0; ) {
+                total += n;
+            }
+            return total;
+        }
+    }
+
+    /** SHA-256 on one core (the JDK's, as Berth uses), over a buffer hashed repeatedly in 64 KiB updates. */
+    static double sha256MBps(long totalBytes) {
+        byte[] data = new byte[64 * 1024];
+        ThreadLocalRandom.current().nextBytes(data);
+        MessageDigest sha = Http.newSha256();
+        // Warm up so the JIT uses the SHA intrinsics before the clock starts.
+        for (int i = 0; i < 2000; i++) {
+            sha.update(data);
+        }
+        sha.digest();
+        long rounds = Math.max(1, totalBytes / data.length);
+        long start = System.nanoTime();
+        for (long i = 0; i < rounds; i++) {
+            sha.update(data);
+        }
+        sha.digest();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return rounds * data.length / 1e6 / seconds;
+    }
+
+    /**
+     * Disk writes as the push workload makes them: streams threads, each writing its share of blobs blobs of
+     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. Files are deleted after.
+     */
+    static double diskMBps(Path dir, int blobs, int blobBytes, int streams) throws Exception {
+        Path work = Files.createTempDirectory(dir, "disk-ceiling-");
+        ExecutorService threads = Executors.newFixedThreadPool(streams);
+        try {
+            ByteBuffer source = ByteBuffer.allocateDirect(IO_BUFFER);
+            byte[] random = new byte[IO_BUFFER];
+            ThreadLocalRandom.current().nextBytes(random);
+            source.put(random).flip();
+            long start = System.nanoTime();
+            List<Future<?>> writes = new ArrayList<>();
+            for (int i = 0; i < blobs; i++) {
+                int index = i;
+                writes.add(threads.submit(() -> {
+                    writeBlob(work, index, blobBytes, source.duplicate());
+                    return null;
+                }));
+            }
+            for (Future<?> f : writes) {
+                f.get(600, TimeUnit.SECONDS);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return (double) blobs * blobBytes / 1e6 / seconds;
+        } finally {
+            threads.shutdownNow();
+            try (var files = Files.list(work)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    private static void writeBlob(Path dir, int index, int bytes, ByteBuffer source) throws IOException {
+        Path temp = dir.resolve("upload-" + index);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long left = bytes;
+            while (left > 0) {
+                ByteBuffer chunk = source.duplicate();
+                chunk.limit((int) Math.min(chunk.capacity(), left));
+                while (chunk.hasRemaining()) {
+                    left -= channel.write(chunk);
+                }
+            }
+            channel.force(true);
+        }
+        Files.move(temp, dir.resolve("blob-" + index), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+}

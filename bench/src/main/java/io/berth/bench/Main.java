@@ -1,0 +1,500 @@
+package io.berth.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/**
+ * Berth against the reference registry (CNCF Distribution), side by side in one run: machine ceilings, the load
+ * generator's own ceiling against an in-process discard server, then every workload on both servers alternating
+ * A B B A over the rounds, and the table. Started by bench/run.sh, which builds everything and passes the paths:
+ * <pre>
+ * java -cp ... io.berth.bench.Main --java JDK/bin/java --berth-jar berth.jar --berth-jvm-opts "..."
+ *      --reference /usr/bin/docker-registry --work DIR --out FILE [--short] [--rounds N] [--keep]
+ * </pre>
+ * Exit status 0 unless something is broken (a server fails to start, a wrong answer); slow numbers never fail it.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        int status;
+        try {
+            status = new Run(options).run();
+        } catch (BenchException e) {
+            System.err.println("bench: BROKEN: " + e.getMessage());
+            status = 1;
+        }
+        System.out.flush();
+        System.exit(status);
+    }
+
+    record Options(boolean quick, int rounds, Path java, Path berthJar, List<String> berthJvmOptions, Path reference,
+                   Path work, Path out, boolean keep, boolean generator, boolean generatorOnly, List<String> only,
+                   String berthVersion) {
+        static Options parse(String[] args) {
+            boolean quick = false;
+            int rounds = 0;
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            Path berthJar = null;
+            String jvm = "";
+            Path reference = Path.of("/usr/bin/docker-registry");
+            Path work = null;
+            Path out = null;
+            boolean keep = false;
+            boolean generator = true;
+            boolean generatorOnly = false;
+            List<String> only = List.of("push", "pull", "manifests", "small", "large");
+            String version = "";
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--short" -> quick = true;
+                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                    case "--java" -> java = Path.of(args[++i]);
+                    case "--berth-jar" -> berthJar = Path.of(args[++i]);
+                    case "--berth-jvm-opts" -> jvm = args[++i];
+                    case "--berth-version" -> version = args[++i];
+                    case "--reference" -> reference = Path.of(args[++i]);
+                    case "--work" -> work = Path.of(args[++i]);
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--keep" -> keep = true;
+                    case "--no-generator" -> generator = false;
+                    case "--generator-only" -> generatorOnly = true;
+                    case "--only" -> only = List.of(args[++i].split(","));
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (berthJar == null || work == null) {
+                throw new IllegalArgumentException("--berth-jar and --work are required");
+            }
+            List<String> jvmOptions = jvm.isBlank() ? List.of() : Arrays.asList(jvm.trim().split("\\s+"));
+            return new Options(quick, rounds, java, berthJar, jvmOptions, reference, work, out, keep, generator || generatorOnly,
+                    generatorOnly, only, version);
+        }
+    }
+
+    private static final class Run {
+        private final Options options;
+        private final Settings settings;
+        private final Results results = new Results();
+        private final List<String> notes = new ArrayList<>();
+        private final long started = System.nanoTime();
+
+        Run(Options options) {
+            this.options = options;
+            Settings s = options.quick() ? Settings.quick() : Settings.full();
+            this.settings = options.rounds() > 0 ? s.withRounds(options.rounds()) : s;
+        }
+
+        int run() throws Exception {
+            Files.createDirectories(options.work());
+            String loadBefore = loadAverage();
+            log("settings: " + settings);
+            ceilings();
+            Workloads workloads = new Workloads(settings, results);
+            try {
+                if (options.generator()) {
+                    generatorCeiling(workloads);
+                }
+                if (!options.generatorOnly()) {
+                    compare(workloads);
+                }
+            } finally {
+                workloads.close();
+            }
+            String report = report(loadBefore, loadAverage());
+            System.out.println();
+            System.out.println(report);
+            if (options.out() != null) {
+                Files.createDirectories(options.out().toAbsolutePath().getParent());
+                Files.writeString(options.out(), report);
+                log("table written to " + options.out());
+            }
+            if (!options.keep()) {
+                deleteTree(options.work());
+            }
+            return 0;
+        }
+
+        /** Ceilings at the start; disk and loopback are measured again before each round of push and pull. */
+        private void ceilings() throws Exception {
+            int repeats = Math.max(1, settings.rounds());
+            for (int i = 0; i < repeats; i++) {
+                loopbackCeiling();
+                results.add(Results.MACHINE, "SHA-256, one core", "MB/s", Ceilings.sha256MBps(settings.sha256Bytes()));
+            }
+            diskCeiling();
+            log("machine ceilings measured");
+        }
+
+        private void loopbackCeiling() throws Exception {
+            results.add(Results.MACHINE, "loopback TCP, 1 stream", "MB/s", Ceilings.loopbackMBps(settings.loopbackBytes(), 1));
+            results.add(Results.MACHINE, "loopback TCP, " + settings.blobConcurrency() + " streams", "MB/s",
+                    Ceilings.loopbackMBps(settings.loopbackBytes(), settings.blobConcurrency()));
+        }
+
+        private void diskCeiling() throws Exception {
+            results.add(Results.MACHINE, "disk write, " + settings.blobConcurrency() + " streams, fsync per blob of "
+                            + settings.diskBlobBytes() / (1 << 20) + " MiB", "MB/s",
+                    Ceilings.diskMBps(options.work(), settings.diskBlobs(), settings.diskBlobBytes(), settings.blobConcurrency()));
+        }
+
+        /**
+         * Runs the short workloads against target and forgets the numbers: the JIT of the generator (and of Berth)
+         * compiles the hot paths before anything is measured, as in a server that has been up for a while.
+         */
+        private void warmUp(Target target, DiscardServer discard) throws Exception {
+            Workloads warm = new Workloads(Settings.quick(), new Results());
+            try {
+                warm.useDiscardServer(discard);
+                warm.push(target, 0, false);
+                warm.push(target, 0, true);
+                warm.pull(target, 0, true);
+                warm.pull(target, 0, false);
+                warm.prepareManifests(target);
+                warm.manifests(target, 0);
+                warm.smallImages(target, 0);
+            } finally {
+                warm.close();
+            }
+        }
+
+        /** The same workloads against a server that does nothing: what the generator can drive here. */
+        private void generatorCeiling(Workloads workloads) throws Exception {
+            try (DiscardServer discard = new DiscardServer(Runtime.getRuntime().availableProcessors())) {
+                workloads.useDiscardServer(discard);
+                Target target = new Target(Results.GENERATOR, discard.port(), null);
+                if (!options.quick()) {
+                    warmUp(target, discard);
+                }
+                if (runs("manifests")) {
+                    workloads.prepareManifests(target);
+                }
+                discard.catalogSize(settings.smallRepositories() * 2);
+                for (int round = 1; round <= settings.rounds(); round++) {
+                    if (runs("push") || runs("pull")) {
+                        workloads.push(target, round, false);
+                        workloads.push(target, round, true);
+                        workloads.pull(target, round, true);
+                        workloads.pull(target, round, false);
+                    }
+                    if (runs("manifests")) {
+                        workloads.manifests(target, round);
+                    }
+                    if (runs("small")) {
+                        workloads.smallImages(target, round);
+                    }
+                }
+            } finally {
+                workloads.useDiscardServer(null);
+            }
+            log("generator ceiling measured against the discard server");
+        }
+
+        private void compare(Workloads workloads) throws Exception {
+            Target berth = null;
+            Target reference = null;
+            try {
+                berth = startBerth(options.work().resolve("berth"));
+                results.add(berth.label(), "startup: ready after start, empty data", "s", berth.process().readySeconds());
+                results.add(berth.label(), "startup: CPU used until ready, empty data", "CPU-s", berth.process().readyCpuSeconds());
+                reference = startReference(options.work().resolve("reference"));
+                results.add(reference.label(), "startup: ready after start, empty data", "s", reference.process().readySeconds());
+                results.add(reference.label(), "startup: CPU used until ready, empty data", "CPU-s",
+                        reference.process().readyCpuSeconds());
+                log("berth pid " + berth.process().pid() + " on port " + berth.port() + ", reference pid "
+                        + reference.process().pid() + " on port " + reference.port());
+                List<Target> ab = List.of(berth, reference);
+                List<Target> ba = List.of(reference, berth);
+                if (!options.quick()) {
+                    for (Target t : ab) {
+                        warmUp(t, null);
+                    }
+                    log("warmed up both servers (short workloads, not measured)");
+                }
+
+                for (int round = 1; round <= settings.rounds() && (runs("push") || runs("pull")); round++) {
+                    List<Target> order = round % 2 == 1 ? ab : ba;
+                    // The disk and loopback are shared with whatever else runs on the machine: measure their
+                    // ceilings again next to the workloads they bound.
+                    diskCeiling();
+                    loopbackCeiling();
+                    for (Target t : order) {
+                        workloads.push(t, round, false);
+                    }
+                    for (Target t : reversed(order)) {
+                        workloads.push(t, round, true);
+                    }
+                    for (Target t : order) {
+                        workloads.pull(t, round, true);
+                    }
+                    for (Target t : reversed(order)) {
+                        workloads.pull(t, round, false);
+                    }
+                    log("round " + round + ": push and pull done");
+                }
+                if (runs("manifests")) {
+                    for (Target t : ab) {
+                        workloads.prepareManifests(t);
+                    }
+                    for (int round = 1; round <= settings.rounds(); round++) {
+                        for (Target t : round % 2 == 1 ? ab : ba) {
+                            workloads.manifests(t, round);
+                        }
+                    }
+                    log("manifests done");
+                }
+                if (runs("small")) {
+                    for (int round = 1; round <= settings.rounds(); round++) {
+                        for (Target t : round % 2 == 1 ? ab : ba) {
+                            workloads.smallImages(t, round);
+                        }
+                    }
+                    log("small images done");
+                }
+                if (runs("large")) {
+                    for (Target t : ab) {
+                        workloads.prepareLarge(t);
+                        log("large catalog created on " + t);
+                    }
+                    for (int round = 1; round <= settings.rounds(); round++) {
+                        for (Target t : round % 2 == 1 ? ab : ba) {
+                            workloads.largeCatalog(t, round);
+                        }
+                    }
+                    log("large catalog done");
+                }
+                for (Target t : ab) {
+                    results.add(t.label(), "server peak RSS over the whole run", "MiB", t.notePeak());
+                }
+                berth = restart(berth, "berth");
+                reference = restart(reference, "reference");
+            } finally {
+                if (berth != null) {
+                    berth.process().close();
+                }
+                if (reference != null) {
+                    reference.process().close();
+                }
+            }
+        }
+
+        private boolean runs(String workload) {
+            return options.only().contains(workload);
+        }
+
+        private static List<Target> reversed(List<Target> order) {
+            return List.of(order.get(1), order.get(0));
+        }
+
+        private Target startBerth(Path data) throws Exception {
+            Files.createDirectories(data);
+            int port = ServerProcess.freePort();
+            ServerProcess p = ServerProcess.start("berth", ServerProcess.berthCommand(options.java(),
+                    options.berthJvmOptions(), options.berthJar(), port, data), data.resolveSibling("berth.log"), port, 60);
+            return new Target(Results.BERTH, port, p);
+        }
+
+        private Target startReference(Path dir) throws Exception {
+            int port = ServerProcess.freePort();
+            ServerProcess p = ServerProcess.start("reference", ServerProcess.referenceCommand(options.reference(), port, dir),
+                    dir.resolve("registry.log"), port, 60);
+            return new Target(Results.REFERENCE, port, p);
+        }
+
+        /** Stops a server by PID and starts it again on its data, measuring how soon it answers. */
+        private Target restart(Target target, String which) throws Exception {
+            target.process().close();
+            Target again = which.equals("berth")
+                    ? startBerth(options.work().resolve("berth"))
+                    : startReference(options.work().resolve("reference"));
+            results.add(again.label(), "startup: ready after restart with the run's data", "s", again.process().readySeconds());
+            results.add(again.label(), "startup: CPU used until ready, restart with data", "CPU-s",
+                    again.process().readyCpuSeconds());
+            results.add(again.label(), "startup: RSS when ready", "MiB", again.process().rssMiB());
+            return again;
+        }
+
+        private String report(String loadBefore, String loadAfter) {
+            StringBuilder out = new StringBuilder();
+            String when = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.now().atOffset(ZoneOffset.UTC).withNano(0));
+            out.append("## Berth vs reference registry, ").append(when).append(" UTC\n\n");
+            out.append("- mode: ").append(options.quick() ? "short (smoke test: tiny sizes, numbers mean nothing)" : "full")
+                    .append(", rounds: ").append(settings.rounds()).append(" (A B, B A, ...)\n");
+            out.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                    .append(cpuModel()).append(", load average before ").append(loadBefore).append(", after ")
+                    .append(loadAfter).append('\n');
+            out.append("- Berth: ").append(options.berthVersion()).append(", JVM options ")
+                    .append(String.join(" ", options.berthJvmOptions())).append(" (").append(javaVersion()).append(")\n");
+            out.append("- reference: ").append(options.reference()).append(" (").append(referenceVersion()).append(")\n");
+            out.append("- generator alone: the same workload against an in-process server that discards uploads and serves "
+                    + "from memory, on the same cores (a lower bound of what the load generator can drive)\n");
+            out.append(String.format(Locale.ROOT, "- run took %.0f s%n", (System.nanoTime() - started) / 1e9));
+            for (String note : notes) {
+                out.append("- ").append(note).append('\n');
+            }
+            out.append("\n### Machine ceilings (same run)\n\n").append(results.machine());
+            out.append("\n### Side by side (medians over rounds)\n\n").append(results.sideBySide());
+            out.append("\n### Targets (ratios Berth/reference, same run)\n\n").append(targets());
+            return out.toString();
+        }
+
+        private String targets() {
+            StringBuilder out = new StringBuilder("| target | measured | verdict |\n|---|---|---|\n");
+            String push = "push monolithic (" + settings.layers() + " x " + settings.layerBytes() / (1 << 20) + " MiB, "
+                    + settings.blobConcurrency() + " at a time): MB/s";
+            String pushChunked = push.replace("push monolithic", "push chunked");
+            String disk = "disk write, " + settings.blobConcurrency() + " streams, fsync per blob of "
+                    + settings.diskBlobBytes() / (1 << 20) + " MiB";
+            for (String p : List.of(push, pushChunked)) {
+                ratioOrCeiling(out, p, 2.0, disk, 0.80);
+            }
+            String pull = "pull verifying digests (" + settings.blobConcurrency() + " blobs at a time): MB/s";
+            String pullRaw = "pull without verifying (" + settings.blobConcurrency() + " blobs at a time): MB/s";
+            String loopback = maxCeiling("loopback TCP, 1 stream", "loopback TCP, " + settings.blobConcurrency() + " streams");
+            for (String p : List.of(pull, pullRaw)) {
+                ratioOrCeiling(out, p, 1.5, loopback, 0.85);
+                OptionalDouble b = results.median(Results.BERTH, p);
+                OptionalDouble g = results.median(Results.GENERATOR, p);
+                if (b.isPresent() && g.isPresent()) {
+                    out.append(String.format(Locale.ROOT, "| (for reference) %s: Berth as a share of the generator alone "
+                            + "(same client work, server serving from memory) | %.0f%% of %s MB/s | information |%n",
+                            p, 100 * b.getAsDouble() / g.getAsDouble(), Results.format(g.getAsDouble())));
+                }
+            }
+            String manifests = "manifests GET+HEAD by tag (" + settings.manifestConnections() + " connections)";
+            ratio(out, manifests + ": requests/s", 10, true);
+            ratio(out, manifests + ": p99 latency", 0.2, false);
+            ratio(out, "small images (" + settings.smallRepositories() + " repos x " + settings.smallTags() + " tags, "
+                    + settings.workers() + " at a time): images/s", 3, true);
+            String smallCatalog = "catalog after small images (n=" + settings.catalogPageSize() + ")";
+            String largeCatalog = "large catalog (n=" + settings.catalogPageSize() + ")";
+            ratio(out, smallCatalog + ": pages/s", 20, true);
+            ratio(out, largeCatalog + ": pages/s", 20, true);
+            ratio(out, "tag list of every repository (4 at a time): tag lists/s", 5, true);
+            ratio(out, "tag list of a repository with " + settings.largeTags() + " tags: tag lists/s", 5, true);
+            OptionalDouble small = results.median(Results.BERTH, smallCatalog + ": time per page");
+            OptionalDouble large = results.median(Results.BERTH, largeCatalog + ": time per page");
+            if (small.isPresent() && large.isPresent()) {
+                double r = large.getAsDouble() / small.getAsDouble();
+                out.append(String.format(Locale.ROOT, "| Berth catalog per page at %,d repos as fast as after small images "
+                                + "| %.2f ms vs %.2f ms (%.2fx) | %s |%n", settings.largeRepositories(), large.getAsDouble(),
+                        small.getAsDouble(), r, r <= 1.25 ? "met (within 25%)" : "missed"));
+            }
+            OptionalDouble rss = results.median(Results.BERTH, "server peak RSS over the whole run");
+            if (rss.isPresent()) {
+                out.append(String.format(Locale.ROOT, "| Berth peak RSS ≤ 400 MB (launcher's default JVM options) | %.0f MiB "
+                        + "(%.0f MB) | %s |%n", rss.getAsDouble(), rss.getAsDouble() * 1.048576,
+                        rss.getAsDouble() * 1.048576 <= 400 ? "met" : "missed"));
+            }
+            for (String s : List.of("startup: ready after start, empty data", "startup: ready after restart with the run's data")) {
+                OptionalDouble ready = results.median(Results.BERTH, s);
+                if (ready.isPresent()) {
+                    out.append(String.format(Locale.ROOT, "| Berth %s ≤ 2 s | %.2f s | %s |%n", s.substring(9),
+                            ready.getAsDouble(), ready.getAsDouble() <= 2 ? "met" : "missed"));
+                }
+            }
+            return out.toString();
+        }
+
+        private String maxCeiling(String a, String b) {
+            double va = results.median(Results.MACHINE, a).orElse(0);
+            double vb = results.median(Results.MACHINE, b).orElse(0);
+            return va >= vb ? a : b;
+        }
+
+        private void ratio(StringBuilder out, String metric, double target, boolean higherIsBetter) {
+            OptionalDouble b = results.median(Results.BERTH, metric);
+            OptionalDouble r = results.median(Results.REFERENCE, metric);
+            if (b.isEmpty() || r.isEmpty() || r.getAsDouble() == 0) {
+                return;
+            }
+            double ratio = b.getAsDouble() / r.getAsDouble();
+            boolean met = higherIsBetter ? ratio >= target : ratio <= target;
+            out.append(String.format(Locale.ROOT, "| %s: Berth/ref %s %s | %s vs %s = %.2fx | %s |%n", metric,
+                    higherIsBetter ? "≥" : "≤", Results.format(target), Results.format(b.getAsDouble()),
+                    Results.format(r.getAsDouble()), ratio, met ? "met" : "missed"));
+        }
+
+        private void ratioOrCeiling(StringBuilder out, String metric, double target, String ceiling, double share) {
+            OptionalDouble b = results.median(Results.BERTH, metric);
+            OptionalDouble r = results.median(Results.REFERENCE, metric);
+            OptionalDouble c = results.median(Results.MACHINE, ceiling);
+            if (b.isEmpty() || r.isEmpty() || c.isEmpty()) {
+                return;
+            }
+            double ratio = b.getAsDouble() / r.getAsDouble();
+            double ofCeiling = b.getAsDouble() / c.getAsDouble();
+            boolean met = ratio >= target || ofCeiling >= share;
+            out.append(String.format(Locale.ROOT, "| %s: ≥ %sx reference or ≥ %.0f%% of %s | %.2fx, %.0f%% of %s MB/s | %s |%n",
+                    metric, Results.format(target), share * 100, ceiling, ratio, ofCeiling * 100,
+                    Results.format(c.getAsDouble()), met ? "met" : "missed"));
+        }
+
+        private String javaVersion() {
+            try {
+                Process p = new ProcessBuilder(options.java().toString(), "-version").redirectErrorStream(true).start();
+                String text = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("");
+                p.waitFor();
+                return text.trim();
+            } catch (IOException | InterruptedException e) {
+                return "java version unknown";
+            }
+        }
+
+        private String referenceVersion() {
+            try {
+                Process p = new ProcessBuilder(options.reference().toString(), "--version").redirectErrorStream(true).start();
+                String text = new String(p.getInputStream().readAllBytes()).trim();
+                p.waitFor();
+                return text;
+            } catch (IOException | InterruptedException e) {
+                return "version unknown";
+            }
+        }
+
+        private void log(String message) {
+            System.out.printf(Locale.ROOT, "bench: [%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, message);
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

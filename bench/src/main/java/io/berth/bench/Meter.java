@@ -1,0 +1,71 @@
+package io.berth.bench;
+
+import java.io.IOException;
+
+/**
+ * One measured phase on one target: what the workload reports, plus the server's CPU seconds and peak RSS (from
+ * /proc) over exactly the phase, and the work done per CPU-second.
+ */
+final class Meter implements AutoCloseable {
+    private final Results results;
+    private final Target target;
+    private final String phase;
+    private final double cpuAtStart;
+    private final long generatorCpuAtStart;
+    private double megabytes;
+    private long operations;
+    private String operationName;
+
+    Meter(Results results, Target target, String phase) throws IOException {
+        this.results = results;
+        this.target = target;
+        this.phase = phase;
+        target.resetPeakRss();
+        this.cpuAtStart = target.isGenerator() ? 0 : target.process().cpuSeconds();
+        this.generatorCpuAtStart = generatorCpuNanos();
+    }
+
+    /** CPU time of this JVM: the load generator (and, for the generator's own run, the discard server too). */
+    private static long generatorCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    void metric(String name, String unit, double value) {
+        results.add(target.label(), phase + ": " + name, unit, value);
+    }
+
+    /** Bytes moved in the phase, for MB per server CPU-second. */
+    void bytes(long bytes) {
+        this.megabytes += bytes / 1e6;
+    }
+
+    /** Operations done in the phase (requests, images, pages: what), for operations per server CPU-second. */
+    void operations(long count, String what) {
+        this.operations += count;
+        this.operationName = what;
+    }
+
+    @Override
+    public void close() throws IOException {
+        metric("generator CPU", "s", (generatorCpuNanos() - generatorCpuAtStart) / 1e9);
+        if (target.isGenerator()) {
+            return;
+        }
+        ServerProcess process = target.process();
+        if (!process.alive()) {
+            throw new BenchException(target.label() + " died during " + phase);
+        }
+        double cpu = process.cpuSeconds() - cpuAtStart;
+        double peak = process.peakRssMiB();
+        target.notePeak();
+        metric("server CPU", "s", cpu);
+        metric("server peak RSS", "MiB", peak);
+        if (cpu > 0 && megabytes > 0) {
+            metric("MB per server CPU-s", "MB/CPU-s", megabytes / cpu);
+        }
+        if (cpu > 0 && operations > 0) {
+            metric(operationName + " per server CPU-s", operationName + "/CPU-s", operations / cpu);
+        }
+    }
+}

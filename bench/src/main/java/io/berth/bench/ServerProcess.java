@@ -1,0 +1,207 @@
+package io.berth.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A registry server process this benchmark started: its PID, how long it took to answer, and its CPU time and
+ * resident memory read from /proc. It is stopped by PID (SIGTERM, then SIGKILL after 15 s).
+ */
+final class ServerProcess implements AutoCloseable {
+    /** Clock ticks per second of /proc/PID/stat times (USER_HZ; 100 on every Linux we run on). */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private final String name;
+    private final Process process;
+    private final int port;
+    private final double readySeconds;
+    private double readyCpuSeconds;
+
+    private ServerProcess(String name, Process process, int port, double readySeconds) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.readySeconds = readySeconds;
+    }
+
+    /** Starts command, writing its output to log, and waits until GET /v2/ on port answers 200. */
+    static ServerProcess start(String name, List<String> command, Path log, int port, double readyTimeoutSeconds)
+            throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // Both servers run on their defaults plus what this benchmark sets: no BERTH_* overrides from the caller.
+        builder.environment().keySet().removeIf(k -> k.startsWith("BERTH_"));
+        Process process = builder.start();
+        long deadline = started + (long) (readyTimeoutSeconds * 1e9);
+        while (true) {
+            if (answers(port)) {
+                double ready = (System.nanoTime() - started) / 1e9;
+                ServerProcess server = new ServerProcess(name, process, port, ready);
+                server.readyCpuSeconds = server.cpuSeconds();
+                return server;
+            }
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " before answering; see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                stop(process);
+                throw new IOException(name + " did not answer GET /v2/ within " + readyTimeoutSeconds + " s; see " + log);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** True when GET /v2/ answers 200 (a fresh connection each time; refused means not yet). */
+    private static boolean answers(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            socket.setSoTimeout(2000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] head = new byte[12];
+            int read = in.readNBytes(head, 0, head.length);
+            return read == 12 && new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    double readySeconds() {
+        return readySeconds;
+    }
+
+    /** CPU seconds the process had used when it first answered: start-up cost independent of the machine's load. */
+    double readyCpuSeconds() {
+        return readyCpuSeconds;
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** CPU time (user + system) the process has used so far, in seconds. */
+    double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+        // Fields after the command name (which may hold spaces) start after the last ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long utime = Long.parseLong(fields[11]);
+        long stime = Long.parseLong(fields[12]);
+        return (utime + stime) / TICKS_PER_SECOND;
+    }
+
+    /** Peak resident set size (VmHWM) since start or the last {@link #resetPeakRss}, in MiB. */
+    double peakRssMiB() throws IOException {
+        return statusKiB("VmHWM:") / 1024.0;
+    }
+
+    double rssMiB() throws IOException {
+        return statusKiB("VmRSS:") / 1024.0;
+    }
+
+    /** Resets VmHWM to the current RSS (Linux clear_refs "5"); false when the kernel does not allow it. */
+    boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc", Long.toString(pid()), "clear_refs"), "5");
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private long statusKiB(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith(key)) {
+                return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IOException("no " + key + " in /proc/" + pid() + "/status");
+    }
+
+    @Override
+    public void close() {
+        stop(process);
+    }
+
+    private static void stop(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The command line of a Berth server: the launcher's JVM options, the jar, serve on port with data in dir. */
+    static List<String> berthCommand(Path java, List<String> jvmOptions, Path jar, int port, Path data) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "serve", "--listen", "127.0.0.1:" + port, "--data", data.toString()));
+        return command;
+    }
+
+    /**
+     * The reference registry's configuration: that of the tests' ReferenceRegistry (filesystem storage, deletes on,
+     * access log on, upload purging off) plus the in-memory blob descriptor cache of Debian's default configuration,
+     * Berth also keeping caches of its own.
+     */
+    static List<String> referenceCommand(Path binary, int port, Path dir) throws IOException {
+        Path config = dir.resolve("config.yml");
+        Files.createDirectories(dir);
+        Files.writeString(config, """
+                version: 0.1
+                log: {level: info, accesslog: {disabled: false}}
+                storage:
+                  filesystem: {rootdirectory: %s}
+                  cache: {blobdescriptor: inmemory}
+                  delete: {enabled: true}
+                  maintenance: {uploadpurging: {enabled: false}}
+                http:
+                  addr: 127.0.0.1:%d
+                  headers: {X-Content-Type-Options: [nosniff]}
+                """.formatted(dir.resolve("data"), port));
+        return List.of(binary.toString(), "serve", config.toString());
+    }
+}

@@ -1,0 +1,51 @@
+package io.berth.bench;
+
+/** Sizes, counts and durations of one run; {@link #full()} is the benchmark, {@link #quick()} the CI smoke run. */
+record Settings(
+        int rounds,
+        int layers,
+        int layerBytes,
+        int chunkBytes,
+        int blobConcurrency,
+        int pullPasses,
+        int manifestConnections,
+        double manifestWarmupSeconds,
+        double manifestSeconds,
+        int manifestTags,
+        int smallRepositories,
+        int smallTags,
+        int smallLayerBytes,
+        int baseLayerBytes,
+        int workers,
+        int catalogPageSize,
+        double listingMinSeconds,
+        int largeRepositories,
+        int largeTags,
+        long loopbackBytes,
+        long sha256Bytes,
+        int diskBlobs,
+        int diskBlobBytes) {
+
+    private static final int MIB = 1 << 20;
+
+    static Settings full() {
+        return new Settings(3, 8, 64 * MIB, 8 * MIB, 4, 4, 32, 3, 10, 16, 200, 5, 4096, MIB, 8, 100, 3, 10_000, 5_000,
+                4L << 30, 1L << 30, 8, 64 * MIB);
+    }
+
+    static Settings quick() {
+        return new Settings(1, 4, 2 * MIB, 512 * 1024, 4, 1, 32, 0.3, 1, 4, 10, 2, 4096, 64 * 1024, 8, 100, 0, 300, 200,
+                256L * MIB, 64L * MIB, 4, 8 * MIB);
+    }
+
+    Settings withRounds(int n) {
+        return new Settings(n, layers, layerBytes, chunkBytes, blobConcurrency, pullPasses, manifestConnections, manifestWarmupSeconds,
+                manifestSeconds, manifestTags, smallRepositories, smallTags, smallLayerBytes, baseLayerBytes, workers,
+                catalogPageSize, listingMinSeconds, largeRepositories, largeTags, loopbackBytes, sha256Bytes, diskBlobs,
+                diskBlobBytes);
+    }
+
+    long imageBytes() {
+        return (long) layers * layerBytes;
+    }
+}
