@@ -50,6 +50,7 @@ fi
 bench_build "$root" "$no_build"
 
 launcher_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/berth")"
+launcher_opts="${launcher_opts//\$here/$root}"
 [ -n "$launcher_opts" ] || { echo "bench: cannot read default_opts from ./berth" >&2; exit 1; }
 berth_opts="${BERTH_JAVA_OPTS:-$launcher_opts}${extra_opts:+ $extra_opts}"
 version="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
