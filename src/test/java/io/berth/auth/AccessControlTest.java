@@ -447,6 +447,26 @@ class AccessControlTest {
     }
 
     @Test
+    void commandLineManagesUsersNamespacesAndMembersWhileTheServerRuns() {
+        cli("user", "add", "cli-user", "--password", "cli-user-password");
+        assertThat(cli("user", "list")).contains("cli-user");
+        cli("namespace", "create", "cli-ns", "--owner", "cli-user");
+        assertThat(cli("namespace", "members", "cli-ns")).contains("cli-user").contains("owner");
+        cli("namespace", "grant", "cli-ns", "bob", "writer");
+        String bob = token("bob", "bob-password", "repository:cli-ns/app:pull,push");
+        assertThat(send("POST", "/v2/cli-ns/app/blobs/uploads/", bob, null, null).status()).isEqualTo(202);
+        cli("namespace", "revoke", "cli-ns", "bob");
+        assertThat(send("POST", "/v2/cli-ns/app/blobs/uploads/", bob, null, null).status()).isEqualTo(403);
+        assertThat(send("GET", "/v2/cli-ns/app/tags/list", null, null, null).status()).isEqualTo(401);
+        cli("namespace", "publish", "cli-ns");
+        assertThat(send("GET", "/v2/cli-ns/app/tags/list", token(null, null, "repository:cli-ns/app:pull"), null, null).status())
+                .isEqualTo(200);
+        cli("user", "passwd", "cli-user", "--password", "new-cli-password");
+        assertThat(tokenReply("cli-user", "cli-user-password").status()).isEqualTo(401);
+        assertThat(tokenReply("cli-user", "new-cli-password").status()).isEqualTo(200);
+    }
+
+    @Test
     void repeatedFailedLoginsAreRateLimited() {
         addUser("mallory-target");
         int last = 0;
