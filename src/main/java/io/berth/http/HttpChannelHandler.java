@@ -58,6 +58,8 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private boolean responded;
     private boolean responseWritten;
     private boolean failedBody;
+    /** Not HTTP at all (typically a TLS hello sent to the plain port, as clients probe): no access line for it. */
+    private boolean malformed;
     private long bodyBytes;
 
     HttpChannelHandler(Router router, Executor blocking, AccessLog accessLog, String externalUrl) {
@@ -102,10 +104,12 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         failedBody = false;
         bodyBytes = 0;
         ctx.channel().config().setAutoRead(false);
-        if (request.decoderResult().isFailure()) {
+        malformed = request.decoderResult().isFailure();
+        if (malformed) {
+            LOG.debug("malformed request from {} (a TLS client on the plain HTTP port?)", ctx.channel().remoteAddress());
             keepAlive = false;
             bodyComplete = true;
-            decide(ctx, ErrorMapper.envelope(ErrorCode.INTERNAL, "malformed HTTP request", null, 400, Map.of()));
+            decide(ctx, ErrorMapper.envelope(ErrorCode.INVALID_REQUEST, "malformed HTTP request", null, 400, Map.of()));
             return;
         }
         Exchange current = exchange;
@@ -252,9 +256,12 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         }
         long sent = head_ ? 0 : response.contentLength();
         int status = response.status().code();
+        boolean logged = !malformed;
         done.addListener((ChannelFutureListener) f -> {
-            accessLog.log(current, status, sent, bodyBytes, System.nanoTime() - startNanos,
-                    ctx.channel().remoteAddress(), f.isSuccess() ? null : f.cause());
+            if (logged) {
+                accessLog.log(current, status, sent, bodyBytes, System.nanoTime() - startNanos,
+                        ctx.channel().remoteAddress(), f.isSuccess() ? null : f.cause());
+            }
             if (!f.isSuccess()) {
                 ctx.close();
                 return;
