@@ -1,7 +1,6 @@
 package io.berth.testing;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -93,7 +92,7 @@ public final class RoundRobinProxy implements AutoCloseable {
         try (client) {
             client.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(client.getInputStream(), 64 * 1024);
-            byte[] head = readHead(in);
+            byte[] head = ProxyStreams.readHead(in);
             if (head == null) {
                 return;
             }
@@ -114,8 +113,8 @@ public final class RoundRobinProxy implements AutoCloseable {
             try (Socket server = connected) {
                 server.setTcpNoDelay(true);
                 server.getOutputStream().write(oneRequestPerConnection(head));
-                Thread body = Thread.ofVirtual().start(() -> pipe(in, server));
-                pipe(server.getInputStream(), client);
+                Thread body = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
+                ProxyStreams.pipe(server.getInputStream(), client);
                 body.join(1000);
             } finally {
                 active.decrementAndGet(index);
@@ -152,31 +151,6 @@ public final class RoundRobinProxy implements AutoCloseable {
             }
         }
         return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    /** The request line and headers up to the blank line, or null when the connection closed first. */
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toByteArray();
-    }
-
-    private static void pipe(InputStream from, Socket to) {
-        try {
-            from.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // either side closed
-        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.berth.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,7 +67,7 @@ public final class ThrottlingProxy implements AutoCloseable {
     private void serve(Socket client) {
         try (client) {
             InputStream in = client.getInputStream();
-            byte[] head = readHead(in);
+            byte[] head = ProxyStreams.readHead(in);
             if (head == null) {
                 return;
             }
@@ -78,8 +77,8 @@ public final class ThrottlingProxy implements AutoCloseable {
             }
             try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
                 server.getOutputStream().write(oneRequestPerConnection(head));
-                Thread upstream = Thread.ofVirtual().start(() -> pipe(in, server));
-                pipe(server.getInputStream(), client);
+                Thread upstream = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
+                ProxyStreams.pipe(server.getInputStream(), client);
                 upstream.join(1000);
             }
         } catch (IOException | InterruptedException e) {
@@ -127,31 +126,6 @@ public final class ThrottlingProxy implements AutoCloseable {
             }
         }
         return 0;
-    }
-
-    /** The request line and headers up to the blank line, or null when the connection closed first. */
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toByteArray();
-    }
-
-    private static void pipe(InputStream from, Socket to) {
-        try {
-            from.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // either side closed
-        }
     }
 
     @Override
