@@ -413,9 +413,10 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     private static final String MANIFEST_COLUMNS = "m.repository, m.digest, m.media_type, m.size, m.subject, m.artifact_type, m.annotations";
 
-    private static ManifestRecord manifestRow(ResultSet rs) throws SQLException {
+    /** A manifest row of repository (the caller's validated name; the row's own is the same). */
+    private static ManifestRecord manifestRow(ResultSet rs, RepositoryName repository) throws SQLException {
         String subject = rs.getString(5);
-        return new ManifestRecord(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2)), rs.getString(3),
+        return new ManifestRecord(repository, Digest.parse(rs.getString(2)), rs.getString(3),
                 rs.getLong(4), subject == null ? null : Digest.parse(subject), rs.getString(6), fromJson(rs.getString(7)));
     }
 
@@ -424,7 +425,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         return db.read(c -> {
             try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m WHERE m.repository = ? AND m.digest = ?",
                     repository, digest); ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(manifestRow(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(manifestRow(rs, repository)) : Optional.empty();
             }
         });
     }
@@ -435,7 +436,7 @@ public final class JdbcMetadataStore implements MetadataStore {
             try (PreparedStatement s = Sql.prepare(c, "SELECT " + MANIFEST_COLUMNS
                     + " FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.manifest_digest"
                     + " WHERE t.repository = ? AND t.name = ?", repository, tag); ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(manifestRow(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(manifestRow(rs, repository)) : Optional.empty();
             }
         });
     }
@@ -514,7 +515,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                     + " FROM manifests m WHERE m.repository = ? AND m.subject = ? ORDER BY m.digest", repository, subject);
                  ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    result.add(manifestRow(rs));
+                    result.add(manifestRow(rs, repository));
                 }
             }
             return result;
