@@ -10,7 +10,9 @@
 # Other options: --no-build (use the jars built last), --keep (keep data dirs and logs), --out FILE,
 #   --no-generator (skip the discard-server run), --generator-only (only ceilings and the discard-server run),
 #   --only push,pull,manifests,small,large (a subset of workloads), --no-jmh (with --short),
-#   --berth-extra-opts "..." (JVM options added to Berth's, e.g. -XX:StartFlightRecording=filename=/tmp/berth-%p.jfr).
+#   --berth-extra-opts "..." (JVM options added to Berth's, e.g. -XX:StartFlightRecording=filename=/tmp/berth-%p.jfr),
+#   --stores s3pg [--nodes N] (Berth on S3 + PostgreSQL: starts S3Proxy from ~/.m2 and a private PostgreSQL, and N
+#   nodes behind a round-robin TCP proxy when N > 1, in place of the embedded Berth; e.g. --only push,pull).
 # Exits non-zero only when something is broken (a build, a server that does not start, a wrong answer).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +29,8 @@ while [ $# -gt 0 ]; do
     --no-generator) pass+=(--no-generator) ;;
     --generator-only) pass+=(--generator-only) ;;
     --only) pass+=(--only "$2"); shift ;;
+    --stores) pass+=(--stores "$2"); shift ;;
+    --nodes) pass+=(--nodes "$2"); shift ;;
     --berth-extra-opts) extra_opts="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;

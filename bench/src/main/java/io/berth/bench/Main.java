@@ -20,6 +20,7 @@ import java.util.OptionalDouble;
  * <pre>
  * java -cp ... io.berth.bench.Main --java JDK/bin/java --berth-jar berth.jar --berth-jvm-opts "..."
  *      --reference /usr/bin/docker-registry --work DIR --out FILE [--short] [--rounds N] [--keep]
+ *      [--stores embedded|s3pg] [--nodes N]
  * </pre>
  * Exit status 0 unless something is broken (a server fails to start, a wrong answer); slow numbers never fail it.
  */
@@ -41,7 +42,7 @@ public final class Main {
 
     record Options(boolean quick, int rounds, Path java, Path berthJar, List<String> berthJvmOptions, Path reference,
                    Path work, Path out, boolean keep, boolean generator, boolean generatorOnly, List<String> only,
-                   String berthVersion) {
+                   String berthVersion, String stores, int nodes) {
         static Options parse(String[] args) {
             boolean quick = false;
             int rounds = 0;
@@ -56,6 +57,8 @@ public final class Main {
             boolean generatorOnly = false;
             List<String> only = List.of("push", "pull", "manifests", "small", "large");
             String version = "";
+            String stores = "embedded";
+            int nodes = 1;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -72,15 +75,23 @@ public final class Main {
                     case "--no-generator" -> generator = false;
                     case "--generator-only" -> generatorOnly = true;
                     case "--only" -> only = List.of(args[++i].split(","));
+                    case "--stores" -> stores = args[++i];
+                    case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
             if (berthJar == null || work == null) {
                 throw new IllegalArgumentException("--berth-jar and --work are required");
             }
+            if (!stores.equals("embedded") && !stores.equals("s3pg")) {
+                throw new IllegalArgumentException("--stores is embedded or s3pg, not " + stores);
+            }
+            if (nodes < 1 || nodes > 8 || (nodes > 1 && !stores.equals("s3pg"))) {
+                throw new IllegalArgumentException("--nodes is 1 to 8, and more than 1 only with --stores s3pg");
+            }
             List<String> jvmOptions = jvm.isBlank() ? List.of() : Arrays.asList(jvm.trim().split("\\s+"));
             return new Options(quick, rounds, java, berthJar, jvmOptions, reference, work, out, keep, generator || generatorOnly,
-                    generatorOnly, only, version);
+                    generatorOnly, only, version, stores, nodes);
         }
     }
 
@@ -90,6 +101,9 @@ public final class Main {
         private final Results results = new Results();
         private final List<String> notes = new ArrayList<>();
         private final long started = System.nanoTime();
+        /** With --stores s3pg: the stores and, with --nodes above 1, the proxy in front of the nodes. */
+        private ScaleOutStores scaleOutStores;
+        private TcpProxy proxy;
 
         Run(Options options) {
             this.options = options;
@@ -278,11 +292,23 @@ public final class Main {
                 for (Target t : ab) {
                     results.add(t.label(), "server peak RSS over the whole run", "MiB", t.notePeak());
                 }
-                berth = restart(berth, "berth");
-                reference = restart(reference, "reference");
+                if (scaleOut()) {
+                    notes.add("no restart measurements with --stores s3pg");
+                } else {
+                    berth = restart(berth, "berth");
+                    reference = restart(reference, "reference");
+                }
             } finally {
                 if (berth != null) {
-                    berth.process().close();
+                    for (ServerProcess node : berth.nodes()) {
+                        node.close();
+                    }
+                }
+                if (proxy != null) {
+                    proxy.close();
+                }
+                if (scaleOutStores != null) {
+                    scaleOutStores.close();
                 }
                 if (reference != null) {
                     reference.process().close();
@@ -298,7 +324,45 @@ public final class Main {
             return List.of(order.get(1), order.get(0));
         }
 
+        private boolean scaleOut() {
+            return options.stores().equals("s3pg");
+        }
+
+        /**
+         * With --stores s3pg: S3Proxy and PostgreSQL, then options.nodes() Berth nodes configured for them (data
+         * directories of their own for what stays local), behind a round-robin TCP proxy when more than one.
+         */
+        private Target startScaleOutBerth(Path dir) throws Exception {
+            scaleOutStores = ScaleOutStores.start(options.java(), dir);
+            log("stores: " + scaleOutStores.describe());
+            Path config = scaleOutStores.writeConfig(dir.resolve("berth.yaml"), 8);
+            List<ServerProcess> nodes = new ArrayList<>();
+            try {
+                for (int i = 1; i <= options.nodes(); i++) {
+                    Path data = Files.createDirectories(dir.resolve("node" + i));
+                    int port = ServerProcess.freePort();
+                    nodes.add(ServerProcess.start("berth node " + i, ServerProcess.berthCommand(options.java(),
+                            options.berthJvmOptions(), options.berthJar(), port, data, config), dir.resolve("node" + i + ".log"),
+                            port, 90));
+                }
+            } catch (Exception e) {
+                nodes.forEach(ServerProcess::close);
+                throw e;
+            }
+            int port = nodes.get(0).port();
+            if (nodes.size() > 1) {
+                proxy = new TcpProxy(nodes.stream().map(ServerProcess::port).toList());
+                port = proxy.port();
+                log("round-robin TCP proxy on port " + port + " in front of nodes on ports "
+                        + nodes.stream().map(n -> Integer.toString(n.port())).toList());
+            }
+            return new Target(Results.BERTH, port, nodes, List.of(new ServerProcess.Pid(scaleOutStores.s3proxyPid())));
+        }
+
         private Target startBerth(Path data) throws Exception {
+            if (scaleOut()) {
+                return startScaleOutBerth(data);
+            }
             Files.createDirectories(data);
             int port = ServerProcess.freePort();
             ServerProcess p = ServerProcess.start("berth", ServerProcess.berthCommand(options.java(),
@@ -337,6 +401,14 @@ public final class Main {
                     .append(loadAfter).append('\n');
             out.append("- Berth: ").append(options.berthVersion()).append(", JVM options ")
                     .append(String.join(" ", options.berthJvmOptions())).append(" (").append(javaVersion()).append(")\n");
+            if (scaleOut()) {
+                out.append("- **Berth column: Berth on S3 + PostgreSQL** (`--stores s3pg`), ").append(options.nodes())
+                        .append(options.nodes() == 1 ? " node" : " nodes behind a round-robin TCP proxy in the generator's JVM"
+                                + " (one node per connection; the proxy's CPU counts as the generator's)")
+                        .append("; stores: ").append(scaleOutStores == null ? "?" : scaleOutStores.describe())
+                        .append(", all on the same cores. Server CPU is summed over the Berth nodes (S3Proxy's is shown"
+                                + " apart; PostgreSQL's is not counted); server peak RSS is node 1's\n");
+            }
             out.append("- reference: ").append(options.reference()).append(" (").append(referenceVersion()).append(")\n");
             out.append("- generator alone: the same workload against an in-process server that discards uploads and serves "
                     + "from memory, on the same cores (a lower bound of what the load generator can drive)\n");

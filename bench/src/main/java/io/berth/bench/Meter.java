@@ -11,6 +11,7 @@ final class Meter implements AutoCloseable {
     private final Target target;
     private final String phase;
     private final double cpuAtStart;
+    private final double storesCpuAtStart;
     private final long generatorCpuAtStart;
     private double megabytes;
     private long operations;
@@ -21,7 +22,8 @@ final class Meter implements AutoCloseable {
         this.target = target;
         this.phase = phase;
         target.resetPeakRss();
-        this.cpuAtStart = target.isGenerator() ? 0 : target.process().cpuSeconds();
+        this.cpuAtStart = target.isGenerator() ? 0 : target.cpuSeconds();
+        this.storesCpuAtStart = target.isGenerator() ? 0 : target.storesCpuSeconds();
         this.generatorCpuAtStart = generatorCpuNanos();
     }
 
@@ -53,10 +55,14 @@ final class Meter implements AutoCloseable {
             return;
         }
         ServerProcess process = target.process();
-        if (!process.alive()) {
+        if (!target.alive()) {
             throw new BenchException(target.label() + " died during " + phase);
         }
-        double cpu = process.cpuSeconds() - cpuAtStart;
+        // With several nodes: CPU summed over the nodes, peak RSS of node 1.
+        double cpu = target.cpuSeconds() - cpuAtStart;
+        if (!target.stores().isEmpty()) {
+            metric("S3Proxy CPU", "s", target.storesCpuSeconds() - storesCpuAtStart);
+        }
         double peak = process.peakRssMiB();
         target.notePeak();
         metric("server CPU", "s", cpu);

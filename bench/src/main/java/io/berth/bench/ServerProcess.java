@@ -114,9 +114,20 @@ final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** A process this benchmark started some other way (S3Proxy), for its CPU time. */
+    record Pid(long pid) {
+        double cpuSeconds() throws IOException {
+            return ServerProcess.cpuSeconds(pid);
+        }
+    }
+
     /** CPU time (user + system) the process has used so far, in seconds. */
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+        return cpuSeconds(pid());
+    }
+
+    static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         // Fields after the command name (which may hold spaces) start after the last ')'.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long utime = Long.parseLong(fields[11]);
@@ -175,10 +186,18 @@ final class ServerProcess implements AutoCloseable {
 
     /** The command line of a Berth server: the launcher's JVM options, the jar, serve on port with data in dir. */
     static List<String> berthCommand(Path java, List<String> jvmOptions, Path jar, int port, Path data) {
+        return berthCommand(java, jvmOptions, jar, port, data, null);
+    }
+
+    /** The same with --config FILE (a node on S3 and PostgreSQL) when config is not null. */
+    static List<String> berthCommand(Path java, List<String> jvmOptions, Path jar, int port, Path data, Path config) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString(), "serve", "--listen", "127.0.0.1:" + port, "--data", data.toString()));
+        if (config != null) {
+            command.addAll(List.of("--config", config.toString()));
+        }
         return command;
     }
 

@@ -1,6 +1,7 @@
 package io.berth.bench;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A server the workloads drive: Berth, the reference registry, or the in-process discard server (no process of its
@@ -10,13 +11,54 @@ final class Target {
     private final String label;
     private final int port;
     private final ServerProcess process;
+    /** Every node of a multi-node Berth (--nodes N), the first being process; empty for the generator. */
+    private final List<ServerProcess> nodes;
+    /** Store processes whose CPU is reported beside the nodes' (S3Proxy with --stores s3pg); may be empty. */
+    private final List<ServerProcess.Pid> stores;
     /** Guarded by this. */
     private double lifetimePeakRssMiB;
 
     Target(String label, int port, ServerProcess process) {
+        this(label, port, process == null ? List.of() : List.of(process), List.of());
+    }
+
+    /** A target of several nodes behind one port (a proxy): CPU is summed over nodes, RSS is node 1's. */
+    Target(String label, int port, List<ServerProcess> nodes, List<ServerProcess.Pid> stores) {
         this.label = label;
         this.port = port;
-        this.process = process;
+        this.process = nodes.isEmpty() ? null : nodes.get(0);
+        this.nodes = List.copyOf(nodes);
+        this.stores = List.copyOf(stores);
+    }
+
+    List<ServerProcess> nodes() {
+        return nodes;
+    }
+
+    List<ServerProcess.Pid> stores() {
+        return stores;
+    }
+
+    /** CPU seconds used so far by every node. */
+    double cpuSeconds() throws IOException {
+        double sum = 0;
+        for (ServerProcess node : nodes) {
+            sum += node.cpuSeconds();
+        }
+        return sum;
+    }
+
+    /** CPU seconds used so far by the store processes. */
+    double storesCpuSeconds() throws IOException {
+        double sum = 0;
+        for (ServerProcess.Pid pid : stores) {
+            sum += pid.cpuSeconds();
+        }
+        return sum;
+    }
+
+    boolean alive() {
+        return nodes.stream().allMatch(ServerProcess::alive);
     }
 
     String label() {
