@@ -57,6 +57,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private final HikariDataSource dataSource;
+    /**
+     * PostgreSQL only: the connections that hold digest locks (session advisory locks). A lock holder goes on to use
+     * the main pool; holders never take from the pool they would wait on, so concurrent commits cannot starve it.
+     */
+    private HikariDataSource lockConnections;
     private final Database db;
     private final Clock clock;
     private final Dialect dialect;
@@ -106,7 +111,16 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-        return open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
+        JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
+        HikariConfig locks = new HikariConfig();
+        locks.setPoolName("berth-postgres-locks");
+        locks.setJdbcUrl(url);
+        locks.setUsername(user);
+        locks.setPassword(password);
+        locks.setMaximumPoolSize(Math.max(8, poolSize));
+        locks.setMinimumIdle(0);
+        store.lockConnections = new HikariDataSource(locks);
+        return store;
     }
 
     private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect) {
@@ -132,7 +146,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
         long key = java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(digest.hex().substring(0, 16))).getLong();
         try {
-            Connection connection = dataSource.getConnection();
+            Connection connection = lockConnections.getConnection();
             try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
                 lock.setLong(1, key);
                 lock.execute();
@@ -628,6 +642,9 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
+        if (lockConnections != null) {
+            lockConnections.close();
+        }
         dataSource.close();
     }
 

@@ -146,10 +146,11 @@ public final class Registry {
         ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.effectiveArtifactType(),
                 manifest.annotations());
+        TagChange change = policies.tagChange(repository, actor, "push");
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
         try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
             blobs.put(digest, bytes);
-            metadata.putManifest(record, blobRefs, children, List.copyOf(tags), policies.tagChange(repository, actor, "push"));
+            metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {

@@ -102,15 +102,30 @@ final class SharedStores implements AutoCloseable {
         }
     }
 
-    /** Keys in the bucket under prefix. */
+    /**
+     * Keys in the bucket under prefix. S3Proxy's filesystem backend answers a listing with 500 now and then while
+     * files under the prefix are being deleted (a purge running beside the test); such a listing is asked again.
+     */
     List<String> keys(String prefix) {
-        List<String> keys = new ArrayList<>();
-        try (S3Client client = s3.client()) {
-            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()) {
-                keys.add(object.key());
+        for (int attempt = 1; ; attempt++) {
+            List<String> keys = new ArrayList<>();
+            try (S3Client client = s3.client()) {
+                for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()) {
+                    keys.add(object.key());
+                }
+                return keys;
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                if (e.statusCode() != 500 || attempt == 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
-        return keys;
     }
 
     /** Multipart uploads begun and neither completed nor aborted. */
