@@ -9,7 +9,6 @@ import io.berth.metadata.AuthRecords.User;
 import io.berth.metadata.AuthStore;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
-import io.berth.oci.RepositoryName;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -305,10 +304,5 @@ public final class AccessAdmin {
 
     private static RegistryException notFound(String what) {
         return new RegistryException(ErrorCode.NOT_FOUND, what + " not found");
-    }
-
-    /** The namespace part of a repository name, for callers that hold only a name. */
-    public static String namespaceOf(String repository) {
-        return new RepositoryName(repository).namespace();
     }
 }

@@ -92,10 +92,6 @@ public final class Exchange {
         return path;
     }
 
-    public String uri() {
-        return request.uri();
-    }
-
     public String query(String name) {
         List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

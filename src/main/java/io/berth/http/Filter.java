@@ -6,9 +6,4 @@ public interface Filter {
     Filter NONE = (exchange, route, next) -> next.handle(exchange);
 
     Outcome filter(Exchange exchange, Route route, Route.Handler next) throws Exception;
-
-    /** This filter around the inner one. */
-    default Filter around(Filter inner) {
-        return (exchange, route, next) -> filter(exchange, route, e -> inner.filter(e, route, next));
-    }
 }

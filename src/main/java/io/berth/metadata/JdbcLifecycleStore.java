@@ -254,9 +254,5 @@ public final class JdbcLifecycleStore implements LifecycleStore {
                         + ORPHAN + ")", digest, digest) > 0);
     }
 
-    @Override
-    public long storedBytes() {
-        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COALESCE(SUM(size), 0) FROM blobs").orElse(0L));
-    }
 
 }

@@ -86,7 +86,4 @@ public interface LifecycleStore {
      * manifest); true when forgotten, and then its bytes may go. The caller holds the digest's blob lock.
      */
     boolean forgetIfOrphan(Digest digest);
-
-    /** Bytes and count of blob records, for the final accounting of a collection. */
-    long storedBytes();
 }

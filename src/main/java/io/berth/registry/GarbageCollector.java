@@ -138,9 +138,4 @@ public final class GarbageCollector {
                 orphans.size(), bytes, Duration.ZERO, items);
     }
 
-    /** Blob bytes on the store's records (for tests and the final accounting). */
-    public long storedBytes() {
-        return store.storedBytes();
-    }
-
 }

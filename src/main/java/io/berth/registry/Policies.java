@@ -49,11 +49,17 @@ public final class Policies {
      * including the blobs already uploaded for this push; added is what the push adds beyond them.
      */
     public void checkQuota(RepositoryName repository, long added) {
+        checkQuota(repository, () -> added);
+    }
+
+    /** As above, with what the push adds computed only when the namespace has a quota. */
+    public void checkQuota(RepositoryName repository, java.util.function.LongSupplier addedBytes) {
         String namespace = repository.namespace();
         Long limit = store.quota(namespace).orElse(null);
         if (limit == null) {
             return;
         }
+        long added = addedBytes.getAsLong();
         long usage = store.usage(namespace);
         if (usage + added > limit) {
             throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "

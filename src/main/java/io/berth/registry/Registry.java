@@ -140,7 +140,7 @@ public final class Registry {
             tags.add(reference.tag());
         }
         tags.addAll(extraTags);
-        policies.checkQuota(repository, metadata.manifest(repository, digest).isPresent() ? 0 : bytes.length);
+        policies.checkQuota(repository, () -> metadata.manifest(repository, digest).isPresent() ? 0 : bytes.length);
         List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
         List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
         ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
