@@ -110,7 +110,8 @@ class PrivateRegistryClientTest {
         docker(config, "tag", local, berth.tag(repo, "v1"));
         int before = berth.accessLog().size();
         String pushed = single(PUSHED_DIGEST, docker(config, "push", berth.tag(repo, "v1")));
-        assertThat(berth.accessLog().subList(before, berth.accessLog().size()))
+        List<String> log = berth.accessLog();
+        assertThat(log.subList(before, log.size()))
                 .as("dockerd trading the refresh token for access tokens (POST grant_type=refresh_token)")
                 .anyMatch(line -> line.contains("method=POST path=\"/auth/token\" status=200"));
         berth.assertServes(repo, "v1", pushed);
@@ -306,7 +307,8 @@ class PrivateRegistryClientTest {
         lab.ctr("images", "push", "--plain-http", "--user", ALICE + ":" + ALICE_PASSWORD, reference);
 
         berth.assertServes(repo, "v1", image.amd64().digest());
-        assertThat(berth.accessLog().subList(before, berth.accessLog().size()))
+        List<String> log = berth.accessLog();
+        assertThat(log.subList(before, log.size()))
                 .as("containerd's token requests").anyMatch(line -> line.contains("method=POST path=\"/auth/token\" status=200"));
         lab.ctr("images", "rm", "--sync", reference);
         lab.ctr("images", "pull", "--plain-http", "--snapshotter", "native", "--user", ALICE + ":" + ALICE_PASSWORD, reference);
