@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 
@@ -347,23 +348,27 @@ public final class JdbcMetadataStore implements MetadataStore {
                 // The manifest was there when we inserted and deleted before we could lock it (PostgreSQL).
                 throw new ConcurrentChange("manifest " + manifest.digest() + " was deleted meanwhile");
             }
+            boolean moved = false;
             for (Tag tag : tags.stream().sorted(Comparator.comparing(Tag::toString)).toList()) {
-                setTag(c, repository, tag, manifest.digest(), change);
+                moved |= setTag(c, repository, tag, manifest.digest(), change);
+            }
+            if (moved) {
+                bumpTagsVersion(c, repository);
             }
             return null;
         });
     }
 
     /** Points tag at digest (null: removes it), refusing a move of a protected tag, and records the move. */
-    private void setTag(Connection c, RepositoryName repository, Tag tag, Digest digest, TagChange change) throws SQLException {
+    private boolean setTag(Connection c, RepositoryName repository, Tag tag, Digest digest, TagChange change) throws SQLException {
         Optional<String> current = Sql.one(c, rs -> rs.getString(1),
                 "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
         String next = digest == null ? null : digest.toString();
         if (current.isPresent() && current.get().equals(next)) {
-            return;
+            return false;
         }
         if (current.isEmpty() && next == null) {
-            return;
+            return false;
         }
         String rule = current.isPresent() ? change.immutableRule().apply(tag) : null;
         if (rule != null) {
@@ -382,6 +387,22 @@ public final class JdbcMetadataStore implements MetadataStore {
                 INSERT INTO tag_history (id, repository, tag, previous_digest, new_digest, actor, operation, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", java.util.UUID.randomUUID().toString().replace("-", ""), repository, tag,
                 current.orElse(null), next, change.actor(), change.operation(), now());
+        return true;
+    }
+
+    /**
+     * Gives the repository's tag set a new version. Called once per transaction, after its tags were written: the
+     * version row is the last lock a transaction takes (PostgreSQL), so two writers of one repository's tags queue
+     * here instead of deadlocking.
+     */
+    private static void bumpTagsVersion(Connection c, RepositoryName repository) throws SQLException {
+        long version;
+        do {
+            version = ThreadLocalRandom.current().nextLong();
+        } while (version == 0);
+        Sql.update(c, """
+                INSERT INTO tag_versions (repository, version) VALUES (?, ?)
+                ON CONFLICT (repository) DO UPDATE SET version = excluded.version""", repository, version);
     }
 
     @Override
@@ -391,7 +412,9 @@ public final class JdbcMetadataStore implements MetadataStore {
                     repository, digest)) {
                 return false;
             }
-            setTag(c, repository, tag, digest, change);
+            if (setTag(c, repository, tag, digest, change)) {
+                bumpTagsVersion(c, repository);
+            }
             return true;
         });
     }
@@ -468,9 +491,13 @@ public final class JdbcMetadataStore implements MetadataStore {
                         "manifest is referenced by an index of this repository; delete the index first",
                         Map.of("digest", digest.toString()), 405, Map.of());
             }
+            boolean untagged = false;
             for (String tag : Sql.list(c, rs -> rs.getString(1),
-                    "SELECT name FROM tags WHERE repository = ? AND manifest_digest = ?", repository, digest)) {
-                setTag(c, repository, new Tag(tag), null, change);
+                    "SELECT name FROM tags WHERE repository = ? AND manifest_digest = ? ORDER BY name", repository, digest)) {
+                untagged |= setTag(c, repository, new Tag(tag), null, change);
+            }
+            if (untagged) {
+                bumpTagsVersion(c, repository);
             }
             Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?", repository, digest);
             Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", repository, digest);
@@ -484,7 +511,9 @@ public final class JdbcMetadataStore implements MetadataStore {
             if (!Sql.exists(c, "SELECT 1 FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag)) {
                 return false;
             }
-            setTag(c, repository, tag, null, change);
+            if (setTag(c, repository, tag, null, change)) {
+                bumpTagsVersion(c, repository);
+            }
             return true;
         });
     }
@@ -500,6 +529,17 @@ public final class JdbcMetadataStore implements MetadataStore {
                 ? "SELECT name FROM tags WHERE repository = ? ORDER BY name LIMIT ?"
                 : "SELECT name FROM tags WHERE repository = ? AND name > ? ORDER BY name LIMIT ?",
                 limit, last == null ? new Object[] {repository, limit + 1} : new Object[] {repository, last, limit + 1}));
+    }
+
+    @Override
+    public OptionalLong tagsVersion(RepositoryName repository) {
+        return db.read(c -> {
+            try (PreparedStatement s = Sql.prepare(c, """
+                    SELECT COALESCE(v.version, 0) FROM repositories r LEFT JOIN tag_versions v ON v.repository = r.name
+                    WHERE r.name = ?""", repository); ResultSet rs = s.executeQuery()) {
+                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+            }
+        });
     }
 
     @Override
@@ -544,6 +584,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                 Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?" + dialect.forUpdate, repository);
             }
             Sql.update(c, "DELETE FROM tags WHERE repository = ?", repository);
+            Sql.update(c, "DELETE FROM tag_versions WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM manifest_references WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM manifests WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ?", repository);

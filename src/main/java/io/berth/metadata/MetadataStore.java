@@ -6,6 +6,7 @@ import io.berth.oci.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Facts about repositories, blobs, manifests, tags and uploads. Every check-then-act step (a manifest's references
@@ -92,6 +93,13 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Tags in byte order after {@code last} (exclusive, may be null), at most limit. */
     Page<String> tags(RepositoryName repository, String last, int limit);
+
+    /**
+     * The version of the repository's set of tags: it changes, to a value it never had before, in the transaction
+     * of every tag change, so a tag list read after reading version v is at least as new as v. Empty when the
+     * repository does not exist.
+     */
+    OptionalLong tagsVersion(RepositoryName repository);
 
     /** Repository names in byte order after {@code last} (exclusive, may be null), at most limit. */
     Page<String> repositories(String last, int limit);

@@ -35,6 +35,7 @@ public final class Registry {
     private final Uploads uploads;
     private final ManifestCache manifestBytes;
     private final Policies policies;
+    private final TagLists tagLists;
 
     public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes, Policies policies) {
         this.metadata = metadata;
@@ -42,6 +43,7 @@ public final class Registry {
         this.uploads = uploads;
         this.manifestBytes = manifestBytes;
         this.policies = policies;
+        this.tagLists = new TagLists(metadata);
     }
 
     public Policies policies() {
@@ -278,12 +280,7 @@ public final class Registry {
     // ---- listings
 
     public Page<String> tags(RepositoryName repository, String last, int limit) {
-        Page<String> page = metadata.tags(repository, last, limit);
-        if (page.items().isEmpty() && !metadata.repositoryExists(repository)) {
-            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
-                    Map.of("name", repository.value()));
-        }
-        return page;
+        return tagLists.page(repository, last, limit);
     }
 
     /** A catalog page; with canPull, only the repositories it accepts (scanning on until the page is full). */

@@ -128,6 +128,29 @@ abstract class ListingConformance extends Conformance {
     }
 
     @Test
+    void tag_list_follows_every_change_of_the_repositorys_tags() {
+        requires(Feature.TAG_DELETE);
+        String repo = repoWithTags(List.of("v1", "v2"));
+        assertThat(tagList(repo)).containsExactly("v1", "v2");
+
+        byte[] other = pushImage(repo, "v3");
+        assertThat(tagList(repo)).containsExactly("v1", "v2", "v3");
+        pushManifest(repo, "v1", Content.OCI_MANIFEST, other);
+        assertThat(tagList(repo)).as("a moved tag is listed once").containsExactly("v1", "v2", "v3");
+        assertThat(http().delete("/v2/" + repo + "/manifests/v2").status()).isEqualTo(202);
+        assertThat(tagList(repo)).containsExactly("v1", "v3");
+        assertThat(http().delete("/v2/" + repo + "/manifests/" + Content.sha256(other)).status()).isEqualTo(202);
+        assertThat(tagList(repo)).as("the tags on a deleted manifest go with it").isEmpty();
+        assertThat(strings(http().get("/v2/" + repo + "/tags/list?n=1&last=v1").json().get("tags"))).isEmpty();
+    }
+
+    private List<String> tagList(String repo) {
+        Response response = http().get("/v2/" + repo + "/tags/list");
+        assertThat(response.status()).as("%s", response).isEqualTo(200);
+        return strings(response.json().get("tags"));
+    }
+
+    @Test
     void tags_list_of_an_unknown_repository_gets_404_name_unknown() {
         assertError(http().get("/v2/" + newRepo("listing") + "/tags/list"), 404, "NAME_UNKNOWN");
     }
@@ -167,6 +190,8 @@ abstract class ListingConformance extends Conformance {
         String survivor = newRepo("listing");
         pushImage(survivor, "v1");
 
+        assertThat(tagList(repo)).containsExactly("v1", "v2");
+
         BerthServer.runCli(((BerthServer) registry()).dataDir(), "repo", "delete", repo);
 
         assertError(http().get("/v2/" + repo + "/tags/list"), 404, "NAME_UNKNOWN");
@@ -178,5 +203,8 @@ abstract class ListingConformance extends Conformance {
         assertThat(getManifest(survivor, "v1").status()).isEqualTo(200);
         Response catalog = http().get("/v2/_catalog?n=10000");
         assertThat(strings(catalog.json().get("repositories"))).contains(survivor).doesNotContain(repo);
+
+        pushImage(repo, "v3");
+        assertThat(tagList(repo)).as("the repository made anew lists only its new tag").containsExactly("v3");
     }
 }

@@ -148,6 +148,41 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void tagsVersionChangesWithEveryTagChangeAndOnlyThen() {
+        assertThat(store.tagsVersion(repo)).isEmpty();
+        Digest config = pushBlob(repo, "config");
+        List<Long> seen = new ArrayList<>();
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        ManifestRecord m = manifest("m", null, null);
+        store.putManifest(m, List.of(config), List.of(), List.of());
+        assertThat(store.tagsVersion(repo).orElseThrow()).as("a manifest without tags").isEqualTo(seen.get(0));
+        store.putManifest(m, List.of(config), List.of(), List.of(new Tag("a"), new Tag("b")));
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        store.putManifest(m, List.of(config), List.of(), List.of(new Tag("a")));
+        assertThat(store.tagsVersion(repo).orElseThrow()).as("a tag pushed again where it was").isEqualTo(seen.get(1));
+        ManifestRecord other = manifest("other", null, null);
+        store.putManifest(other, List.of(config), List.of(), List.of(new Tag("a")));
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        assertThat(store.moveTag(repo, new Tag("a"), m.digest(), TagChange.by("test", "rollback"))).isTrue();
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        assertThat(store.deleteTag(repo, new Tag("a"))).isTrue();
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        assertThat(store.deleteTag(repo, new Tag("a"))).isFalse();
+        assertThat(store.tagsVersion(repo).orElseThrow()).isEqualTo(seen.get(seen.size() - 1));
+        assertThat(store.deleteManifest(repo, m.digest())).isTrue();
+        seen.add(store.tagsVersion(repo).orElseThrow());
+        assertThat(seen).as("every change gives a version never seen before").doesNotHaveDuplicates();
+        assertThat(store.tags(repo, null, 10).items()).isEmpty();
+
+        store.putManifest(other, List.of(config), List.of(), List.of(new Tag("c")));
+        long beforeDelete = store.tagsVersion(repo).orElseThrow();
+        assertThat(store.deleteRepository(repo)).isTrue();
+        assertThat(store.tagsVersion(repo)).isEmpty();
+        pushBlob(repo, "config");
+        assertThat(store.tagsVersion(repo).orElseThrow()).as("a repository made anew").isNotEqualTo(beforeDelete);
+    }
+
+    @Test
     void referrersAreTheManifestsWhoseSubjectIsTheDigest() {
         Digest config = pushBlob(repo, "config");
         ManifestRecord image = manifest("image", null, null);
