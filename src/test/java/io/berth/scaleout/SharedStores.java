@@ -20,14 +20,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The stores a fleet of Berth nodes shares: a real PostgreSQL (one fresh database) and a real S3 API server
- * (S3Proxy, one bucket), started side by side, with the YAML that points a node at them.
+ * (S3Proxy, one bucket), started side by side, with the YAML that points a node at them. Public for the real-client
+ * tests (io.berth.clients), which run one node on these stores.
  */
-final class SharedStores implements AutoCloseable {
+public final class SharedStores implements AutoCloseable {
     static final String BUCKET = "berth";
     /** Smallest part size S3 allows, so that a few MiB already make multipart uploads. */
     static final int PART_SIZE = 5 << 20;
     /** Node JVMs stay small: four JVMs and PostgreSQL share the test machine. */
-    static final java.util.Map<String, String> NODE_ENV = java.util.Map.of("JAVA_TOOL_OPTIONS",
+    public static final java.util.Map<String, String> NODE_ENV = java.util.Map.of("JAVA_TOOL_OPTIONS",
             "-Xmx256m -XX:MaxDirectMemorySize=192m -XX:+UseSerialGC");
 
     final PostgresServer postgres;
@@ -40,7 +41,7 @@ final class SharedStores implements AutoCloseable {
         this.database = database;
     }
 
-    static SharedStores start() {
+    public static SharedStores start() {
         CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(S3Server::start);
         PostgresServer postgres = null;
         try {
@@ -58,12 +59,17 @@ final class SharedStores implements AutoCloseable {
         }
     }
 
+    /** Where the S3 API server listens: the host presigned URLs name. */
+    public java.net.URI s3Endpoint() {
+        return s3.endpoint();
+    }
+
     String jdbcUrl() {
         return postgres.jdbcUrl(database);
     }
 
     /** Writes a node configuration for these stores, followed by extra YAML, to file. */
-    Path writeConfig(Path file, String extraYaml) {
+    public Path writeConfig(Path file, String extraYaml) {
         String yaml = """
                 storage:
                   type: s3
