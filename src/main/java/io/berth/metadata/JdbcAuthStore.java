@@ -20,7 +20,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The {@link AuthStore} on the same JDBC database as the metadata store (SQLite or PostgreSQL). */
+/**
+ * The {@link AuthStore} on the same JDBC database as the metadata store (SQLite or PostgreSQL).
+ *
+ * <p>Every write is one statement whose outcome depends only on the rows it writes, so it stays correct when several
+ * nodes write at once: creations are {@code INSERT ... ON CONFLICT DO NOTHING} on the primary key (one node creates,
+ * the others get false), changes are {@code UPDATE}s whose condition is on the updated row (PostgreSQL re-checks it
+ * after waiting for a concurrent writer of that row). Checks made by callers before a write (is the caller an owner,
+ * does the user exist) are not repeated here.
+ */
 public final class JdbcAuthStore implements AuthStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
@@ -196,9 +204,15 @@ public final class JdbcAuthStore implements AuthStore {
                 "UPDATE robot_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", millis(at), id) > 0);
     }
 
+    /**
+     * Only ever moves the time forward: nodes authenticating the same token may write out of order. The condition is
+     * on the row itself, so PostgreSQL re-checks it after waiting for a concurrent update of the row.
+     */
     @Override
     public void touchRobot(String id, Instant at) {
-        db.transaction(c -> Sql.update(c, "UPDATE robot_tokens SET last_used_at = ? WHERE id = ?", millis(at), id));
+        db.transaction(c -> Sql.update(c,
+                "UPDATE robot_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                millis(at), id, millis(at)));
     }
 
     // ---- refresh tokens

@@ -13,18 +13,59 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction. */
+/**
+ * The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction.
+ *
+ * <p>On SQLite a write transaction holds the database's write lock from its start, so a check and the write after it
+ * see the same state. PostgreSQL runs transactions side by side in READ COMMITTED, and a {@code DELETE ... WHERE
+ * <check>} is not enough there: a statement that waits for a row another transaction holds only locked (a push's
+ * {@code FOR SHARE} on the blob or manifest it depends on) goes on with the check it evaluated before the wait. So each
+ * collection step first locks the row it deletes ({@code FOR UPDATE}), then checks in a new statement, which sees
+ * whatever the push committed, then deletes; a push that comes after the lock waits and then finds the row gone, as
+ * {@link JdbcMetadataStore} documents. The lease is one {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE}, whose
+ * condition PostgreSQL evaluates on the locked, newest row.
+ */
 public final class JdbcLifecycleStore implements LifecycleStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+    private static final int MAX_ATTEMPTS = 5;
 
     private final Database db;
     private final Clock clock;
+    /** The row-lock clause of the SELECTs the collection steps depend on; SQLite (one writer at a time) needs none. */
+    private final String forUpdate;
 
     JdbcLifecycleStore(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
+        this.forUpdate = db.read(c -> c.getMetaData().getDatabaseProductName()).equalsIgnoreCase("PostgreSQL")
+                ? " FOR UPDATE" : "";
+    }
+
+    /**
+     * A write transaction, run again after a short random pause when PostgreSQL aborts it as a deadlock victim or on a
+     * serialization failure (a collection step can meet a repository deletion taking the same rows in another order).
+     */
+    private <T> T transaction(Sql.Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return db.transaction(work);
+            } catch (MetadataException e) {
+                boolean retryable = e.getCause() instanceof SQLException sql
+                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState()));
+                if (!retryable || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** SQL condition on a repository column for the repositories of a namespace ("library": names without '/'). */
@@ -152,23 +193,18 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     // ---- leases
 
+    /**
+     * One statement: two nodes that both find the lease free (absent or expired) cannot both take it. The second
+     * waits for the first's row and evaluates the condition on it (PostgreSQL), or runs after it (SQLite).
+     */
     @Override
     public boolean acquireLease(String name, String owner, Duration ttl) {
         long now = clock.millis();
-        return db.transaction(c -> {
-            Optional<String> holder = Sql.one(c, rs -> rs.getString(1) + " " + rs.getLong(2),
-                    "SELECT owner, expires_at FROM leases WHERE name = ?", name);
-            if (holder.isPresent()) {
-                String[] parts = holder.get().split(" ");
-                if (!parts[0].equals(owner) && Long.parseLong(parts[1]) > now) {
-                    return false;
-                }
-                Sql.update(c, "UPDATE leases SET owner = ?, expires_at = ? WHERE name = ?", owner, now + ttl.toMillis(), name);
-            } else {
-                Sql.update(c, "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)", name, owner, now + ttl.toMillis());
-            }
-            return true;
-        });
+        return db.transaction(c -> Sql.update(c, """
+                INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                WHERE leases.owner = excluded.owner OR leases.expires_at <= ?""",
+                name, owner, now + ttl.toMillis(), now) > 0);
     }
 
     @Override
@@ -196,11 +232,21 @@ public final class JdbcLifecycleStore implements LifecycleStore {
                 cutoff.toEpochMilli(), limit));
     }
 
+    /** Locks the link first: a manifest push holding it (FOR SHARE) commits its references before the check. */
     @Override
     public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
-        return db.transaction(c -> Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ? AND "
-                + "EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND " + UNREFERENCED_LINK + ")",
-                link.repository(), link.digest(), link.repository(), link.digest(), cutoff.toEpochMilli()) > 0);
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + forUpdate,
+                    link.repository(), link.digest())) {
+                return false;
+            }
+            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND "
+                    + UNREFERENCED_LINK, link.repository(), link.digest(), cutoff.toEpochMilli())) {
+                return false;
+            }
+            return Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
+                    link.repository(), link.digest()) > 0;
+        });
     }
 
     private static final String COLLECTABLE_MANIFEST = """
@@ -220,9 +266,17 @@ public final class JdbcLifecycleStore implements LifecycleStore {
                 historyCutoff.toEpochMilli(), cutoff.toEpochMilli(), limit));
     }
 
+    /**
+     * Locks the manifest first: a tag move, an index push or a re-push holding it (FOR SHARE, or its update of
+     * touched_at) commits before the check, and one that comes later waits and then finds it gone.
+     */
     @Override
     public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
-        return db.transaction(c -> {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + forUpdate,
+                    manifest.repository(), manifest.digest())) {
+                return false;
+            }
             boolean collectable = Sql.exists(c, "SELECT 1 FROM manifests m WHERE m.repository = ? AND m.digest = ? AND "
                     + COLLECTABLE_MANIFEST, manifest.repository(), manifest.digest(), historyCutoff.toEpochMilli(),
                     cutoff.toEpochMilli());
@@ -247,12 +301,22 @@ public final class JdbcLifecycleStore implements LifecycleStore {
                 "SELECT x.digest, x.size FROM blobs x WHERE " + ORPHAN + " LIMIT ?", limit));
     }
 
+    /**
+     * Locks the record first: a mount holding it (FOR SHARE) commits its link before the check, and one that comes
+     * later waits and then finds no record (the client uploads). Commits of the digest are kept out by the digest lock
+     * the caller holds.
+     */
     @Override
     public boolean forgetIfOrphan(Digest digest) {
-        return db.transaction(c -> Sql.update(c,
-                "DELETE FROM blobs WHERE digest = ? AND EXISTS (SELECT 1 FROM blobs x WHERE x.digest = ? AND "
-                        + ORPHAN + ")", digest, digest) > 0);
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + forUpdate, digest)) {
+                return false;
+            }
+            if (!Sql.exists(c, "SELECT 1 FROM blobs x WHERE x.digest = ? AND " + ORPHAN, digest)) {
+                return false;
+            }
+            return Sql.update(c, "DELETE FROM blobs WHERE digest = ?", digest) > 0;
+        });
     }
-
 
 }

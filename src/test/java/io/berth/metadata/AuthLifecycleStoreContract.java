@@ -1,0 +1,321 @@
+package io.berth.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.metadata.AuthRecords.Namespace;
+import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.metadata.AuthRecords.User;
+import io.berth.metadata.LifecycleStore.Link;
+import io.berth.oci.Digest;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The check-then-act steps of the auth and lifecycle stores when two nodes write to one database at once: each test
+ * opens two stores (two connection pools, as two Berth processes have) on the same fresh database and races them a
+ * bounded number of rounds. Each implementation's test extends this class.
+ */
+@Timeout(120)
+public abstract class AuthLifecycleStoreContract {
+    private static final int ROUNDS = 40;
+    /** Every link and manifest these tests create is older than this: collectable as soon as nothing holds it. */
+    private static final Instant FUTURE = Instant.parse("2999-01-01T00:00:00Z");
+
+    private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final RepositoryName repo = new RepositoryName("team/app-" + UUID.randomUUID().toString().substring(0, 8));
+    private JdbcMetadataStore nodeA;
+    private JdbcMetadataStore nodeB;
+    private ExecutorService pool;
+
+    /** Opens stores on one fresh database: every call a new store (a node) on that same database. */
+    protected abstract Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) throws Exception;
+
+    @BeforeEach
+    void openNodes() throws Exception {
+        Supplier<JdbcMetadataStore> database = sharedDatabase(clock);
+        nodeA = database.get();
+        nodeB = database.get();
+        pool = Executors.newFixedThreadPool(2);
+    }
+
+    @AfterEach
+    void closeNodes() {
+        pool.shutdownNow();
+        nodeA.close();
+        nodeB.close();
+    }
+
+    protected JdbcMetadataStore nodeA() {
+        return nodeA;
+    }
+
+    protected JdbcMetadataStore nodeB() {
+        return nodeB;
+    }
+
+    protected RepositoryName repository() {
+        return repo;
+    }
+
+    /** A clock the test moves; the stores stamp rows and leases with it. */
+    private static final class TestClock extends Clock {
+        private volatile Instant now;
+
+        TestClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** Runs both at once, as two nodes would; both results in order. A refusal (RegistryException) counts as null. */
+    private <T> List<T> race(Callable<T> first, Callable<T> second) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> futures = new ArrayList<>();
+        for (Callable<T> task : List.of(first, second)) {
+            futures.add(pool.submit(() -> {
+                start.await();
+                try {
+                    return task.call();
+                } catch (RegistryException refused) {
+                    return null;
+                }
+            }));
+        }
+        start.countDown();
+        List<T> results = new ArrayList<>();
+        for (Future<T> f : futures) {
+            results.add(f.get());
+        }
+        return results;
+    }
+
+    private static Digest digest(String content) {
+        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ManifestRecord manifest(String content) {
+        return new ManifestRecord(repo, digest(content), "application/vnd.oci.image.manifest.v1+json", 100, null, null,
+                Map.of());
+    }
+
+    private Digest pushBlob(MetadataStore store, RepositoryName repository, String content) {
+        Digest d = digest(content);
+        store.recordBlob(d, content.length());
+        assertThat(store.linkBlob(repository, d)).isTrue();
+        return d;
+    }
+
+    // ---- auth
+
+    @Test
+    void aNamespaceCreatedOnTwoNodesAtOnceIsCreatedByOne() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String name = "ns" + i;
+            List<Boolean> created = race(
+                    () -> nodeA.authStore().createNamespace(new Namespace(name, false, "a", clock.instant())),
+                    () -> nodeB.authStore().createNamespace(new Namespace(name, true, "b", clock.instant())));
+            assertThat(created).as("round " + i).containsExactlyInAnyOrder(true, false);
+            String creator = created.get(0) ? "a" : "b";
+            assertThat(nodeA.authStore().namespace(name).orElseThrow().createdBy()).isEqualTo(creator);
+        }
+    }
+
+    @Test
+    void aUserCreatedOnTwoNodesAtOnceIsCreatedByOne() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String name = "user" + i;
+            List<Boolean> created = race(
+                    () -> nodeA.authStore().createUser(new User(name, "hash-a", false, false, clock.instant())),
+                    () -> nodeB.authStore().createUser(new User(name, "hash-b", true, false, clock.instant())));
+            assertThat(created).as("round " + i).containsExactlyInAnyOrder(true, false);
+            String hash = created.get(0) ? "hash-a" : "hash-b";
+            assertThat(nodeA.authStore().user(name).orElseThrow().passwordHash()).isEqualTo(hash);
+        }
+        assertThat(nodeB.authStore().countUsers()).isEqualTo(ROUNDS);
+    }
+
+    @Test
+    void aRobotTokensLastUseNeverMovesBack() throws Exception {
+        Instant created = clock.instant();
+        nodeA.authStore().createRobot(new RobotToken("0123456789abcdef", "ci", "alice", null, List.of("team/*"),
+                Set.of("pull"), "hash", created, created.plus(Duration.ofDays(1)), null, null));
+        Instant later = created.plusSeconds(20);
+        Instant earlier = created.plusSeconds(10);
+        // Two nodes authenticate the token; the one that saw the earlier request writes last.
+        nodeA.authStore().touchRobot("0123456789abcdef", later);
+        nodeB.authStore().touchRobot("0123456789abcdef", earlier);
+        assertThat(nodeA.authStore().robot("0123456789abcdef").orElseThrow().lastUsedAt()).isEqualTo(later);
+        for (int i = 1; i <= ROUNDS; i++) {
+            Instant a = later.plusSeconds(2L * i);
+            Instant b = later.plusSeconds(2L * i - 1);
+            race(() -> {
+                nodeA.authStore().touchRobot("0123456789abcdef", a);
+                return null;
+            }, () -> {
+                nodeB.authStore().touchRobot("0123456789abcdef", b);
+                return null;
+            });
+            assertThat(nodeB.authStore().robot("0123456789abcdef").orElseThrow().lastUsedAt()).as("round " + i).isEqualTo(a);
+        }
+    }
+
+    // ---- the collection lease
+
+    @Test
+    void aLeaseIsHeldByOneOwnerUntilItExpiresOrIsReleased() {
+        LifecycleStore a = nodeA.lifecycleStore();
+        LifecycleStore b = nodeB.lifecycleStore();
+        assertThat(a.acquireLease("gc", "a", Duration.ofMinutes(1))).isTrue();
+        assertThat(b.acquireLease("gc", "b", Duration.ofMinutes(1))).isFalse();
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(a.acquireLease("gc", "a", Duration.ofMinutes(1))).as("renewal").isTrue();
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(b.acquireLease("gc", "b", Duration.ofMinutes(1))).as("renewed lease still held").isFalse();
+        b.releaseLease("gc", "b");
+        assertThat(b.acquireLease("gc", "b", Duration.ofMinutes(1))).as("release by another owner is a no-op").isFalse();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(b.acquireLease("gc", "b", Duration.ofMinutes(1))).as("expired lease taken over").isTrue();
+        assertThat(a.acquireLease("gc", "a", Duration.ofMinutes(1))).isFalse();
+        b.releaseLease("gc", "b");
+        assertThat(a.acquireLease("gc", "a", Duration.ofMinutes(1))).as("released lease").isTrue();
+    }
+
+    @Test
+    void twoNodesNeverHoldTheCollectionLeaseAtOnce() throws Exception {
+        LifecycleStore a = nodeA.lifecycleStore();
+        LifecycleStore b = nodeB.lifecycleStore();
+        for (int i = 0; i < ROUNDS; i++) {
+            // Even rounds race for a lease nobody holds; odd rounds for one whose holder let it expire.
+            String name = "gc" + (i / 2);
+            List<Boolean> held = race(() -> a.acquireLease(name, "a", Duration.ofMinutes(1)),
+                    () -> b.acquireLease(name, "b", Duration.ofMinutes(1)));
+            assertThat(held).as("round " + i).containsExactlyInAnyOrder(true, false);
+            clock.advance(Duration.ofMinutes(2));
+        }
+    }
+
+    // ---- garbage collection against pushes on another node
+
+    @Test
+    void collectingALinkRacingAManifestPushNeverLeavesTheManifestWithoutItsBlob() throws Exception {
+        LifecycleStore gc = nodeB.lifecycleStore();
+        for (int i = 0; i < ROUNDS; i++) {
+            Digest blob = pushBlob(nodeA, repo, "link-race-" + i);
+            ManifestRecord m = manifest("link-race-manifest-" + i);
+            Tag tag = new Tag("t" + i);
+            race(() -> {
+                nodeA.putManifest(m, List.of(blob), List.of(), List.of(tag));
+                return null;
+            }, () -> gc.unlinkIfUnreferenced(new Link(repo, blob), FUTURE));
+            if (nodeA.manifest(repo, m.digest()).isPresent()) {
+                assertThat(nodeA.linkedBlobSize(repo, blob)).as("round " + i + ": blob of a stored manifest").isPresent();
+            }
+        }
+    }
+
+    @Test
+    void collectingAManifestRacingATagMoveNeverLeavesATagOnAMissingManifest() throws Exception {
+        LifecycleStore gc = nodeB.lifecycleStore();
+        Digest config = pushBlob(nodeA, repo, "config");
+        for (int i = 0; i < ROUNDS; i++) {
+            ManifestRecord m = manifest("tag-race-" + i);
+            nodeA.putManifest(m, List.of(config), List.of(), List.of());
+            Tag tag = new Tag("tag-race-" + i);
+            race(() -> nodeA.moveTag(repo, tag, m.digest(), TagChange.by("ci", "push")),
+                    () -> gc.deleteManifestIfCollectable(new Link(repo, m.digest()), FUTURE, FUTURE));
+            if (nodeA.tags(repo, null, 1000).items().contains(tag.value())) {
+                assertThat(nodeA.manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
+            }
+        }
+    }
+
+    @Test
+    void collectingAManifestRacingARepushNeverLeavesATagOnAMissingManifest() throws Exception {
+        LifecycleStore gc = nodeB.lifecycleStore();
+        Digest config = pushBlob(nodeA, repo, "config");
+        for (int i = 0; i < ROUNDS; i++) {
+            ManifestRecord m = manifest("repush-race-" + i);
+            nodeA.putManifest(m, List.of(config), List.of(), List.of());
+            Tag tag = new Tag("repush-race-" + i);
+            race(() -> {
+                nodeA.putManifest(m, List.of(config), List.of(), List.of(tag));
+                return null;
+            }, () -> gc.deleteManifestIfCollectable(new Link(repo, m.digest()), FUTURE, FUTURE));
+            if (nodeA.tags(repo, null, 1000).items().contains(tag.value())) {
+                assertThat(nodeA.manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
+            }
+        }
+    }
+
+    @Test
+    void collectingAManifestRacingAnIndexPushNeverLeavesTheIndexWithoutItsChild() throws Exception {
+        LifecycleStore gc = nodeB.lifecycleStore();
+        Digest config = pushBlob(nodeA, repo, "config");
+        for (int i = 0; i < ROUNDS; i++) {
+            ManifestRecord child = manifest("child-race-" + i);
+            nodeA.putManifest(child, List.of(config), List.of(), List.of());
+            ManifestRecord index = new ManifestRecord(repo, digest("index-race-" + i),
+                    "application/vnd.oci.image.index.v1+json", 50, null, null, Map.of());
+            Tag tag = new Tag("i" + i);
+            race(() -> {
+                nodeA.putManifest(index, List.of(), List.of(child.digest()), List.of(tag));
+                return null;
+            }, () -> gc.deleteManifestIfCollectable(new Link(repo, child.digest()), FUTURE, FUTURE));
+            if (nodeA.manifest(repo, index.digest()).isPresent()) {
+                assertThat(nodeA.manifest(repo, child.digest())).as("round " + i + ": child of a stored index").isPresent();
+            }
+        }
+    }
+
+    @Test
+    void forgettingAnOrphanRacingAMountNeverLeavesALinkToAForgottenBlob() throws Exception {
+        LifecycleStore gc = nodeB.lifecycleStore();
+        for (int i = 0; i < ROUNDS; i++) {
+            Digest orphan = digest("orphan-race-" + i);
+            nodeA.recordBlob(orphan, 12);
+            race(() -> nodeA.linkBlob(repo, orphan), () -> gc.forgetIfOrphan(orphan));
+            if (nodeA.linkedBlobSize(repo, orphan).isPresent()) {
+                assertThat(nodeA.blobSize(orphan)).as("round " + i + ": record of a linked blob").isPresent();
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.berth.metadata;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The auth and lifecycle races on one SQLite file opened twice (the server and the command line, say). */
+class SqliteAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) {
+        Path file = dir.resolve("berth.db");
+        return () -> JdbcMetadataStore.sqlite(file, clock);
+    }
+}
