@@ -97,8 +97,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setPoolName("berth-sqlite");
         config.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath()
                 + "?journal_mode=WAL&synchronous=" + sync.toUpperCase(java.util.Locale.ROOT) + "&busy_timeout=30000&transaction_mode=IMMEDIATE&foreign_keys=false");
+        // A fixed pool of connections that live as long as the store, so their kept statements (StatementCache) do.
         config.setMaximumPoolSize(8);
-        config.setMinimumIdle(1);
+        config.setMinimumIdle(8);
+        config.setMaxLifetime(0);
+        config.setIdleTimeout(0);
         config.setConnectionTimeout(30_000);
         return open(config, "", clock, Dialect.SQLITE);
     }

@@ -53,7 +53,7 @@ final class Sql {
     }
 
     static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement statement = c.prepareStatement(sql);
+        PreparedStatement statement = StatementCache.prepare(c, sql);
         for (int i = 0; i < args.length; i++) {
             Object arg = args[i];
             if (arg instanceof Digest || arg instanceof RepositoryName || arg instanceof Tag) {
