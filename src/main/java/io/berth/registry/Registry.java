@@ -58,13 +58,17 @@ public final class Registry {
 
     /** A blob readable through repository: an uploaded or mounted blob, or one of the repository's manifests. */
     public BlobStore.BlobContent blob(RepositoryName repository, Digest digest) {
-        boolean reachable = metadata.linkedBlobSize(repository, digest).isPresent()
-                || metadata.manifest(repository, digest).isPresent();
-        if (!reachable) {
+        Optional<Long> linkedSize = metadata.linkedBlobSize(repository, digest);
+        if (linkedSize.isEmpty() && metadata.manifest(repository, digest).isEmpty()) {
             throw blobUnknown(digest);
         }
         try {
-            return blobs.open(digest).orElseThrow(() -> blobUnknown(digest));
+            // A linked blob's size is a recorded fact and blobs never change: a HEAD needs nothing from the store
+            // (on S3, no request); a GET asks the store only for the bytes.
+            Optional<BlobStore.BlobContent> content = linkedSize.isPresent()
+                    ? blobs.openRecorded(digest, linkedSize.get())
+                    : blobs.open(digest);
+            return content.orElseThrow(() -> blobUnknown(digest));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -34,7 +34,10 @@ public final class Uploads {
     private final MetadataStore metadata;
     private final BlobStore blobs;
     private final Clock clock;
-    /** Running hashes by upload id; an entry is valid only for the offset it records. */
+    /**
+     * Running hashes by upload id; an entry is valid only for the offset and the stored version it records (a hash
+     * describes the bytes of one version; another append may have left another version at the same offset).
+     */
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     /** Uploads a request of this node is writing to right now (one body at a time per upload). */
     private final Map<String, Boolean> busy = new ConcurrentHashMap<>();
@@ -46,7 +49,13 @@ public final class Uploads {
     /** This node's part of writer ids, so claims of different nodes never look alike. */
     private final String node = UUID.randomUUID().toString().substring(0, 8);
 
-    private record RunningHash(String algorithm, long offset, MessageDigest digest) {}
+    /** A blocking step on the blob store. */
+    @FunctionalInterface
+    private interface StoreStep {
+        void run() throws IOException;
+    }
+
+    private record RunningHash(String algorithm, long offset, String version, MessageDigest digest) {}
 
     public Uploads(MetadataStore metadata, BlobStore blobs, Clock clock) {
         this.metadata = metadata;
@@ -67,7 +76,7 @@ public final class Uploads {
             metadata.deleteUpload(id);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
-        hashes.put(id, new RunningHash(algorithm, 0, Digest.newMessageDigest(algorithm)));
+        hashes.put(id, new RunningHash(algorithm, 0, "", Digest.newMessageDigest(algorithm)));
         return session;
     }
 
@@ -109,9 +118,28 @@ public final class Uploads {
             throw rangeNotSatisfiable(session, "another request is writing to this upload");
         }
         try {
-            RunningHash hash = hashAt(session);
-            BlobStore.UploadAppender appender = blobs.append(id, session.offset());
-            return new Writer(session, writer, appender, hash.digest(), range, finishWith);
+            BlobStore.UploadAppender appender = null;
+            try {
+                RunningHash cached = hashes.remove(id);
+                MessageDigest digest;
+                if (cached != null && cached.offset() == session.offset() && cached.algorithm().equals(session.algorithm())) {
+                    appender = blobs.append(id, session.offset(), cached.version());
+                    digest = cached.digest();
+                } else {
+                    // Continue whichever version the store holds, and hash exactly that version's bytes.
+                    appender = blobs.append(id, session.offset(), null);
+                    digest = Digest.newMessageDigest(session.algorithm());
+                    if (session.offset() > 0) {
+                        rehash(id, session.offset(), blobs.readContinued(id, session.offset(), appender), digest);
+                    }
+                }
+                return new Writer(session, writer, appender, digest, range, finishWith);
+            } catch (IOException | RuntimeException e) {
+                if (appender != null) {
+                    appender.discard();
+                }
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             busy.remove(id);
             metadata.releaseUpload(id, writer);
@@ -125,22 +153,9 @@ public final class Uploads {
                 "Docker-Upload-UUID", session.id()));
     }
 
-    /** The running hash at the session's offset: this node's cached one, or rebuilt from the stored bytes. */
-    private RunningHash hashAt(UploadSession session) throws IOException {
-        RunningHash cached = hashes.remove(session.id());
-        if (cached != null && cached.offset() == session.offset() && cached.algorithm().equals(session.algorithm())) {
-            return cached;
-        }
-        MessageDigest digest = Digest.newMessageDigest(session.algorithm());
-        rehash(session.id(), session.offset(), digest);
-        return new RunningHash(session.algorithm(), session.offset(), digest);
-    }
-
-    private void rehash(String id, long length, MessageDigest digest) throws IOException {
-        if (length == 0) {
-            return;
-        }
-        try (InputStream in = blobs.readUpload(id, length)) {
+    /** Hashes the length bytes of in (the stored bytes of one version of upload id), and closes it. */
+    private static void rehash(String id, long length, InputStream stored, MessageDigest digest) throws IOException {
+        try (InputStream in = stored) {
             byte[] buffer = new byte[1 << 16];
             long total = 0;
             for (int n; (n = in.read(buffer)) > 0; ) {
@@ -247,20 +262,24 @@ public final class Uploads {
                     claimEnded = true;
                     throw lostClaim();
                 }
-                appender.close();
                 if (range != null && length - session.offset() != range.length()) {
+                    appender.discard();
                     throw new RegistryException(ErrorCode.RANGE_INVALID,
                             "Content-Range length does not match the bytes sent", null, 416, Map.of(
                                     "Range", "0-" + Math.max(0, session.offset() - 1),
                                     "Docker-Upload-UUID", session.id()));
                 }
                 if (finishWith == null) {
+                    whileRenewingClaim(appender::close);
                     Instant now = clock.instant();
                     if (!metadata.advanceClaimedUpload(session.id(), session.offset(), length, writer, now)) {
+                        // Another request took the upload over while this close waited for the store; the version
+                        // this close wrote is recorded nowhere, and hashes describe versions, so it cannot mix in.
+                        appender.discard();
                         throw lostClaim();
                     }
                     claimEnded = true;
-                    hashes.put(session.id(), new RunningHash(session.algorithm(), length, digest));
+                    hashes.put(session.id(), new RunningHash(session.algorithm(), length, appender.version(), digest));
                     return UploadResult.open(session.withOffset(length, now));
                 }
                 Digest committed = commit(length);
@@ -277,30 +296,68 @@ public final class Uploads {
             }
         }
 
-        private Digest commit(long length) throws IOException {
-            byte[] computed;
-            if (finishWith.algorithm().equals(session.algorithm())) {
-                computed = digest.digest();
-            } else {
-                MessageDigest other = finishWith.newMessageDigest();
-                rehash(session.id(), length, other);
-                computed = other.digest();
+        /**
+         * Runs a step that waits for the blob store (a close that finishes part uploads, a commit) while renewing
+         * the claim, so a slow store does not let another request take the upload over in the meantime. Whether or
+         * not the claim holds, the versions keep the bytes consistent: this only saves the client a retry.
+         */
+        private void whileRenewingClaim(StoreStep step) throws IOException {
+            Thread renewer = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        Thread.sleep(Duration.ofNanos(RENEW_NANOS));
+                        if (!renewClaim()) {
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // the step ended
+                } catch (RuntimeException e) {
+                    LOG.debug("renewing the claim on upload {}: {}", session.id(), e.toString());
+                }
+            });
+            try {
+                step.run();
+            } finally {
+                renewer.interrupt();
             }
+        }
+
+        private Digest commit(long length) throws IOException {
+            if (!finishWith.algorithm().equals(session.algorithm())) {
+                // Rare: a digest of another algorithm than the running hash. Keep the bytes, re-hash that version.
+                whileRenewingClaim(appender::close);
+                MessageDigest other = finishWith.newMessageDigest();
+                rehash(session.id(), length, blobs.readUpload(session.id(), length, appender.version()), other);
+                verify(other.digest(), appender::discard);
+                withDigestLocks(() -> blobs.commitUpload(session.id(), finishWith, length, appender.version()), length);
+                return finishWith;
+            }
+            verify(digest.digest(), appender::discard);
+            // The digest holds for exactly the bytes this append holds: write the blob straight from them.
+            withDigestLocks(() -> blobs.commitAppend(session.id(), appender, finishWith), length);
+            return finishWith;
+        }
+
+        private void verify(byte[] computed, StoreStep onMismatch) throws IOException {
             if (!finishWith.matches(computed)) {
                 // The bytes stay at the earlier offset; the client may resend the last chunk or start again.
+                onMismatch.run();
                 throw new RegistryException(ErrorCode.DIGEST_INVALID, "provided digest did not match uploaded content",
                         Map.of("expected", finishWith.toString(),
                                 "computed", finishWith.algorithm() + ":" + HexFormat.of().formatHex(computed)));
             }
+        }
+
+        private void withDigestLocks(StoreStep blobCommit, long length) throws IOException {
             try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
-                blobs.commitUpload(session.id(), finishWith, length);
+                whileRenewingClaim(blobCommit);
                 metadata.commitUpload(session.id(), session.repository(), finishWith, length);
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IOException(e);
             }
-            return finishWith;
         }
 
         @Override

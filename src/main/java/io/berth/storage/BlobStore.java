@@ -24,6 +24,14 @@ public interface BlobStore extends AutoCloseable {
     /** Opens a stored blob for reading, or empty when absent. */
     Optional<BlobContent> open(Digest digest) throws IOException;
 
+    /**
+     * Opens a blob the metadata store records as held, with the size it records (blobs never change), without
+     * asking the store for it where that costs a request (S3); a blob gone after all fails when read.
+     */
+    default Optional<BlobContent> openRecorded(Digest digest, long size) throws IOException {
+        return open(digest);
+    }
+
     /** Stores small content (a manifest) whose digest the caller computed. An existing blob counts as done. */
     void put(Digest digest, byte[] content) throws IOException;
 
@@ -39,14 +47,52 @@ public interface BlobStore extends AutoCloseable {
      */
     UploadAppender append(String uploadId, long offset) throws IOException;
 
+    /**
+     * Opens an upload for appending at offset, continuing the stored version of it that {@link
+     * UploadAppender#version()} named (the bytes a caller's running hash covers); null continues whichever version
+     * the store holds at offset, which the appender's version() then names. Stores that keep one version per length
+     * (the filesystem) ignore version.
+     */
+    default UploadAppender append(String uploadId, long offset, String version) throws IOException {
+        return append(uploadId, offset);
+    }
+
     /** Reads the first length bytes of an upload (to rebuild the running hash on a node that lacks it). */
     InputStream readUpload(String uploadId, long length) throws IOException;
+
+    /** Reads the first length bytes of the given version of an upload (null: whichever the store holds). */
+    default InputStream readUpload(String uploadId, long length, String version) throws IOException {
+        return readUpload(uploadId, length);
+    }
+
+    /**
+     * Reads the first length bytes of an upload that the open appender continues (it was opened at length): the
+     * version it continues, reusing what opening it fetched where the store can (S3: the tail is in its spool).
+     */
+    default InputStream readContinued(String uploadId, long length, UploadAppender appender) throws IOException {
+        return readUpload(uploadId, length, appender.version());
+    }
 
     /**
      * Makes an upload of length bytes durable and visible as the blob digest, then drops the upload's storage.
      * A blob already stored under digest counts as done.
      */
     void commitUpload(String uploadId, Digest digest, long length) throws IOException;
+
+    /** {@link #commitUpload(String, Digest, long)} of the given version of the upload (null: whichever it holds). */
+    default void commitUpload(String uploadId, Digest digest, long length, String version) throws IOException {
+        commitUpload(uploadId, digest, length);
+    }
+
+    /**
+     * Ends an append and commits the upload it extended, all {@link UploadAppender#length()} bytes, as the blob
+     * digest, which the caller verified over exactly those bytes; then drops the upload's storage. Stores that can
+     * write the blob straight from the append (S3: no state object, no copy) do so.
+     */
+    default void commitAppend(String uploadId, UploadAppender appender, Digest digest) throws IOException {
+        appender.close();
+        commitUpload(uploadId, digest, appender.length(), appender.version());
+    }
 
     /** Drops an upload's storage; absent uploads are ignored. */
     void deleteUpload(String uploadId) throws IOException;
@@ -98,8 +144,19 @@ public interface BlobStore extends AutoCloseable {
         void close() throws IOException;
 
         /**
+         * Which stored version of the upload this append continues; after a close that kept bytes, the version that
+         * holds the upload at {@link #length()}. Two appends never write the same version, so a running hash tagged
+         * with it always describes the bytes that {@link BlobStore#commitUpload(String, Digest, long, String)} of it
+         * commits. Empty where a store keeps one version per length.
+         */
+        default String version() {
+            return "";
+        }
+
+        /**
          * Ends an append whose request failed, without keeping its bytes: the upload stays at the offset the append
-         * was opened at. Does not wait on the network (it may run on an event loop). Safe after close.
+         * was opened at. Does not wait on the network (it may run on an event loop). After close, drops the version
+         * close wrote, which the caller never recorded (its offset was not advanced to it).
          */
         default void discard() throws IOException {
             close();

@@ -66,7 +66,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *
  * <pre>
  * {prefix}blobs/{algorithm}/{hex[0..2]}/{hex}      a committed blob
- * {prefix}uploads/{id}/state-{length}              the upload as of length bytes: header line, then the tail
+ * {prefix}uploads/{id}/state-{length}-{version}    the upload as of length bytes, as one append left it: header
+ *                                                  line, then the tail; version = {millis:012x}-{token}
  * {prefix}uploads/{id}/part-{n:05d}-{token}        full part n (partSize bytes), written by the append "token"
  * {prefix}uploads/{id}/multipart                   while a commit runs: the multipart upload to abort if it dies
  * </pre>
@@ -93,6 +94,7 @@ public final class S3BlobStore implements BlobStore {
     /** Bytes of a state object fetched to read its header; room for about 2,500 runs of parts. */
     private static final int HEADER_PROBE = 64 * 1024;
     private static final Pattern UPLOAD_ID = Pattern.compile("[a-zA-Z0-9-]{1,64}");
+    private static final Pattern VERSION = Pattern.compile("[0-9a-f]{12}-[0-9a-f]{16}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
@@ -232,8 +234,23 @@ public final class S3BlobStore implements BlobStore {
         return options.prefix() + "uploads/" + uploadId + "/";
     }
 
-    private String stateKey(String uploadId, long length) {
-        return uploadPrefix(uploadId) + "state-" + length;
+    private String statePrefix(String uploadId, long length) {
+        return uploadPrefix(uploadId) + "state-" + length + "-";
+    }
+
+    private String stateKey(String uploadId, long length, String version) {
+        if (!VERSION.matcher(version).matches()) {
+            throw new IllegalArgumentException("invalid upload version");
+        }
+        return statePrefix(uploadId, length) + version;
+    }
+
+    /**
+     * A new version: the time the append opened (just after its claim), then its token. Two appends never share one,
+     * and among several state objects of one length the newest is the last in key order.
+     */
+    private static String newVersion(String token) {
+        return String.format("%012x-%s", System.currentTimeMillis(), token);
     }
 
     private String partKey(String uploadId, int part, String token) {
@@ -270,6 +287,11 @@ public final class S3BlobStore implements BlobStore {
     public Optional<BlobContent> open(Digest digest) throws IOException {
         String key = blobKey(digest);
         return objectSize(key).map(size -> new S3Content(key, size));
+    }
+
+    @Override
+    public Optional<BlobContent> openRecorded(Digest digest, long size) {
+        return Optional.of(new S3Content(blobKey(digest), size));
     }
 
     @Override
@@ -351,21 +373,27 @@ public final class S3BlobStore implements BlobStore {
 
     // ---- uploads
 
+    /** Nothing to store: an upload of no bytes has no state object (every append at 0 starts from empty). */
     @Override
-    public void createUpload(String uploadId) throws IOException {
-        putState(uploadId, S3UploadState.empty(options.partSize()), null, 0);
+    public void createUpload(String uploadId) {
+        uploadPrefix(uploadId);
     }
 
     @Override
     public UploadAppender append(String uploadId, long offset) throws IOException {
+        return append(uploadId, offset, null);
+    }
+
+    @Override
+    public UploadAppender append(String uploadId, long offset, String version) throws IOException {
         uploadPrefix(uploadId);
         String token = HexFormat.of().formatHex(randomBytes(8));
         Path spoolPath = options.spoolDirectory().resolve(uploadId + "-" + token + ".spool");
         FileChannel spool = FileChannel.open(spoolPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            S3UploadState state = readState(uploadId, offset, spool);
-            return new S3Appender(uploadId, state, token, spool, spoolPath);
+            StateRead start = readState(uploadId, offset, version, spool);
+            return new S3Appender(uploadId, start.state(), start.version(), token, spool, spoolPath);
         } catch (IOException | RuntimeException e) {
             closeSpool(spool, spoolPath);
             throw e;
@@ -373,23 +401,59 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /**
-     * Reads the state object of an upload at length; with tailSink, copies the tail into it, else drops the body.
-     * Absent (never recorded, or the upload was deleted) is an IOException: the caller asked for bytes that are not
-     * there.
+     * A state object as read: which version, its parsed header, and its tail when the read already holds it (a
+     * header probe that reached the end of the object).
      */
-    private S3UploadState readState(String uploadId, long length, FileChannel tailSink) throws IOException {
-        return readParsedState(uploadId, length, tailSink).state();
+    private record StateRead(String version, S3UploadState.Parsed parsed, byte[] tail) {
+        S3UploadState state() {
+            return parsed.state();
+        }
     }
 
-    private S3UploadState.Parsed readParsedState(String uploadId, long length, FileChannel tailSink) throws IOException {
-        String key = stateKey(uploadId, length);
+    /**
+     * The version of an upload at length: the one asked for, else the newest state object of that length (see
+     * newVersion; several exist only after a race or a crash, and each is a complete, consistent upload).
+     */
+    private String resolveVersion(String uploadId, long length, String version) throws IOException {
+        if (version != null && !version.isEmpty()) {
+            return version;
+        }
+        String prefix = statePrefix(uploadId, length);
+        String newest = null;
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+                String candidate = object.key().substring(prefix.length());
+                if (VERSION.matcher(candidate).matches() && (newest == null || candidate.compareTo(newest) > 0)) {
+                    newest = candidate;
+                }
+            }
+        } catch (SdkException e) {
+            throw failure("LIST " + prefix, e);
+        }
+        if (newest == null) {
+            throw new IOException("upload " + uploadId + " holds no state at " + length + " bytes (absent, deleted or shorter)");
+        }
+        return newest;
+    }
+
+    /**
+     * Reads the state of an upload at length (a version, or null for the newest); with tailSink, copies the tail
+     * into it, else reads the header and, if it fits in the first read, the tail. Absent (never recorded, or the
+     * upload was deleted) is an IOException: the caller asked for bytes that are not there. Length 0 needs no read.
+     */
+    private StateRead readState(String uploadId, long length, String version, FileChannel tailSink) throws IOException {
+        if (length == 0) {
+            return new StateRead("", new S3UploadState.Parsed(S3UploadState.empty(options.partSize()), 0), new byte[0]);
+        }
+        String resolved = resolveVersion(uploadId, length, version);
+        String key = stateKey(uploadId, length, resolved);
         ResponseInputStream<GetObjectResponse> in;
         try {
-            // Without a sink only the header is needed: fetch its usual size, so the connection can be reused
-            // (a response abandoned half-read cannot be); a longer header is fetched whole below.
+            // Without a sink the header is needed, and the tail if it is short: fetch the usual header size, so the
+            // connection can be reused (a response abandoned half-read cannot be); a longer header is fetched below.
             in = s3.getObject(r -> r.bucket(bucket).key(key).range(tailSink == null ? "bytes=0-" + (HEADER_PROBE - 1) : null));
         } catch (NoSuchKeyException e) {
-            throw new IOException("upload " + uploadId + " holds no state at " + length + " bytes (absent, deleted or shorter)");
+            throw new IOException("upload " + uploadId + " holds no state " + resolved + " at " + length + " bytes");
         } catch (SdkException e) {
             throw failure("GET " + key, e);
         }
@@ -397,14 +461,14 @@ public final class S3BlobStore implements BlobStore {
             S3UploadState.Parsed parsed = S3UploadState.parse(in);
             if (parsed == null && tailSink == null) {
                 in.close();
-                return readLongHeader(key);
+                return new StateRead(resolved, readLongHeader(key), null);
             }
             if (parsed == null || parsed.state().length() != length) {
                 throw new IOException(key + " is not the state of an upload of " + length + " bytes");
             }
             if (tailSink == null) {
-                in.transferTo(OutputStream.nullOutputStream());
-                return parsed;
+                byte[] rest = in.readAllBytes();
+                return new StateRead(resolved, parsed, rest.length == parsed.state().tailLength() ? rest : null);
             }
             long copied = 0;
             byte[] buffer = new byte[1 << 16];
@@ -417,7 +481,7 @@ public final class S3BlobStore implements BlobStore {
             if (copied != parsed.state().tailLength()) {
                 throw new IOException(key + " holds a tail of " + copied + " bytes, expected " + parsed.state().tailLength());
             }
-            return parsed;
+            return new StateRead(resolved, parsed, null);
         } catch (SdkException e) {
             throw failure("GET " + key, e);
         } finally {
@@ -438,9 +502,8 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    /** Writes the state object: the header, then tailLength bytes of spool from spoolOffset (spool may be null if 0). */
-    private void putState(String uploadId, S3UploadState state, FileChannel spool, long spoolOffset) throws IOException {
-        String key = stateKey(uploadId, state.length());
+    /** Writes a state object: the header, then tailLength bytes of spool from spoolOffset. */
+    private void putState(String key, S3UploadState state, FileChannel spool, long spoolOffset) throws IOException {
         byte[] header = state.header();
         long tail = state.tailLength();
         ContentStreamProvider body = () -> tail == 0
@@ -456,39 +519,78 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public InputStream readUpload(String uploadId, long length) throws IOException {
-        if (length == 0) {
-            readState(uploadId, 0, null);
-            return InputStream.nullInputStream();
-        }
-        S3UploadState.Parsed parsed = readParsedState(uploadId, length, null);
-        S3UploadState state = parsed.state();
+        return readUpload(uploadId, length, null);
+    }
+
+    @Override
+    public InputStream readUpload(String uploadId, long length, String version) throws IOException {
+        StateRead read = readState(uploadId, length, version, null);
+        S3UploadState state = read.state();
         List<StreamSource> sources = new ArrayList<>();
         for (int part = 1; part <= state.fullParts(); part++) {
             String key = partKey(uploadId, part, state.token(part));
             sources.add(() -> getRange(key, 0, state.partSize()));
         }
-        if (state.tailLength() > 0) {
-            String key = stateKey(uploadId, length);
-            sources.add(() -> getRange(key, parsed.headerLength(), state.tailLength()));
+        if (read.tail() != null) {
+            sources.add(() -> new ByteArrayInputStream(read.tail()));
+        } else if (state.tailLength() > 0) {
+            String key = stateKey(uploadId, length, read.version());
+            sources.add(() -> getRange(key, read.parsed().headerLength(), state.tailLength()));
         }
         return new ConcatenatedStream(sources);
     }
 
     @Override
+    public InputStream readContinued(String uploadId, long length, UploadAppender appender) throws IOException {
+        if (!(appender instanceof S3Appender append) || append.owner() != this || !append.uploadId.equals(uploadId)
+                || append.start.length() != length) {
+            return BlobStore.super.readContinued(uploadId, length, appender);
+        }
+        S3UploadState state = append.start;
+        List<StreamSource> sources = new ArrayList<>();
+        for (int part = 1; part <= state.fullParts(); part++) {
+            String key = partKey(uploadId, part, state.token(part));
+            sources.add(() -> getRange(key, 0, state.partSize()));
+        }
+        // The append copied the tail into the start of its spool when it opened.
+        sources.add(() -> new FileRegionStream(append.spool, 0, state.tailLength()));
+        return new ConcatenatedStream(sources);
+    }
+
+    @Override
     public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
+        commitUpload(uploadId, digest, length, null);
+    }
+
+    @Override
+    public void commitUpload(String uploadId, Digest digest, long length, String version) throws IOException {
         String target = blobKey(digest);
         if (objectSize(target).isEmpty()) {
-            S3UploadState.Parsed parsed = readParsedState(uploadId, length, null);
+            StateRead read = readState(uploadId, length, version, null);
+            S3UploadState state = read.state();
             try {
-                if (parsed.state().fullParts() == 0) {
-                    copyTail(uploadId, parsed, target);
+                if (state.fullParts() == 0) {
+                    copyTail(uploadId, read, target);
                 } else {
-                    assemble(uploadId, parsed, target);
+                    List<String> parts = new ArrayList<>();
+                    for (int part = 1; part <= state.fullParts(); part++) {
+                        parts.add(partKey(uploadId, part, state.token(part)));
+                    }
+                    String source = stateKey(uploadId, length, read.version());
+                    long from = read.parsed().headerLength();
+                    assemble(uploadId, target, parts, state.tailLength(), (multipart, number) -> s3.uploadPartCopy(r -> r
+                            .sourceBucket(bucket).sourceKey(source).copySourceRange("bytes=" + from + "-" + (from + state.tailLength() - 1))
+                            .destinationBucket(bucket).destinationKey(target).uploadId(multipart).partNumber(number))
+                            .copyPartResult().eTag());
                 }
             } catch (SdkException e) {
                 throw failure("commit of upload " + uploadId + " to " + target, e);
             }
         }
+        dropUploadObjects(uploadId);
+    }
+
+    private void dropUploadObjects(String uploadId) {
         try {
             deleteObjects(uploadPrefix(uploadId));
         } catch (IOException e) {
@@ -498,16 +600,17 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /** A blob smaller than one part: its bytes are the tail of the state object. */
-    private void copyTail(String uploadId, S3UploadState.Parsed parsed, String target) throws IOException {
-        long length = parsed.state().length();
-        String source = stateKey(uploadId, length);
-        if (length == 0) {
-            s3.putObject(r -> r.bucket(bucket).key(target).contentLength(0L), RequestBody.empty());
+    private void copyTail(String uploadId, StateRead read, String target) throws IOException {
+        long length = read.state().length();
+        if (read.tail() != null) {
+            s3.putObject(r -> r.bucket(bucket).key(target).contentLength(length), RequestBody.fromBytes(read.tail()));
             return;
         }
+        String source = stateKey(uploadId, length, read.version());
+        long from = read.parsed().headerLength();
         ContentStreamProvider body = () -> {
             try {
-                return getRange(source, parsed.headerLength(), length);
+                return getRange(source, from, length);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -517,11 +620,31 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /**
-     * Assembles the blob from the part objects and the tail with a multipart upload of server-side copies. The
-     * multipart upload's id is recorded first, so a deleteUpload after a crash here can abort it.
+     * Commits straight from the append: a blob that never filled a part is one PUT from the spool (no state object,
+     * no copy); a larger one is assembled from its part objects, with the tail uploaded from the spool as the last
+     * part. The caller verified the digest over these bytes, so nothing becomes visible unverified.
      */
-    private void assemble(String uploadId, S3UploadState.Parsed parsed, String target) throws IOException {
-        S3UploadState state = parsed.state();
+    @Override
+    public void commitAppend(String uploadId, UploadAppender appender, Digest digest) throws IOException {
+        if (!(appender instanceof S3Appender append) || append.owner() != this || !append.uploadId.equals(uploadId)) {
+            BlobStore.super.commitAppend(uploadId, appender, digest);
+            return;
+        }
+        append.commitAs(blobKey(digest));
+    }
+
+    /** Uploads the last part of a commit's multipart upload (a copied range or bytes from a spool); returns its ETag. */
+    @FunctionalInterface
+    private interface LastPart {
+        String upload(String multipart, int number) throws Exception;
+    }
+
+    /**
+     * Assembles the blob from the part objects and a tail of tailLength bytes with a multipart upload of server-side
+     * copies. The multipart upload's id is recorded first, so a deleteUpload after a crash here can abort it.
+     */
+    private void assemble(String uploadId, String target, List<String> partKeys, long tailLength, LastPart tail)
+            throws IOException {
         String multipart = s3.createMultipartUpload(r -> r.bucket(bucket).key(target)).uploadId();
         boolean completed = false;
         try {
@@ -529,14 +652,19 @@ public final class S3BlobStore implements BlobStore {
             s3.putObject(r -> r.bucket(bucket).key(multipartKey(uploadId)), RequestBody.fromBytes(record));
             Semaphore permits = new Semaphore(PART_COPIES_PER_COMMIT);
             List<Future<CompletedPart>> copies = new ArrayList<>();
-            for (int part = 1; part <= state.fullParts(); part++) {
-                String source = partKey(uploadId, part, state.token(part));
-                copies.add(copyPart(permits, multipart, target, part, source, null));
+            for (int part = 1; part <= partKeys.size(); part++) {
+                copies.add(copyPart(permits, multipart, target, part, partKeys.get(part - 1)));
             }
-            if (state.tailLength() > 0) {
-                long from = parsed.headerLength();
-                copies.add(copyPart(permits, multipart, target, state.fullParts() + 1, stateKey(uploadId, state.length()),
-                        "bytes=" + from + "-" + (from + state.tailLength() - 1)));
+            if (tailLength > 0) {
+                int number = partKeys.size() + 1;
+                copies.add(transfers.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return CompletedPart.builder().partNumber(number).eTag(tail.upload(multipart, number)).build();
+                    } finally {
+                        permits.release();
+                    }
+                }));
             }
             List<CompletedPart> parts = new ArrayList<>();
             for (Future<CompletedPart> copy : copies) {
@@ -553,12 +681,11 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    private Future<CompletedPart> copyPart(Semaphore permits, String multipart, String target, int part, String source,
-                                           String range) {
+    private Future<CompletedPart> copyPart(Semaphore permits, String multipart, String target, int part, String source) {
         return transfers.submit(() -> {
             permits.acquire();
             try {
-                String etag = s3.uploadPartCopy(r -> r.sourceBucket(bucket).sourceKey(source).copySourceRange(range)
+                String etag = s3.uploadPartCopy(r -> r.sourceBucket(bucket).sourceKey(source)
                         .destinationBucket(bucket).destinationKey(target).uploadId(multipart).partNumber(part))
                         .copyPartResult().eTag();
                 return CompletedPart.builder().partNumber(part).eTag(etag).build();
@@ -661,13 +788,16 @@ public final class S3BlobStore implements BlobStore {
     /**
      * One request's append. Bytes go to a local spool file (a page-cache write, on the event loop); each full part
      * is uploaded from the spool by a virtual thread as soon as it is complete; close waits for the parts and writes
-     * the new state object with the tail. Part objects carry this append's token, so a part upload that lands late
-     * (after a discard) can never overwrite a part that a later append wrote and a state object refers to.
+     * the append's own state object with the tail. Part and state objects carry this append's token, so no other
+     * append's write can ever replace them: a part upload that lands late (after a discard), or the close of an
+     * append that lost its claim while it waited for S3, adds objects but never changes one a version names.
      */
     private final class S3Appender implements UploadAppender {
         private final String uploadId;
         private final S3UploadState start;
+        private final String startVersion;
         private final String token;
+        private final String ownVersion;
         private final FileChannel spool;
         private final Path spoolPath;
         /** The upload offset of the spool's first byte: the start of the part the append began in. */
@@ -678,16 +808,25 @@ public final class S3BlobStore implements BlobStore {
         private int nextPart;
         private volatile Throwable partFailure;
         private boolean closed;
+        /** The state object close wrote; null when it wrote none. */
+        private String written;
 
-        S3Appender(String uploadId, S3UploadState start, String token, FileChannel spool, Path spoolPath) {
+        S3Appender(String uploadId, S3UploadState start, String startVersion, String token, FileChannel spool,
+                   Path spoolPath) {
             this.uploadId = uploadId;
             this.start = start;
+            this.startVersion = startVersion;
             this.token = token;
+            this.ownVersion = newVersion(token);
             this.spool = spool;
             this.spoolPath = spoolPath;
             this.spoolBase = start.tailOffset();
             this.length = start.length();
             this.nextPart = start.fullParts() + 1;
+        }
+
+        S3BlobStore owner() {
+            return S3BlobStore.this;
         }
 
         @Override
@@ -736,6 +875,11 @@ public final class S3BlobStore implements BlobStore {
         }
 
         @Override
+        public String version() {
+            return written != null ? ownVersion : startVersion;
+        }
+
+        @Override
         public void close() throws IOException {
             if (closed) {
                 return;
@@ -747,16 +891,67 @@ public final class S3BlobStore implements BlobStore {
                 }
                 if (length > start.length()) {
                     S3UploadState end = start.extendedTo(length, token);
-                    putState(uploadId, end, spool, end.tailOffset() - spoolBase);
+                    String key = stateKey(uploadId, length, ownVersion);
+                    putState(key, end, spool, end.tailOffset() - spoolBase);
+                    written = key;
                 }
             } finally {
                 closeSpool(spool, spoolPath);
             }
         }
 
+        /** Ends the append by committing everything the upload holds as the blob at target; see commitAppend. */
+        void commitAs(String target) throws IOException {
+            if (closed) {
+                throw new IOException("append to upload " + uploadId + " is closed");
+            }
+            closed = true;
+            try {
+                if (nextPart == 1) {
+                    // Never filled a part: the spool holds the whole upload. Rewriting an existing blob would write
+                    // the same bytes, so one PUT is cheaper than asking first.
+                    s3.putObject(r -> r.bucket(bucket).key(target).contentLength(length),
+                            RequestBody.fromContentProvider(() -> new FileRegionStream(spool, 0, length), length,
+                                    "application/octet-stream"));
+                } else {
+                    for (Future<?> upload : partUploads) {
+                        await(upload);
+                    }
+                    if (objectSize(target).isEmpty()) {
+                        List<String> parts = new ArrayList<>();
+                        for (int part = 1; part < nextPart; part++) {
+                            parts.add(partKey(uploadId, part, part <= start.fullParts() ? start.token(part) : token));
+                        }
+                        long tailOffset = (nextPart - 1) * start.partSize();
+                        long tailLength = length - tailOffset;
+                        assemble(uploadId, target, parts, tailLength, (multipart, number) -> s3.uploadPart(
+                                r -> r.bucket(bucket).key(target).uploadId(multipart).partNumber(number).contentLength(tailLength),
+                                RequestBody.fromContentProvider(() -> new FileRegionStream(spool, tailOffset - spoolBase, tailLength),
+                                        tailLength, "application/octet-stream")).eTag());
+                    }
+                }
+            } catch (SdkException e) {
+                throw failure("commit of upload " + uploadId + " to " + target, e);
+            } finally {
+                closeSpool(spool, spoolPath);
+            }
+            // An upload that stored nothing before this append and never filled a part left nothing in the bucket
+            // (leftovers of failed requests are the lifecycle rule's); anything else had objects to delete.
+            if (start.length() > 0 || !partUploads.isEmpty()) {
+                dropUploadObjects(uploadId);
+            }
+        }
+
         @Override
         public void discard() throws IOException {
             if (closed) {
+                if (written != null) {
+                    // The caller did not record this version (it lost its claim, or the chunk was refused): drop it,
+                    // off the caller's thread, so only recorded versions remain to choose from.
+                    String key = written;
+                    written = null;
+                    transfers.submit(() -> s3.deleteObject(r -> r.bucket(bucket).key(key)));
+                }
                 return;
             }
             closed = true;

@@ -193,7 +193,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         String id = UUID.randomUUID().toString();
         store.createUpload(id);
         append(store, id, 0, content, 0, content.length);
-        assertThat(keysUnder("uploads/" + id + "/")).hasSize(3); // state-0, the part, state-<length>
+        assertThat(keysUnder("uploads/" + id + "/")).hasSize(2); // the part, state-<length>-<version>
         store.deleteUpload(id);
         assertThat(keysUnder("uploads/")).isEmpty();
         assertThat(unfinishedMultipartUploads()).isEmpty();
@@ -249,7 +249,8 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] header = state.header();
         assertThat(header.length).isGreaterThan(64 * 1024);
         long length = state.length();
-        inspector.putObject(r -> r.bucket(BUCKET).key(prefix + "uploads/" + id + "/state-" + length),
+        inspector.putObject(r -> r.bucket(BUCKET).key(prefix + "uploads/" + id + "/state-" + length + "-000000000001-"
+                        + "0123456789abcdef"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(header));
         store.readUpload(id, length).close();
     }

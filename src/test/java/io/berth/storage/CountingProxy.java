@@ -1,0 +1,124 @@
+package io.berth.storage;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A loopback HTTP proxy in front of the S3 server that records every request line ("PUT /bucket/key?query"), to
+ * count the S3 round trips an operation costs. One request per connection ("Connection: close"), as in
+ * ThrottlingProxy, so every request passes here.
+ */
+final class CountingProxy implements AutoCloseable {
+    private final ServerSocket listener;
+    private final int targetPort;
+    /** Request lines in arrival order; guarded by itself. */
+    private final List<String> requests = new ArrayList<>();
+
+    CountingProxy(int targetPort) {
+        this.targetPort = targetPort;
+        try {
+            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread.ofVirtual().name("counting-proxy").start(this::acceptLoop);
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    }
+
+    /** The request lines since the last call, and forgets them. */
+    List<String> take() {
+        synchronized (requests) {
+            List<String> taken = List.copyOf(requests);
+            requests.clear();
+            return taken;
+        }
+    }
+
+    private void acceptLoop() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Thread.ofVirtual().start(() -> serve(client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            byte[] head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            String line = text.substring(0, text.indexOf("\r\n"));
+            synchronized (requests) {
+                requests.add(line.substring(0, line.lastIndexOf(' ')));
+            }
+            StringBuilder rewritten = new StringBuilder();
+            for (String header : text.substring(0, text.length() - 4).split("\r\n")) {
+                if (!header.toLowerCase(Locale.ROOT).startsWith("connection:")) {
+                    rewritten.append(header).append("\r\n");
+                }
+            }
+            rewritten.append("Connection: close\r\n\r\n");
+            try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
+                server.getOutputStream().write(rewritten.toString().getBytes(StandardCharsets.ISO_8859_1));
+                Thread upstream = Thread.ofVirtual().start(() -> pipe(in, server));
+                pipe(server.getInputStream(), client);
+                upstream.join(1000);
+            }
+        } catch (IOException | InterruptedException e) {
+            // a connection ended; the client sees it
+        }
+    }
+
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        for (int b; (b = in.read()) >= 0; ) {
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return head.toByteArray();
+            }
+        }
+        return null;
+    }
+
+    private static void pipe(InputStream from, Socket to) {
+        try {
+            OutputStream out = to.getOutputStream();
+            from.transferTo(out);
+            out.flush();
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // the other side closed
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing
+        }
+    }
+}
