@@ -367,6 +367,24 @@ public final class JdbcMetadataStore implements MetadataStore {
         Optional<String> current = Sql.one(c, rs -> rs.getString(1),
                 "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
         String next = digest == null ? null : digest.toString();
+        if (change.expected() != null && !current.equals(Optional.of(change.expected().toString()))) {
+            throw new RegistryException(ErrorCode.DENIED, "tag " + tag + " moved meanwhile: it no longer points at "
+                    + change.expected() + "; nothing was changed", Map.of("tag", tag.value(),
+                    "expected", change.expected().toString(), "current", current.orElse("none")), 409, Map.of());
+        }
+        if (current.isEmpty() && next != null && !dialect.forUpdate.isEmpty()) {
+            // FOR UPDATE locks no row of a tag that does not exist yet, so two transactions creating the same tag
+            // would both record it as new. Inserting it first makes the second wait for the first's row, then move
+            // it like any tag, with the first's digest as its previous one.
+            if (Sql.update(c, """
+                    INSERT INTO tags (repository, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (repository, name) DO NOTHING""", repository, tag, next, now()) == 1) {
+                recordMove(c, repository, tag, null, next, change);
+                return true;
+            }
+            current = Sql.one(c, rs -> rs.getString(1),
+                    "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
+        }
         if (current.isPresent() && current.get().equals(next)) {
             return false;
         }
@@ -386,11 +404,16 @@ public final class JdbcMetadataStore implements MetadataStore {
                     ON CONFLICT (repository, name) DO UPDATE SET manifest_digest = excluded.manifest_digest,
                     updated_at = excluded.updated_at""", repository, tag, next, now());
         }
+        recordMove(c, repository, tag, current.orElse(null), next, change);
+        return true;
+    }
+
+    private void recordMove(Connection c, RepositoryName repository, Tag tag, String previous, String next, TagChange change)
+            throws SQLException {
         Sql.update(c, """
                 INSERT INTO tag_history (id, repository, tag, previous_digest, new_digest, actor, operation, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", java.util.UUID.randomUUID().toString().replace("-", ""), repository, tag,
-                current.orElse(null), next, change.actor(), change.operation(), now());
-        return true;
+                previous, next, change.actor(), change.operation(), now());
     }
 
     /**

@@ -231,15 +231,20 @@ public final class Registry {
      */
     public Digest rollback(RepositoryName repository, Tag tag, Digest to, int steps, String actor) {
         Digest target = to;
+        TagChange change = policies.tagChange(repository, actor, "rollback");
         if (target == null) {
             List<TagMove> history = metadata.tagHistory(repository, tag, Math.max(steps, 1));
-            if (steps < 1 || history.size() < steps || history.get(steps - 1).previous() == null) {
+            if (steps < 1 || history.size() < steps || history.get(steps - 1).previous() == null
+                    || history.get(0).next() == null) {
                 throw new RegistryException(ErrorCode.INVALID_REQUEST, "the history of " + repository + ":" + tag
                         + " has no digest " + steps + " move(s) back");
             }
             target = history.get(steps - 1).previous();
+            // Steps count back from where the tag pointed when the history was read: a push in between is refused
+            // (409), never silently undone.
+            change = change.ifAt(history.get(0).next());
         }
-        if (!metadata.moveTag(repository, tag, target, policies.tagChange(repository, actor, "rollback"))) {
+        if (!metadata.moveTag(repository, tag, target, change)) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the repository no longer holds " + target
                     + " (outside the history window and collected)", Map.of("digest", target.toString()));
         }

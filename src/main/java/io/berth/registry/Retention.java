@@ -4,6 +4,8 @@ import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.LifecycleStore.RetentionRule;
 import io.berth.metadata.LifecycleStore.TagAge;
 import io.berth.metadata.MetadataStore;
+import io.berth.metadata.TagChange;
+import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
@@ -80,11 +82,12 @@ public final class Retention {
             }
             RepositoryName repository = new RepositoryName(removal.repository());
             try {
-                if (metadata.deleteTag(repository, new Tag(removal.tag()), policies.tagChange(repository, actor, "retention"))) {
+                TagChange change = policies.tagChange(repository, actor, "retention").ifAt(Digest.parse(removal.digest()));
+                if (metadata.deleteTag(repository, new Tag(removal.tag()), change)) {
                     done.add(removal);
                 }
             } catch (RegistryException e) {
-                // An immutable rule added meanwhile: the tag stays.
+                // An immutable rule added meanwhile, or the tag was pushed again since it was judged: it stays.
             }
         }
         return done;

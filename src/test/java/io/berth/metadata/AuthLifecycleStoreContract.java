@@ -253,6 +253,52 @@ public abstract class AuthLifecycleStoreContract {
     }
 
     @Test
+    void aNewTagPushedOnTwoNodesAtOnceIsRecordedAsCreatedOnceAndMovedOnce() throws Exception {
+        Digest config = pushBlob(nodeA, repo, "config");
+        for (int i = 0; i < ROUNDS; i++) {
+            ManifestRecord first = manifest("new-tag-a-" + i);
+            ManifestRecord second = manifest("new-tag-b-" + i);
+            Tag tag = new Tag("new-" + i);
+            race(() -> {
+                nodeA.putManifest(first, List.of(config), List.of(), List.of(tag), TagChange.by("a", "push"));
+                return null;
+            }, () -> {
+                nodeB.putManifest(second, List.of(config), List.of(), List.of(tag), TagChange.by("b", "push"));
+                return null;
+            });
+            List<TagMove> history = nodeA.tagHistory(repo, tag, 10);
+            assertThat(history).as("round %d: %s", i, history).hasSize(2);
+            // Both moves carry the same time (the test's clock stands still): tell them apart by content.
+            assertThat(history.stream().filter(move -> move.previous() == null))
+                    .as("round %d: one push created the tag: %s", i, history).hasSize(1);
+            TagMove created = history.stream().filter(move -> move.previous() == null).findFirst().orElseThrow();
+            TagMove moved = history.stream().filter(move -> move != created).findFirst().orElseThrow();
+            assertThat(moved.previous()).as("round %d: the second push moved the first one's tag: %s", i, history)
+                    .isEqualTo(created.next());
+            assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(moved.next());
+        }
+    }
+
+    @Test
+    void aChangeMadeOnlyIfTheTagStillPointsWhereItDidIsRefusedAfterAMove() {
+        Digest config = pushBlob(nodeA, repo, "config");
+        ManifestRecord v1 = manifest("expected-v1");
+        ManifestRecord v2 = manifest("expected-v2");
+        Tag tag = new Tag("prod");
+        nodeA.putManifest(v1, List.of(config), List.of(), List.of(tag));
+        nodeA.putManifest(v2, List.of(config), List.of(), List.of());
+        TagChange rollback = TagChange.by("ops", "rollback").ifAt(v2.digest());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.moveTag(repo, tag, v1.digest(), rollback))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(409));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.deleteTag(repo, tag,
+                        TagChange.by("retention", "retention").ifAt(v2.digest())))
+                .isInstanceOf(RegistryException.class);
+        assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).as("nothing changed").isEqualTo(v1.digest());
+        assertThat(nodeB.moveTag(repo, tag, v2.digest(), TagChange.by("ops", "rollback").ifAt(v1.digest()))).isTrue();
+        assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(v2.digest());
+    }
+
+    @Test
     void collectingAManifestRacingATagMoveNeverLeavesATagOnAMissingManifest() throws Exception {
         LifecycleStore gc = nodeB.lifecycleStore();
         Digest config = pushBlob(nodeA, repo, "config");
