@@ -165,11 +165,11 @@ public final class Main {
         }
 
         /**
-         * Runs the short workloads against target and forgets the numbers: the JIT of the generator (and of Berth)
+         * Runs the warm-up workloads against target and forgets the numbers: the JIT of the generator (and of Berth)
          * compiles the hot paths before anything is measured, as in a server that has been up for a while.
          */
         private void warmUp(Target target, DiscardServer discard) throws Exception {
-            Workloads warm = new Workloads(Settings.quick(), new Results());
+            Workloads warm = new Workloads(Settings.warmUp(), new Results());
             try {
                 warm.useDiscardServer(discard);
                 warm.push(target, 0, false);
@@ -235,7 +235,7 @@ public final class Main {
                     for (Target t : ab) {
                         warmUp(t, null);
                     }
-                    log("warmed up both servers (short workloads, not measured)");
+                    log("warmed up both servers (warm-up workloads, not measured)");
                 }
 
                 for (int round = 1; round <= settings.rounds() && (runs("push") || runs("pull")); round++) {
