@@ -184,6 +184,24 @@ public final class Main {
             }
         }
 
+        /**
+         * Waits, at most 60 s, until target uses less than 5 % of a core over two seconds in a row: Berth's JIT
+         * compiles what the warm-up made hot in the background for a while after it, and a server that has been up
+         * for a while has finished doing so. The reference is idle at once.
+         */
+        private void settle(Target target) throws Exception {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            int quietSeconds = 0;
+            double before = target.process().cpuSeconds();
+            while (quietSeconds < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(1000);
+                double now = target.process().cpuSeconds();
+                quietSeconds = now - before < 0.05 ? quietSeconds + 1 : 0;
+                before = now;
+            }
+            log(target.label() + " idle after the warm-up (" + Math.round(60 - (deadline - System.nanoTime()) / 1e9) + " s)");
+        }
+
         /** The same workloads against a server that does nothing: what the generator can drive here. */
         private void generatorCeiling(Workloads workloads) throws Exception {
             try (DiscardServer discard = new DiscardServer(Runtime.getRuntime().availableProcessors())) {
@@ -234,6 +252,9 @@ public final class Main {
                 if (!options.quick()) {
                     for (Target t : ab) {
                         warmUp(t, null);
+                    }
+                    for (Target t : ab) {
+                        settle(t);
                     }
                     log("warmed up both servers (warm-up workloads, not measured)");
                 }
