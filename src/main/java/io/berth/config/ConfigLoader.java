@@ -75,7 +75,7 @@ public final class ConfigLoader {
             }
         }
         env.entrySet().stream()
-                .filter(e -> e.getKey().startsWith("BERTH_") && !e.getKey().equals("BERTH_HOME"))
+                .filter(e -> e.getKey().startsWith("BERTH_") && !LAUNCHER_VARIABLES.contains(e.getKey()))
                 .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> setByEnvName(tree, e.getKey().substring("BERTH_".length()), e.getValue()));
         flags.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value, key));
@@ -113,6 +113,9 @@ public final class ConfigLoader {
             }
         }
     }
+
+    /** BERTH_* variables of the launcher and scripts, not configuration. */
+    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("BERTH_HOME", "BERTH_JAVA_OPTS", "BERTH_JAR");
 
     /** Environment variables whose names are shorter than their key path. */
     private static final Map<String, List<String>> ALIASES = Map.of("ADMIN_PASSWORD", List.of("auth", "adminPassword"));

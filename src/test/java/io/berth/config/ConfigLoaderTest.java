@@ -49,6 +49,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theLaunchersOwnVariablesAreNotConfiguration() {
+        // ./berth documents BERTH_JAVA_OPTS; a server that refused it as an unknown key would not start with it.
+        BerthConfig c = new ConfigLoader().load(null, Map.of("BERTH_JAVA_OPTS", "-Xmx1g", "BERTH_HOME", "/opt/berth",
+                "BERTH_JAR", "/opt/berth/berth.jar"), Map.of());
+        assertThat(c.http().listen()).isEqualTo("0.0.0.0:5000");
+    }
+
+    @Test
     void durationsAcceptShortAndIsoForms() {
         assertThat(ConfigLoader.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(ConfigLoader.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
