@@ -11,6 +11,7 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.registry.UploadWriter;
 import io.berth.registry.Uploads;
+import io.berth.testing.CountingProxy;
 import io.berth.testing.S3Server;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;

@@ -1,9 +1,7 @@
-package io.berth.storage;
+package io.berth.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,13 +17,13 @@ import java.util.Locale;
  * count the S3 round trips an operation costs. One request per connection ("Connection: close"), as in
  * ThrottlingProxy, so every request passes here.
  */
-final class CountingProxy implements AutoCloseable {
+public final class CountingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int targetPort;
     /** Request lines in arrival order; guarded by itself. */
     private final List<String> requests = new ArrayList<>();
 
-    CountingProxy(int targetPort) {
+    public CountingProxy(int targetPort) {
         this.targetPort = targetPort;
         try {
             this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -35,12 +33,12 @@ final class CountingProxy implements AutoCloseable {
         Thread.ofVirtual().name("counting-proxy").start(this::acceptLoop);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + listener.getLocalPort());
     }
 
     /** The request lines since the last call, and forgets them. */
-    List<String> take() {
+    public List<String> take() {
         synchronized (requests) {
             List<String> taken = List.copyOf(requests);
             requests.clear();
@@ -62,7 +60,7 @@ final class CountingProxy implements AutoCloseable {
     private void serve(Socket client) {
         try (client) {
             InputStream in = client.getInputStream();
-            byte[] head = readHead(in);
+            byte[] head = ProxyStreams.readHead(in);
             if (head == null) {
                 return;
             }
@@ -80,36 +78,12 @@ final class CountingProxy implements AutoCloseable {
             rewritten.append("Connection: close\r\n\r\n");
             try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
                 server.getOutputStream().write(rewritten.toString().getBytes(StandardCharsets.ISO_8859_1));
-                Thread upstream = Thread.ofVirtual().start(() -> pipe(in, server));
-                pipe(server.getInputStream(), client);
+                Thread upstream = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
+                ProxyStreams.pipe(server.getInputStream(), client);
                 upstream.join(1000);
             }
         } catch (IOException | InterruptedException e) {
             // a connection ended; the client sees it
-        }
-    }
-
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        for (int b; (b = in.read()) >= 0; ) {
-            head.write(b);
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return head.toByteArray();
-            }
-        }
-        return null;
-    }
-
-    private static void pipe(InputStream from, Socket to) {
-        try {
-            OutputStream out = to.getOutputStream();
-            from.transferTo(out);
-            out.flush();
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // the other side closed
         }
     }
 
