@@ -13,6 +13,8 @@
 #   --berth-extra-opts "..." (JVM options added to Berth's, e.g. -XX:StartFlightRecording=filename=/tmp/berth-%p.jfr),
 #   --stores s3pg [--nodes N] (Berth on S3 + PostgreSQL: starts S3Proxy from ~/.m2 and a private PostgreSQL, and N
 #   nodes behind a round-robin TCP proxy when N > 1, in place of the embedded Berth; e.g. --only push,pull).
+#   --auth (Berth with access control on, every request of the generator to it with a Docker registry token; the
+#   reference stays without auth, so the ratios show what token auth costs Berth).
 # Exits non-zero only when something is broken (a build, a server that does not start, a wrong answer).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --only) pass+=(--only "$2"); shift ;;
     --stores) pass+=(--stores "$2"); shift ;;
     --nodes) pass+=(--nodes "$2"); shift ;;
+    --auth) pass+=(--auth) ;;
     --berth-extra-opts) extra_opts="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;

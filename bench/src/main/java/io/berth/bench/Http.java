@@ -58,7 +58,12 @@ final class Http implements AutoCloseable {
     }
 
     Connection connect(String host, int port) throws InterruptedException {
-        Connection connection = new Connection(host + ":" + port);
+        return connect(host, port, null);
+    }
+
+    /** A connection whose requests carry the Authorization header authorizer gives (none when it is null). */
+    Connection connect(String host, int port, Authorizer authorizer) throws InterruptedException {
+        Connection connection = new Connection(host + ":" + port, authorizer);
         Channel channel = new Bootstrap()
                 .group(group)
                 .channel(channelType)
@@ -79,6 +84,15 @@ final class Http implements AutoCloseable {
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /**
+     * The Authorization header value for a request to uri (path and query), or null for none. Called on the thread
+     * that sends the request (an event loop for the closed loops), so it must be cheap when nothing is to be fetched.
+     */
+    @FunctionalInterface
+    interface Authorizer {
+        String authorization(String uri);
     }
 
     /** What to do with a response body. */
@@ -118,6 +132,7 @@ final class Http implements AutoCloseable {
         private static final int ERROR_BODY_BYTES = 2048;
 
         private final String hostHeader;
+        private final Authorizer authorizer;
         private volatile Channel channel;
         private CompletableFuture<Reply> pending;
         private Sink sink;
@@ -128,17 +143,29 @@ final class Http implements AutoCloseable {
         private MessageDigest sha256;
         private ByteArrayOutputStream kept;
 
-        Connection(String hostHeader) {
+        Connection(String hostHeader, Authorizer authorizer) {
             this.hostHeader = hostHeader;
+            this.authorizer = authorizer;
         }
 
-        /** Sends a request; the future completes on the connection's event loop. */
+        /**
+         * Sends a request; the future completes on the connection's event loop. The Authorization header is found
+         * here, on the caller's thread, so that a token fetch blocks a worker rather than an event loop when it can.
+         */
         CompletableFuture<Reply> send(Request request) {
             CompletableFuture<Reply> reply = new CompletableFuture<>();
+            String authorization;
+            try {
+                authorization = authorizer == null ? null : authorizer.authorization(request.uri());
+            } catch (RuntimeException e) {
+                ReferenceCountUtil.release(request.body());
+                reply.completeExceptionally(e);
+                return reply;
+            }
             if (channel.eventLoop().inEventLoop()) {
-                start(request, reply);
+                start(request, authorization, reply);
             } else {
-                channel.eventLoop().execute(() -> start(request, reply));
+                channel.eventLoop().execute(() -> start(request, authorization, reply));
             }
             return reply;
         }
@@ -151,6 +178,9 @@ final class Http implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof BenchException wrong) {
+                    throw wrong;
+                }
                 throw new IOException(request.method() + " " + request.uri() + ": " + e.getCause(), e.getCause());
             } catch (TimeoutException e) {
                 channel.close();
@@ -159,7 +189,7 @@ final class Http implements AutoCloseable {
             }
         }
 
-        private void start(Request request, CompletableFuture<Reply> reply) {
+        private void start(Request request, String authorization, CompletableFuture<Reply> reply) {
             if (pending != null) {
                 ReferenceCountUtil.release(request.body());
                 reply.completeExceptionally(new IllegalStateException("connection busy"));
@@ -179,6 +209,9 @@ final class Http implements AutoCloseable {
             sha256 = sink == Sink.SHA256 ? newSha256() : null;
             DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri());
             head.headers().set(HttpHeaderNames.HOST, hostHeader);
+            if (authorization != null) {
+                head.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+            }
             List<String> extra = request.headers();
             for (int i = 0; i + 1 < extra.size(); i += 2) {
                 head.headers().add(extra.get(i), extra.get(i + 1));

@@ -3,7 +3,7 @@ package io.berth.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Just enough JSON for the listings the benchmark reads: one array of strings under a top-level key. */
+/** Just enough JSON for what the benchmark reads: listings (an array of strings under a key) and token answers. */
 final class Json {
     private Json() {}
 
@@ -48,6 +48,57 @@ final class Json {
             values.add(value.toString());
         }
         throw new BenchException("unterminated array under " + key + ": " + abbreviate(document));
+    }
+
+    /** The string under "key" (the first one in document), or null when absent or not a string. */
+    static String string(String document, String key) {
+        int i = valueStart(document, key);
+        if (i < 0 || i >= document.length() || document.charAt(i) != '"') {
+            return null;
+        }
+        StringBuilder value = new StringBuilder();
+        for (i++; i < document.length(); i++) {
+            char c = document.charAt(i);
+            if (c == '"') {
+                return value.toString();
+            }
+            if (c == '\\' && i + 1 < document.length()) {
+                c = document.charAt(++i);
+                if (c == 'u' && i + 5 <= document.length()) {
+                    c = (char) Integer.parseInt(document.substring(i + 1, i + 5), 16);
+                    i += 4;
+                }
+            }
+            value.append(c);
+        }
+        throw new BenchException("unterminated string under " + key + ": " + abbreviate(document));
+    }
+
+    /** The non-negative integer under "key", or absent when there is none. */
+    static long number(String document, String key, long absent) {
+        int i = valueStart(document, key);
+        int end = i;
+        while (end >= 0 && end < document.length() && Character.isDigit(document.charAt(end))) {
+            end++;
+        }
+        return i < 0 || end == i ? absent : Long.parseLong(document.substring(i, end));
+    }
+
+    /** Where the value of "key" begins (after the colon and blanks), or -1. */
+    private static int valueStart(String document, String key) {
+        int at = document.indexOf("\"" + key + "\"");
+        if (at < 0) {
+            return -1;
+        }
+        int i = document.indexOf(':', at + key.length() + 2);
+        if (i < 0) {
+            return -1;
+        }
+        i++;
+        while (i < document.length() && Character.isWhitespace(document.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 
     static String quote(String value) {

@@ -3,14 +3,18 @@ package io.berth.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -20,8 +24,10 @@ import java.util.OptionalDouble;
  * <pre>
  * java -cp ... io.berth.bench.Main --java JDK/bin/java --berth-jar berth.jar --berth-jvm-opts "..."
  *      --reference /usr/bin/docker-registry --work DIR --out FILE [--short] [--rounds N] [--keep]
- *      [--stores embedded|s3pg] [--nodes N]
+ *      [--stores embedded|s3pg] [--nodes N] [--auth]
  * </pre>
+ * With --auth, Berth runs with access control on and every request to it carries a Docker registry token
+ * ({@link TokenAuth}); the reference and the generator alone get none.
  * Exit status 0 unless something is broken (a server fails to start, a wrong answer); slow numbers never fail it.
  */
 public final class Main {
@@ -42,7 +48,7 @@ public final class Main {
 
     record Options(boolean quick, int rounds, Path java, Path berthJar, List<String> berthJvmOptions, Path reference,
                    Path work, Path out, boolean keep, boolean generator, boolean generatorOnly, List<String> only,
-                   String berthVersion, String stores, int nodes) {
+                   String berthVersion, String stores, int nodes, boolean auth) {
         static Options parse(String[] args) {
             boolean quick = false;
             int rounds = 0;
@@ -59,6 +65,7 @@ public final class Main {
             String version = "";
             String stores = "embedded";
             int nodes = 1;
+            boolean auth = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -77,6 +84,7 @@ public final class Main {
                     case "--only" -> only = List.of(args[++i].split(","));
                     case "--stores" -> stores = args[++i];
                     case "--nodes" -> nodes = Integer.parseInt(args[++i]);
+                    case "--auth" -> auth = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -91,7 +99,7 @@ public final class Main {
             }
             List<String> jvmOptions = jvm.isBlank() ? List.of() : Arrays.asList(jvm.trim().split("\\s+"));
             return new Options(quick, rounds, java, berthJar, jvmOptions, reference, work, out, keep, generator || generatorOnly,
-                    generatorOnly, only, version, stores, nodes);
+                    generatorOnly, only, version, stores, nodes, auth);
         }
     }
 
@@ -104,6 +112,8 @@ public final class Main {
         /** With --stores s3pg: the stores and, with --nodes above 1, the proxy in front of the nodes. */
         private ScaleOutStores scaleOutStores;
         private TcpProxy proxy;
+        /** With --auth: the password of Berth's user admin, made for this run (Berth's first start creates admin). */
+        private final String adminPassword = randomPassword();
 
         Run(Options options) {
             this.options = options;
@@ -313,6 +323,10 @@ public final class Main {
                 for (Target t : ab) {
                     results.add(t.label(), "server peak RSS over the whole run", "MiB", t.notePeak());
                 }
+                if (berth.auth() != null) {
+                    notes.add("token auth: " + berth.auth().fetched() + " tokens fetched from Berth (" + berth.auth().describe()
+                            + ")");
+                }
                 if (scaleOut()) {
                     notes.add("no restart measurements with --stores s3pg");
                 } else {
@@ -323,6 +337,9 @@ public final class Main {
                 if (berth != null) {
                     for (ServerProcess node : berth.nodes()) {
                         node.close();
+                    }
+                    if (berth.auth() != null) {
+                        berth.auth().close();
                     }
                 }
                 if (proxy != null) {
@@ -363,8 +380,9 @@ public final class Main {
                     Path data = Files.createDirectories(dir.resolve("node" + i));
                     int port = ServerProcess.freePort();
                     nodes.add(ServerProcess.start("berth node " + i, ServerProcess.berthCommand(options.java(),
-                            options.berthJvmOptions(), options.berthJar(), port, data, config), dir.resolve("node" + i + ".log"),
-                            port, 90));
+                            options.berthJvmOptions(), options.berthJar(), port, data, config),
+                            berthEnvironment(dir.resolve("token-key.json")), dir.resolve("node" + i + ".log"), port,
+                            readyStatus(), 90));
                 }
             } catch (Exception e) {
                 nodes.forEach(ServerProcess::close);
@@ -377,7 +395,13 @@ public final class Main {
                 log("round-robin TCP proxy on port " + port + " in front of nodes on ports "
                         + nodes.stream().map(n -> Integer.toString(n.port())).toList());
             }
-            return new Target(Results.BERTH, port, nodes, List.of(new ServerProcess.Pid(scaleOutStores.s3proxyPid())));
+            try {
+                return new Target(Results.BERTH, port, nodes, List.of(new ServerProcess.Pid(scaleOutStores.s3proxyPid())),
+                        tokenAuth(port));
+            } catch (Exception e) {
+                nodes.forEach(ServerProcess::close);
+                throw e;
+            }
         }
 
         private Target startBerth(Path data) throws Exception {
@@ -387,8 +411,46 @@ public final class Main {
             Files.createDirectories(data);
             int port = ServerProcess.freePort();
             ServerProcess p = ServerProcess.start("berth", ServerProcess.berthCommand(options.java(),
-                    options.berthJvmOptions(), options.berthJar(), port, data), data.resolveSibling("berth.log"), port, 60);
-            return new Target(Results.BERTH, port, p);
+                    options.berthJvmOptions(), options.berthJar(), port, data), berthEnvironment(null),
+                    data.resolveSibling("berth.log"), port, readyStatus(), 60);
+            try {
+                return new Target(Results.BERTH, port, List.of(p), List.of(), tokenAuth(port));
+            } catch (Exception e) {
+                p.close();
+                throw e;
+            }
+        }
+
+        /**
+         * Berth's environment beyond the launcher's: with --auth, access control on and the admin's password (for the
+         * first start; later starts find the user); keyFile, when not null, is the token signing key all nodes share.
+         */
+        private Map<String, String> berthEnvironment(Path keyFile) {
+            if (!options.auth()) {
+                return Map.of();
+            }
+            Map<String, String> environment = new LinkedHashMap<>();
+            environment.put("BERTH_AUTH_ENABLED", "true");
+            environment.put("BERTH_ADMIN_PASSWORD", adminPassword);
+            if (keyFile != null) {
+                environment.put("BERTH_AUTH_KEY_FILE", keyFile.toString());
+            }
+            return environment;
+        }
+
+        /** GET /v2/ answers 401 (the Bearer challenge) once a Berth with access control is up. */
+        private int readyStatus() {
+            return options.auth() ? 401 : 200;
+        }
+
+        /** With --auth, the token source for requests to Berth on port (realm and service from its challenge). */
+        private TokenAuth tokenAuth(int port) throws Exception {
+            if (!options.auth()) {
+                return null;
+            }
+            TokenAuth auth = TokenAuth.discover(port, "admin", adminPassword);
+            log("token auth on Berth: " + auth.describe());
+            return auth;
         }
 
         private Target startReference(Path dir) throws Exception {
@@ -401,6 +463,9 @@ public final class Main {
         /** Stops a server by PID and starts it again on its data, measuring how soon it answers. */
         private Target restart(Target target, String which) throws Exception {
             target.process().close();
+            if (target.auth() != null) {
+                target.auth().close();
+            }
             Target again = which.equals("berth")
                     ? startBerth(options.work().resolve("berth"))
                     : startReference(options.work().resolve("reference"));
@@ -429,6 +494,14 @@ public final class Main {
                         .append("; stores: ").append(scaleOutStores == null ? "?" : scaleOutStores.describe())
                         .append(", all on the same cores. Server CPU is summed over the Berth nodes (S3Proxy's is shown"
                                 + " apart; PostgreSQL's is not counted); server peak RSS is node 1's\n");
+            }
+            if (options.auth()) {
+                out.append("- **Berth with token auth (auth.enabled=true), reference without auth** (`--auth`): every request"
+                        + " of the generator to Berth carries a Docker registry token (Bearer), fetched as docker does from"
+                        + " Berth's token endpoint with the admin's Basic credentials, one per repository (with pull on the"
+                        + " source for mounts), cached and fetched again after half its lifetime; the fetches are part of"
+                        + " the phases that need them. Distribution 2.8 has no token server of its own: the reference and"
+                        + " the generator alone get no Authorization header\n");
             }
             out.append("- reference: ").append(options.reference()).append(" (").append(referenceVersion()).append(")\n");
             out.append("- generator alone: the same workload against an in-process server that discards uploads and serves "
@@ -560,6 +633,13 @@ public final class Main {
         private void log(String message) {
             System.out.printf(Locale.ROOT, "bench: [%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, message);
         }
+    }
+
+    /** 24 random bytes in URL-safe base64: 32 characters, within bcrypt's 72 bytes. */
+    static String randomPassword() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     static String loadAverage() {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,16 +38,26 @@ final class ServerProcess implements AutoCloseable {
     /** Starts command, writing its output to log, and waits until GET /v2/ on port answers 200. */
     static ServerProcess start(String name, List<String> command, Path log, int port, double readyTimeoutSeconds)
             throws IOException, InterruptedException {
+        return start(name, command, Map.of(), log, port, 200, readyTimeoutSeconds);
+    }
+
+    /**
+     * Starts command with environment added to the caller's (whose BERTH_* variables are removed), writing its output
+     * to log, and waits until GET /v2/ on port answers readyStatus (401 for a server with access control).
+     */
+    static ServerProcess start(String name, List<String> command, Map<String, String> environment, Path log, int port,
+                               int readyStatus, double readyTimeoutSeconds) throws IOException, InterruptedException {
         long started = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // Both servers run on their defaults plus what this benchmark sets: no BERTH_* overrides from the caller.
         builder.environment().keySet().removeIf(k -> k.startsWith("BERTH_"));
+        builder.environment().putAll(environment);
         Process process = builder.start();
         long deadline = started + (long) (readyTimeoutSeconds * 1e9);
         while (true) {
-            if (answers(port)) {
+            if (answers(port, readyStatus)) {
                 double ready = (System.nanoTime() - started) / 1e9;
                 ServerProcess server = new ServerProcess(name, process, port, ready);
                 server.readyCpuSeconds = server.cpuSeconds();
@@ -57,14 +68,15 @@ final class ServerProcess implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 stop(process);
-                throw new IOException(name + " did not answer GET /v2/ within " + readyTimeoutSeconds + " s; see " + log);
+                throw new IOException(name + " did not answer GET /v2/ with " + readyStatus + " within "
+                        + readyTimeoutSeconds + " s; see " + log);
             }
             Thread.sleep(5);
         }
     }
 
-    /** True when GET /v2/ answers 200 (a fresh connection each time; refused means not yet). */
-    private static boolean answers(int port) {
+    /** True when GET /v2/ answers status (a fresh connection each time; refused means not yet). */
+    private static boolean answers(int port, int status) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             socket.setSoTimeout(2000);
@@ -75,7 +87,7 @@ final class ServerProcess implements AutoCloseable {
             InputStream in = socket.getInputStream();
             byte[] head = new byte[12];
             int read = in.readNBytes(head, 0, head.length);
-            return read == 12 && new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+            return read == 12 && new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 " + status);
         } catch (IOException e) {
             return false;
         }

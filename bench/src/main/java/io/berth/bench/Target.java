@@ -15,20 +15,31 @@ final class Target {
     private final List<ServerProcess> nodes;
     /** Store processes whose CPU is reported beside the nodes' (S3Proxy with --stores s3pg); may be empty. */
     private final List<ServerProcess.Pid> stores;
+    /** With --auth, Berth's tokens for every request; null for the reference and the generator (no header). */
+    private final TokenAuth auth;
     /** Guarded by this. */
     private double lifetimePeakRssMiB;
 
     Target(String label, int port, ServerProcess process) {
-        this(label, port, process == null ? List.of() : List.of(process), List.of());
+        this(label, port, process == null ? List.of() : List.of(process), List.of(), null);
     }
 
-    /** A target of several nodes behind one port (a proxy): CPU is summed over nodes, RSS is node 1's. */
-    Target(String label, int port, List<ServerProcess> nodes, List<ServerProcess.Pid> stores) {
+    /**
+     * A target of several nodes behind one port (a proxy): CPU is summed over nodes, RSS is node 1's. auth, when not
+     * null, gives every request a token.
+     */
+    Target(String label, int port, List<ServerProcess> nodes, List<ServerProcess.Pid> stores, TokenAuth auth) {
         this.label = label;
         this.port = port;
         this.process = nodes.isEmpty() ? null : nodes.get(0);
         this.nodes = List.copyOf(nodes);
         this.stores = List.copyOf(stores);
+        this.auth = auth;
+    }
+
+    /** The Authorization header source for requests to this target, or null for none. */
+    TokenAuth auth() {
+        return auth;
     }
 
     List<ServerProcess> nodes() {

@@ -533,7 +533,7 @@ final class Workloads {
     private static List<RegistryClient> connect(Http http, Target target, int n) throws InterruptedException {
         List<RegistryClient> clients = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            clients.add(new RegistryClient(http.connect("127.0.0.1", target.port())));
+            clients.add(new RegistryClient(http.connect("127.0.0.1", target.port(), target.auth())));
         }
         return clients;
     }
