@@ -293,6 +293,20 @@ class AccessControlTest {
     }
 
     @Test
+    void aTokenThatWorkedIsRefusedOnceItExpires() throws Exception {
+        // Verified tokens are kept (the signature check is costly); their time is checked on every use.
+        Instant expires = Instant.now().plusSeconds(1);
+        String token = "Bearer " + ownSignedToken("alice", expires, "team-a/app");
+        assertThat(send("GET", "/v2/team-a/app/manifests/v1", token, null, null).status()).isEqualTo(200);
+        assertThat(send("GET", "/v2/team-a/app/manifests/v1", token, null, null).status()).isEqualTo(200);
+        // Berth allows 5 s of clock skew past the expiry.
+        Thread.sleep(java.time.Duration.between(Instant.now(), expires.plusSeconds(6)).toMillis());
+        Reply r = send("GET", "/v2/team-a/app/manifests/v1", token, null, null);
+        assertChallenge(r, null);
+        assertThat(r.header("WWW-Authenticate")).contains("error=\"invalid_token\"");
+    }
+
+    @Test
     void tamperedUnsignedAndForeignKeyTokensAreRefused() throws Exception {
         String good = ownSignedToken("alice", Instant.now().plusSeconds(300), "team-a/app");
         assertThat(send("GET", "/v2/team-a/app/manifests/v1", "Bearer " + good, null, null).status()).isEqualTo(200);
