@@ -30,7 +30,7 @@ public final class CountingProxy implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Thread.ofVirtual().name("counting-proxy").start(this::acceptLoop);
+        Thread.ofVirtual().name("counting-proxy").start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
 
     public URI endpoint() {
@@ -43,17 +43,6 @@ public final class CountingProxy implements AutoCloseable {
             List<String> taken = List.copyOf(requests);
             requests.clear();
             return taken;
-        }
-    }
-
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Thread.ofVirtual().start(() -> serve(client));
-            } catch (IOException e) {
-                return;
-            }
         }
     }
 

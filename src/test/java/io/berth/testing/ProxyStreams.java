@@ -25,6 +25,18 @@ final class ProxyStreams {
         return head.toByteArray();
     }
 
+    /** Accepts connections until listener closes, each served on a virtual thread of its own. */
+    static void acceptLoop(java.net.ServerSocket listener, java.util.function.Consumer<Socket> serve) {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Thread.ofVirtual().start(() -> serve.accept(client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
     /** Copies from into to until from ends, then half-closes to. */
     static void pipe(InputStream from, Socket to) {
         try {

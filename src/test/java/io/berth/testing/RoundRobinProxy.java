@@ -46,7 +46,8 @@ public final class RoundRobinProxy implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.acceptor = Thread.ofVirtual().name("round-robin-proxy").start(this::acceptLoop);
+        this.acceptor = Thread.ofVirtual().name("round-robin-proxy")
+                .start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
 
     public String hostPort() {
@@ -74,17 +75,6 @@ public final class RoundRobinProxy implements AutoCloseable {
     private int port(int index) {
         synchronized (ports) {
             return ports[index];
-        }
-    }
-
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Thread.ofVirtual().start(() -> serve(client));
-            } catch (IOException e) {
-                return;
-            }
         }
     }
 

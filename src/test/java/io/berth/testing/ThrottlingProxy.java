@@ -36,7 +36,8 @@ public final class ThrottlingProxy implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.acceptor = Thread.ofVirtual().name("throttling-proxy").start(this::acceptLoop);
+        this.acceptor = Thread.ofVirtual().name("throttling-proxy")
+                .start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
 
     public URI endpoint() {
@@ -51,17 +52,6 @@ public final class ThrottlingProxy implements AutoCloseable {
     /** How many requests were answered with 503 SlowDown. */
     public int throttled() {
         return throttled.get();
-    }
-
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Thread.ofVirtual().start(() -> serve(client));
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket client) {
