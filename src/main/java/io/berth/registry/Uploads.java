@@ -257,7 +257,10 @@ public final class Uploads {
             boolean claimEnded = false;
             try {
                 long length = appender.length();
-                if (!renewClaim()) {
+                // A claim taken or renewed less than RENEW_NANOS ago holds for at least CLAIM minus that, and no
+                // other request can take over an unexpired claim: asking the store again would only cost a write.
+                boolean fresh = !renewing && System.nanoTime() < renewAt;
+                if (!fresh && !renewClaim()) {
                     appender.discard();
                     claimEnded = true;
                     throw lostClaim();
