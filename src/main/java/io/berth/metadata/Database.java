@@ -1,5 +1,7 @@
 package io.berth.metadata;
 
+import java.sql.SQLException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -34,6 +36,44 @@ final class Database {
 
     <T> T read(Sql.Work<T> work) {
         return Sql.read(dataSource, work);
+    }
+
+    /** Attempts of {@link #retrying} before it gives up. */
+    private static final int MAX_ATTEMPTS = 5;
+
+    /** A row another transaction changed under us; {@link #retrying} runs the whole transaction again. */
+    static final class ConcurrentChange extends RuntimeException {
+        ConcurrentChange(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * A write transaction, run again (after a short random pause) when PostgreSQL aborts it as a deadlock victim or
+     * on a serialization failure, or when it throws {@link ConcurrentChange}.
+     */
+    <T> T retrying(Sql.Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction(work);
+            } catch (ConcurrentChange | MetadataException e) {
+                boolean retryable = e instanceof ConcurrentChange || (e.getCause() instanceof SQLException sql
+                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState())));
+                if (!retryable) {
+                    throw e;
+                }
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new MetadataException(new SQLException("gave up after " + attempt + " attempts: " + e.getMessage(),
+                            "40001", e));
+                }
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     <T> T transaction(Sql.Work<T> work) {

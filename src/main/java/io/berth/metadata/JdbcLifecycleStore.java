@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction.
@@ -30,42 +29,21 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class JdbcLifecycleStore implements LifecycleStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
-    private static final int MAX_ATTEMPTS = 5;
 
     private final Database db;
     private final Clock clock;
     /** The row-lock clause of the SELECTs the collection steps depend on; SQLite (one writer at a time) needs none. */
     private final String forUpdate;
 
-    JdbcLifecycleStore(Database db, Clock clock) {
+    JdbcLifecycleStore(Database db, Clock clock, JdbcMetadataStore.Dialect dialect) {
         this.db = db;
         this.clock = clock;
-        this.forUpdate = db.read(c -> c.getMetaData().getDatabaseProductName()).equalsIgnoreCase("PostgreSQL")
-                ? " FOR UPDATE" : "";
+        this.forUpdate = dialect.forUpdate;
     }
 
-    /**
-     * A write transaction, run again after a short random pause when PostgreSQL aborts it as a deadlock victim or on a
-     * serialization failure (a collection step can meet a repository deletion taking the same rows in another order).
-     */
+    /** A write transaction, run again on a deadlock or a serialization failure ({@link Database#retrying}). */
     private <T> T transaction(Sql.Work<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return db.transaction(work);
-            } catch (MetadataException e) {
-                boolean retryable = e.getCause() instanceof SQLException sql
-                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState()));
-                if (!retryable || attempt == MAX_ATTEMPTS) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return db.retrying(work);
     }
 
     /** SQL condition on a repository column for the repositories of a namespace ("library": names without '/'). */

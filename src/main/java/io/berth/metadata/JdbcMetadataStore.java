@@ -41,10 +41,9 @@ import org.flywaydb.core.Flyway;
 public final class JdbcMetadataStore implements MetadataStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
-    private static final int MAX_ATTEMPTS = 5;
 
     /** Row-lock clauses for the SELECTs that check-then-act steps depend on; SQLite needs (and parses) none. */
-    private enum Dialect {
+    enum Dialect {
         SQLITE("", ""),
         POSTGRES(" FOR SHARE", " FOR UPDATE");
 
@@ -176,43 +175,16 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** The lifecycle store (rules, quotas, garbage collection) on the same database. */
     public LifecycleStore lifecycleStore() {
-        return new JdbcLifecycleStore(db, clock);
+        return new JdbcLifecycleStore(db, clock, dialect);
     }
 
     private long now() {
         return clock.millis();
     }
 
-    /** A row another transaction changed under us; the whole transaction runs again. */
-    private static final class ConcurrentChange extends RuntimeException {
-        ConcurrentChange(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    /** A write transaction, run again (after a short random pause) on a deadlock or a concurrent change. */
+    /** A write transaction, run again on a deadlock or a concurrent change ({@link Database#retrying}). */
     private <T> T transaction(Sql.Work<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return db.transaction(work);
-            } catch (ConcurrentChange | MetadataException e) {
-                boolean retryable = e instanceof ConcurrentChange || (e.getCause() instanceof SQLException sql
-                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState())));
-                if (!retryable) {
-                    throw e;
-                }
-                if (attempt == MAX_ATTEMPTS) {
-                    throw new MetadataException(new SQLException("gave up after " + attempt + " attempts: " + e.getMessage(),
-                            "40001", e));
-                }
-                try {
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return db.retrying(work);
     }
 
     private void ensureRepository(Connection c, RepositoryName repository) throws SQLException {
@@ -228,7 +200,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         ensureRepository(c, repository);
         if (!dialect.forShare.isEmpty()
                 && !Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?" + dialect.forShare, repository)) {
-            throw new ConcurrentChange("repository " + repository + " was deleted meanwhile");
+            throw new Database.ConcurrentChange("repository " + repository + " was deleted meanwhile");
         }
     }
 
@@ -349,7 +321,7 @@ public final class JdbcMetadataStore implements MetadataStore {
             } else if (Sql.update(c, "UPDATE manifests SET touched_at = ? WHERE repository = ? AND digest = ?", now(),
                     repository, manifest.digest()) == 0) {
                 // The manifest was there when we inserted and deleted before we could lock it (PostgreSQL).
-                throw new ConcurrentChange("manifest " + manifest.digest() + " was deleted meanwhile");
+                throw new Database.ConcurrentChange("manifest " + manifest.digest() + " was deleted meanwhile");
             }
             boolean moved = false;
             for (Tag tag : tags.stream().sorted(Comparator.comparing(Tag::toString)).toList()) {
@@ -364,8 +336,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** Points tag at digest (null: removes it), refusing a move of a protected tag, and records the move. */
     private boolean setTag(Connection c, RepositoryName repository, Tag tag, Digest digest, TagChange change) throws SQLException {
-        Optional<String> current = Sql.one(c, rs -> rs.getString(1),
-                "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
+        Optional<String> current = currentTag(c, repository, tag);
         String next = digest == null ? null : digest.toString();
         if (change.expected() != null && !current.equals(Optional.of(change.expected().toString()))) {
             throw new RegistryException(ErrorCode.DENIED, "tag " + tag + " moved meanwhile: it no longer points at "
@@ -382,8 +353,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                 recordMove(c, repository, tag, null, next, change);
                 return true;
             }
-            current = Sql.one(c, rs -> rs.getString(1),
-                    "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
+            current = currentTag(c, repository, tag);
         }
         if (current.isPresent() && current.get().equals(next)) {
             return false;
@@ -406,6 +376,12 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
         recordMove(c, repository, tag, current.orElse(null), next, change);
         return true;
+    }
+
+    /** The digest tag points at, with the tag's row locked for update (PostgreSQL); empty when there is no tag. */
+    private Optional<String> currentTag(Connection c, RepositoryName repository, Tag tag) throws SQLException {
+        return Sql.one(c, rs -> rs.getString(1),
+                "SELECT manifest_digest FROM tags WHERE repository = ? AND name = ?" + dialect.forUpdate, repository, tag);
     }
 
     private void recordMove(Connection c, RepositoryName repository, Tag tag, String previous, String next, TagChange change)
@@ -559,13 +535,9 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public OptionalLong tagsVersion(RepositoryName repository) {
-        return db.read(c -> {
-            try (PreparedStatement s = Sql.prepare(c, """
-                    SELECT COALESCE(v.version, 0) FROM repositories r LEFT JOIN tag_versions v ON v.repository = r.name
-                    WHERE r.name = ?""", repository); ResultSet rs = s.executeQuery()) {
-                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-            }
-        });
+        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), """
+                SELECT COALESCE(v.version, 0) FROM repositories r LEFT JOIN tag_versions v ON v.repository = r.name
+                WHERE r.name = ?""", repository)).map(OptionalLong::of).orElseGet(OptionalLong::empty);
     }
 
     @Override
