@@ -165,12 +165,9 @@ public final class TokenService {
             known = verified.get(token);
         }
         if (known != null) {
-            if (clock.instant().isBefore(known.expiresAt().plusSeconds(5)) && !known.notBefore().isAfter(clock.instant().plusSeconds(5))) {
-                return Optional.of(known);
-            }
-            return Optional.empty();
+            return current(known) ? Optional.of(known) : Optional.empty();
         }
-        Optional<Verified> checked = check(token);
+        Optional<Verified> checked = check(token).filter(this::current);
         checked.ifPresent(v -> {
             synchronized (verified) {
                 verified.put(token, v);
@@ -179,6 +176,13 @@ public final class TokenService {
         return checked;
     }
 
+    /** Whether a token is within its time, allowing 5 s of clock skew either way. */
+    private boolean current(Verified token) {
+        Instant now = clock.instant();
+        return now.isBefore(token.expiresAt().plusSeconds(5)) && !now.isBefore(token.notBefore().minusSeconds(5));
+    }
+
+    /** The claims of a token whose signature, algorithm, issuer and audience check out, or empty; time unchecked. */
     private Optional<Verified> check(String token) {
         SignedJWT jwt;
         JWTClaimsSet claims;
@@ -209,15 +213,13 @@ public final class TokenService {
         if (claims.getAudience() == null || !claims.getAudience().contains(audience)) {
             return Optional.empty();
         }
-        Instant now = clock.instant();
         Date exp = claims.getExpirationTime();
         Date nbf = claims.getNotBeforeTime();
-        if (exp == null || !now.isBefore(exp.toInstant().plusSeconds(5))
-                || (nbf != null && now.isBefore(nbf.toInstant().minusSeconds(5)))) {
+        if (exp == null) {
             return Optional.empty();
         }
         return Optional.of(new Verified(claims.getSubject(), access(claims), exp.toInstant(),
-                nbf == null ? Instant.MIN : nbf.toInstant(), fromExternal));
+                nbf == null ? Instant.EPOCH : nbf.toInstant(), fromExternal));
     }
 
     private boolean verifyExternal(SignedJWT jwt) throws JOSEException {
