@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -68,6 +69,9 @@ final class Http implements AutoCloseable {
                 .group(group)
                 .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
+                // Reads of up to 1 MiB, as Berth's server reads: with Netty's default (64 KiB at most) the per-read
+                // work of a pull's receiving client was a large part of the generator's CPU on these shared cores.
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, 1 << 20))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -7,15 +7,19 @@ import java.io.IOException;
  * /proc) over exactly the phase, and the work done per CPU-second.
  */
 final class Meter implements AutoCloseable {
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
     private final Results results;
     private final Target target;
     private final String phase;
     private final double cpuAtStart;
     private final double storesCpuAtStart;
     private final long generatorCpuAtStart;
+    private final java.time.Instant startedAt = java.time.Instant.now();
     private double megabytes;
     private long operations;
     private String operationName;
+    private String first;
 
     Meter(Results results, Target target, String phase) throws IOException {
         this.results = results;
@@ -34,6 +38,9 @@ final class Meter implements AutoCloseable {
     }
 
     void metric(String name, String unit, double value) {
+        if (first == null) {
+            first = String.format(java.util.Locale.ROOT, "%.1f %s", value, unit);
+        }
         results.add(target.label(), phase + ": " + name, unit, value);
     }
 
@@ -66,6 +73,9 @@ final class Meter implements AutoCloseable {
         double peak = process.peakRssMiB();
         target.notePeak();
         metric("server CPU", "s", cpu);
+        // Wall-clock times, so a profile taken in slices (async-profiler's loop=) can be matched to phases.
+        System.out.printf(java.util.Locale.ROOT, "bench: phase %s %s: %s to %s UTC, %s, server CPU %.2f s%n", target.label(),
+                phase, TIME.format(startedAt), TIME.format(java.time.Instant.now()), first, cpu);
         metric("server peak RSS", "MiB", peak);
         if (cpu > 0 && megabytes > 0) {
             metric("MB per server CPU-s", "MB/CPU-s", megabytes / cpu);
