@@ -20,6 +20,8 @@ bench_build() {
   mkdir -p "$root/bench/target"
   BERTH_JAR="$root/bench/target/berth-under-test.jar"
   cp "$jar" "$BERTH_JAR.tmp" && mv "$BERTH_JAR.tmp" "$BERTH_JAR"
+  # Its class-data archive (run.sh points the launcher's option here) belongs to the jar it was made from.
+  rm -f "$root/bench/target/berth-under-test.jsa"
   local cp_file="$root/bench/target/classpath.txt"
   if [ "$no_build" != 1 ] || [ ! -f "$cp_file" ] || [ "$root/bench/pom.xml" -nt "$cp_file" ] \
       || [ -n "$(find "$root/bench/src" -newer "$cp_file" -type f -print -quit 2>/dev/null)" ]; then

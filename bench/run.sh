@@ -58,6 +58,8 @@ bench_build "$root" "$no_build"
 
 launcher_opts="$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/berth")"
 launcher_opts="${launcher_opts//\$here/$root}"
+# The jar under test is a copy: it gets a class-data archive of its own (made by the bench's first start of it).
+launcher_opts="${launcher_opts//$root\/target\/berth.jsa/$root/bench/target/berth-under-test.jsa}"
 [ -n "$launcher_opts" ] || { echo "bench: cannot read default_opts from ./berth" >&2; exit 1; }
 berth_opts="${BERTH_JAVA_OPTS:-$launcher_opts}${extra_opts:+ $extra_opts}"
 version="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"

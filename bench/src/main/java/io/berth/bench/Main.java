@@ -248,6 +248,7 @@ public final class Main {
             Target berth = null;
             Target reference = null;
             try {
+                primeClassDataArchive();
                 berth = startBerth(options.work().resolve("berth"));
                 results.add(berth.label(), "startup: ready after start, empty data", "s", berth.process().readySeconds());
                 results.add(berth.label(), "startup: CPU used until ready, empty data", "CPU-s", berth.process().readyCpuSeconds());
@@ -401,6 +402,40 @@ public final class Main {
             } catch (Exception e) {
                 nodes.forEach(ServerProcess::close);
                 throw e;
+            }
+        }
+
+        /**
+         * The launcher's JVM options make the class-data archive at the end of Berth's first run after a build and use
+         * it from then on, as a user's `./berth` does. The measured starts are such later starts; the first one, with
+         * no archive yet (the bench's copy of the jar gets an archive of its own), is started here on a data
+         * directory of its own, stopped, and reported as a row of its own.
+         */
+        private void primeClassDataArchive() throws Exception {
+            if (scaleOut()) {
+                return;
+            }
+            Path archive = null;
+            for (String option : options.berthJvmOptions()) {
+                if (option.startsWith("-XX:SharedArchiveFile=")) {
+                    archive = Path.of(option.substring("-XX:SharedArchiveFile=".length()));
+                }
+            }
+            if (archive == null || Files.exists(archive)) {
+                return;
+            }
+            Target first = startBerth(options.work().resolve("berth-first-start"));
+            try {
+                results.add(first.label(), "startup: first start after a build (no class-data archive yet), empty data",
+                        "s", first.process().readySeconds());
+            } finally {
+                first.process().close();
+                if (first.auth() != null) {
+                    first.auth().close();
+                }
+            }
+            if (!Files.exists(archive)) {
+                log("warning: Berth's first start wrote no class-data archive at " + archive);
             }
         }
 
