@@ -13,6 +13,7 @@ final class Meter implements AutoCloseable {
     private final Target target;
     private final String phase;
     private final double cpuAtStart;
+    private final double kernelCpuAtStart;
     private final double storesCpuAtStart;
     private final long generatorCpuAtStart;
     private final java.time.Instant startedAt = java.time.Instant.now();
@@ -27,6 +28,7 @@ final class Meter implements AutoCloseable {
         this.phase = phase;
         target.resetPeakRss();
         this.cpuAtStart = target.isGenerator() ? 0 : target.cpuSeconds();
+        this.kernelCpuAtStart = target.isGenerator() ? 0 : target.kernelCpuSeconds();
         this.storesCpuAtStart = target.isGenerator() ? 0 : target.storesCpuSeconds();
         this.generatorCpuAtStart = generatorCpuNanos();
     }
@@ -73,9 +75,12 @@ final class Meter implements AutoCloseable {
         double peak = process.peakRssMiB();
         target.notePeak();
         metric("server CPU", "s", cpu);
+        // The kernel's share (socket reads and sends, page-cache copies, fsync): work every server does per byte.
+        double kernel = target.kernelCpuSeconds() - kernelCpuAtStart;
+        metric("server CPU in the kernel", "s", kernel);
         // Wall-clock times, so a profile taken in slices (async-profiler's loop=) can be matched to phases.
-        System.out.printf(java.util.Locale.ROOT, "bench: phase %s %s: %s to %s UTC, %s, server CPU %.2f s%n", target.label(),
-                phase, TIME.format(startedAt), TIME.format(java.time.Instant.now()), first, cpu);
+        System.out.printf(java.util.Locale.ROOT, "bench: phase %s %s: %s to %s UTC, %s, server CPU %.2f s (kernel %.2f s)%n", target.label(),
+                phase, TIME.format(startedAt), TIME.format(java.time.Instant.now()), first, cpu, kernel);
         metric("server peak RSS", "MiB", peak);
         if (cpu > 0 && megabytes > 0) {
             metric("MB per server CPU-s", "MB/CPU-s", megabytes / cpu);

@@ -139,12 +139,21 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static double cpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        // Fields after the command name (which may hold spaces) start after the last ')'.
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] fields = statFields(pid);
         long utime = Long.parseLong(fields[11]);
         long stime = Long.parseLong(fields[12]);
         return (utime + stime) / TICKS_PER_SECOND;
+    }
+
+    /** CPU time the process has spent in the kernel so far (system time: socket, file and page-cache work), in seconds. */
+    double kernelCpuSeconds() throws IOException {
+        return Long.parseLong(statFields(pid())[12]) / TICKS_PER_SECOND;
+    }
+
+    private static String[] statFields(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // Fields after the command name (which may hold spaces) start after the last ')'.
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /** Peak resident set size (VmHWM) since start or the last {@link #resetPeakRss}, in MiB. */

@@ -39,12 +39,16 @@ record Settings(
     }
 
     /**
-     * The warm-up before a full run: enough of every workload (300 small images, 4 s of manifests, 32 MiB pushed
-     * each way) that Berth's JIT has compiled the write paths too, not only the manifest reads, before anything is
-     * measured. The reference, a Go binary, has nothing to compile and gets the same requests.
+     * The warm-up before a full run: enough of every workload (300 small images, 4 s of manifests, one full-size
+     * image pushed each way and pulled twice each way) that Berth's JIT has compiled the write paths too, not only the
+     * manifest reads, before anything is measured. With 32 MiB pushed each way (until 2026-11-27 afternoon), a JFR
+     * recording still showed C2 compiling the request decoder and the digest update for 0.5–0.7 CPU-s inside the
+     * first measured push of 512 MiB (more than half of Berth's CPU in it): socket reads of up to 1 MiB make the
+     * per-read methods reach the compile thresholds only after a few hundred MiB. The reference, a Go binary, has
+     * nothing to compile and gets the same requests.
      */
     static Settings warmUp() {
-        return new Settings(1, 4, 8 * MIB, 2 * MIB, 4, 2, 32, 1, 3, 16, 100, 3, 4096, 64 * 1024, 8, 100, 1, 300, 200,
+        return new Settings(1, 8, 64 * MIB, 8 * MIB, 4, 2, 32, 1, 3, 16, 100, 3, 4096, 64 * 1024, 8, 100, 1, 300, 200,
                 256L * MIB, 64L * MIB, 4, 8 * MIB);
     }
 

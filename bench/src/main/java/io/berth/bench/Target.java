@@ -59,6 +59,15 @@ final class Target {
         return sum;
     }
 
+    /** CPU seconds spent in the kernel so far by every node. */
+    double kernelCpuSeconds() throws IOException {
+        double sum = 0;
+        for (ServerProcess node : nodes) {
+            sum += node.kernelCpuSeconds();
+        }
+        return sum;
+    }
+
     /** CPU seconds used so far by the store processes. */
     double storesCpuSeconds() throws IOException {
         double sum = 0;
