@@ -19,7 +19,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +55,7 @@ public final class HttpServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
         Router router = new Router(routes, filter);
         AccessLog log = new AccessLog(accessLog);
+        int sendBuffer = sendBufferBytes();
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
@@ -64,6 +68,9 @@ public final class HttpServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (sendBuffer > 0) {
+                                ch.config().setSendBufferSize(sendBuffer);
+                            }
                             if (ssl != null) {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             }
@@ -74,13 +81,35 @@ public final class HttpServer implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            LOG.info("listening on {} ({} transport, {} event loops)", channel.localAddress(), epoll ? "epoll" : "nio",
-                    threads == 0 ? "default" : threads);
+            LOG.info("listening on {} ({} transport, {} event loops, send buffer {})", channel.localAddress(),
+                    epoll ? "epoll" : "nio", threads == 0 ? "default" : threads,
+                    sendBuffer > 0 ? sendBuffer + " bytes" : "autotuned");
             return new HttpServer(boss, workers, channel);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
             throw e;
+        }
+    }
+
+    /** The socket send buffer for responses: 4 MiB where the kernel allows it, else its autotuning (0). */
+    private static final int SEND_BUFFER = 4 << 20;
+
+    /**
+     * SO_SNDBUF for every connection, or 0 to leave Linux's autotuning alone. A fixed 4 MiB (which the kernel doubles)
+     * lets one sendfile call queue more of a blob: Berth used about 20 % less CPU per byte pulled over loopback (4
+     * streams, 4 GiB, 5 repetitions: 0.38–0.47 s against 0.45–0.64 s). A fixed size also turns autotuning off, so it is
+     * set only where net.core.wmem_max lets it exceed autotuning's own maximum (tcp_wmem); with the common default
+     * wmem_max of 208 KiB it would shrink the buffer instead.
+     */
+    static int sendBufferBytes() {
+        try {
+            long cap = Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/wmem_max")).trim());
+            String[] tcp = Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+");
+            long autotuned = Long.parseLong(tcp[tcp.length - 1]);
+            return 2 * Math.min(cap, SEND_BUFFER) > autotuned ? SEND_BUFFER : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
