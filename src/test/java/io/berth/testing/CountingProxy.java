@@ -2,7 +2,6 @@ package io.berth.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -10,7 +9,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A loopback HTTP proxy in front of the S3 server that records every request line ("PUT /bucket/key?query"), to
@@ -25,11 +23,7 @@ public final class CountingProxy implements AutoCloseable {
 
     public CountingProxy(int targetPort) {
         this.targetPort = targetPort;
-        try {
-            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.listener = ProxyStreams.listen(50);
         Thread.ofVirtual().name("counting-proxy").start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
 
@@ -58,18 +52,8 @@ public final class CountingProxy implements AutoCloseable {
             synchronized (requests) {
                 requests.add(line.substring(0, line.lastIndexOf(' ')));
             }
-            StringBuilder rewritten = new StringBuilder();
-            for (String header : text.substring(0, text.length() - 4).split("\r\n")) {
-                if (!header.toLowerCase(Locale.ROOT).startsWith("connection:")) {
-                    rewritten.append(header).append("\r\n");
-                }
-            }
-            rewritten.append("Connection: close\r\n\r\n");
             try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
-                server.getOutputStream().write(rewritten.toString().getBytes(StandardCharsets.ISO_8859_1));
-                Thread upstream = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
-                ProxyStreams.pipe(server.getInputStream(), client);
-                upstream.join(1000);
+                ProxyStreams.relay(head, in, client, server);
             }
         } catch (IOException | InterruptedException e) {
             // a connection ended; the client sees it

@@ -3,9 +3,18 @@ package io.berth.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.Consumer;
 
-/** What the test proxies share: reading a request head, and piping one direction of a connection. */
+/**
+ * What the test proxies share: a loopback listener with its accept loop, reading a request head, passing one
+ * request to a server on a connection of its own, and piping one direction of a connection.
+ */
 final class ProxyStreams {
     private ProxyStreams() {}
 
@@ -25,8 +34,17 @@ final class ProxyStreams {
         return head.toByteArray();
     }
 
+    /** A listener on a free loopback port. */
+    static ServerSocket listen(int backlog) {
+        try {
+            return new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Accepts connections until listener closes, each served on a virtual thread of its own. */
-    static void acceptLoop(java.net.ServerSocket listener, java.util.function.Consumer<Socket> serve) {
+    static void acceptLoop(ServerSocket listener, Consumer<Socket> serve) {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
@@ -45,5 +63,33 @@ final class ProxyStreams {
         } catch (IOException e) {
             // either side closed
         }
+    }
+
+    /**
+     * Sends the request whose head was read from client to server, with "Connection: close" so that the server
+     * ends the connection after its answer (every request of the client then comes through a new connection); pipes
+     * the body up and the answer back, and returns when the answer has ended.
+     */
+    static void relay(byte[] head, InputStream in, Socket client, Socket server) throws IOException, InterruptedException {
+        server.getOutputStream().write(oneRequestPerConnection(head));
+        Thread upstream = Thread.ofVirtual().start(() -> pipe(in, server));
+        pipe(server.getInputStream(), client);
+        upstream.join(1000);
+    }
+
+    /**
+     * The head without its hop-by-hop Connection and Keep-Alive headers, plus "Connection: close". Neither is a
+     * header S3 signs, so signatures still verify.
+     */
+    private static byte[] oneRequestPerConnection(byte[] head) {
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        StringBuilder rewritten = new StringBuilder();
+        for (String line : text.substring(0, text.length() - 4).split("\r\n")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (!lower.startsWith("connection:") && !lower.startsWith("keep-alive:")) {
+                rewritten.append(line).append("\r\n");
+            }
+        }
+        return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -3,14 +3,11 @@ package io.berth.testing;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -41,11 +38,7 @@ public final class RoundRobinProxy implements AutoCloseable {
         this.downUntil = new AtomicLongArray(ports.length);
         this.requests = new AtomicIntegerArray(ports.length);
         this.active = new AtomicIntegerArray(ports.length);
-        try {
-            this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.listener = ProxyStreams.listen(200);
         this.acceptor = Thread.ofVirtual().name("round-robin-proxy")
                 .start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
@@ -102,10 +95,7 @@ public final class RoundRobinProxy implements AutoCloseable {
             active.incrementAndGet(index);
             try (Socket server = connected) {
                 server.setTcpNoDelay(true);
-                server.getOutputStream().write(oneRequestPerConnection(head));
-                Thread body = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
-                ProxyStreams.pipe(server.getInputStream(), client);
-                body.join(1000);
+                ProxyStreams.relay(head, in, client, server);
             } finally {
                 active.decrementAndGet(index);
             }
@@ -128,19 +118,6 @@ public final class RoundRobinProxy implements AutoCloseable {
             }
             return null;
         }
-    }
-
-    /** The head with {@code Connection: close}, so the node ends the connection after its answer. */
-    private static byte[] oneRequestPerConnection(byte[] head) {
-        String text = new String(head, StandardCharsets.ISO_8859_1);
-        StringBuilder rewritten = new StringBuilder();
-        for (String line : text.substring(0, text.length() - 4).split("\r\n")) {
-            String lower = line.toLowerCase(Locale.ROOT);
-            if (!lower.startsWith("connection:") && !lower.startsWith("keep-alive:")) {
-                rewritten.append(line).append("\r\n");
-            }
-        }
-        return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.berth.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -31,11 +30,7 @@ public final class ThrottlingProxy implements AutoCloseable {
 
     public ThrottlingProxy(int targetPort) {
         this.targetPort = targetPort;
-        try {
-            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.listener = ProxyStreams.listen(50);
         this.acceptor = Thread.ofVirtual().name("throttling-proxy")
                 .start(() -> ProxyStreams.acceptLoop(listener, this::serve));
     }
@@ -66,10 +61,7 @@ public final class ThrottlingProxy implements AutoCloseable {
                 return;
             }
             try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
-                server.getOutputStream().write(oneRequestPerConnection(head));
-                Thread upstream = Thread.ofVirtual().start(() -> ProxyStreams.pipe(in, server));
-                ProxyStreams.pipe(server.getInputStream(), client);
-                upstream.join(1000);
+                ProxyStreams.relay(head, in, client, server);
             }
         } catch (IOException | InterruptedException e) {
             // a connection ended; the client sees it and retries
@@ -92,21 +84,6 @@ public final class ThrottlingProxy implements AutoCloseable {
             out.write(SLOW_DOWN_BODY);
         }
         out.flush();
-    }
-
-    /**
-     * The head with "Connection: close", so the server ends the connection after its answer and every request of
-     * the client comes through a new connection, where it may be throttled. Connection is not a signed header.
-     */
-    private static byte[] oneRequestPerConnection(byte[] head) {
-        String text = new String(head, StandardCharsets.ISO_8859_1);
-        StringBuilder rewritten = new StringBuilder();
-        for (String line : text.substring(0, text.length() - 4).split("\r\n")) {
-            if (!line.toLowerCase(Locale.ROOT).startsWith("connection:")) {
-                rewritten.append(line).append("\r\n");
-            }
-        }
-        return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static long contentLength(String head) {
