@@ -33,9 +33,24 @@ final class RegistryClient {
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
 
     private final Connection connection;
+    /** For blob GETs when not null (the pull workloads); else they go through connection. */
+    private final BlobReader blobReader;
 
     RegistryClient(Connection connection) {
+        this(connection, null);
+    }
+
+    RegistryClient(Connection connection, BlobReader blobReader) {
         this.connection = connection;
+        this.blobReader = blobReader;
+    }
+
+    /** Closes the connection and the blob reader, if any. */
+    void close() {
+        connection.close();
+        if (blobReader != null) {
+            blobReader.close();
+        }
     }
 
     Connection connection() {
@@ -99,8 +114,9 @@ final class RegistryClient {
 
     /** GET of a blob; checks its size and, when verify, its digest. Returns the bytes received. */
     long pullBlob(String repository, String digest, long size, boolean verify) throws IOException {
-        Reply reply = expect(connection.call(Request.get("/v2/" + repository + "/blobs/" + digest,
-                verify ? Sink.SHA256 : Sink.DISCARD)), 200, "blob GET");
+        String uri = "/v2/" + repository + "/blobs/" + digest;
+        Reply reply = expect(blobReader != null ? blobReader.get(uri, verify)
+                : connection.call(Request.get(uri, verify ? Sink.SHA256 : Sink.DISCARD)), 200, "blob GET");
         if (reply.bodyBytes() != size) {
             throw new BenchException("blob GET " + digest + ": " + reply.bodyBytes() + " bytes, expected " + size);
         }

@@ -124,7 +124,7 @@ final class Workloads {
         }
         List<Descriptor> blobs = new ArrayList<>(image.layers());
         blobs.add(0, image.config());
-        List<RegistryClient> clients = connect(blobHttp, target, settings.blobConcurrency());
+        List<RegistryClient> clients = connectWithBlobReaders(blobHttp, target, settings.blobConcurrency());
         try (Meter meter = new Meter(results, target, "pull " + (verify ? "verifying digests" : "without verifying")
                 + " (" + settings.blobConcurrency() + " blobs at a time)")) {
             long start = System.nanoTime();
@@ -538,8 +538,28 @@ final class Workloads {
         return clients;
     }
 
+    /** As connect, each client also with a BlobReader (a blocking connection of its own) for its blob GETs. */
+    private static List<RegistryClient> connectWithBlobReaders(Http http, Target target, int n) throws Exception {
+        List<RegistryClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                Connection connection = http.connect("127.0.0.1", target.port(), target.auth());
+                try {
+                    clients.add(new RegistryClient(connection, new BlobReader("127.0.0.1", target.port(), target.auth())));
+                } catch (IOException e) {
+                    connection.close();
+                    throw e;
+                }
+            }
+        } catch (Exception e) {
+            close(clients);
+            throw e;
+        }
+        return clients;
+    }
+
     private static void close(List<RegistryClient> clients) {
-        clients.forEach(c -> c.connection().close());
+        clients.forEach(RegistryClient::close);
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {
