@@ -108,7 +108,11 @@ final class Ceilings {
 
     /**
      * Disk writes as the push workload makes them: streams threads, each writing its share of blobs blobs of
-     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. Files are deleted after.
+     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. The files stay (in a new
+     * directory under dir, which the run deletes at its end), as pushed blobs stay: the page cache grows into memory
+     * that nothing used just before, as it does under the pushes. Deleting them (as this did until 2026-11-27) made
+     * the next measurement, and the first push after it, reuse the freed memory, which on this VM costs a tenth
+     * (see docs/PERFORMANCE.md, Push).
      */
     static double diskMBps(Path dir, int blobs, int blobBytes, int streams) throws Exception {
         Path work = Files.createTempDirectory(dir, "disk-ceiling-");
@@ -134,12 +138,6 @@ final class Ceilings {
             return (double) blobs * blobBytes / 1e6 / seconds;
         } finally {
             threads.shutdownNow();
-            try (var files = Files.list(work)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(work);
         }
     }
 

@@ -168,9 +168,13 @@ public final class Main {
                     Ceilings.loopbackMBps(settings.loopbackBytes(), settings.blobConcurrency()));
         }
 
+        private String diskCeilingName() {
+            return "disk write, " + settings.blobConcurrency() + " streams, fsync per blob of "
+                    + settings.diskBlobBytes() / (1 << 20) + " MiB, files kept";
+        }
+
         private void diskCeiling() throws Exception {
-            results.add(Results.MACHINE, "disk write, " + settings.blobConcurrency() + " streams, fsync per blob of "
-                            + settings.diskBlobBytes() / (1 << 20) + " MiB", "MB/s",
+            results.add(Results.MACHINE, diskCeilingName(), "MB/s",
                     Ceilings.diskMBps(options.work(), settings.diskBlobs(), settings.diskBlobBytes(), settings.blobConcurrency()));
         }
 
@@ -559,8 +563,7 @@ public final class Main {
             String push = "push monolithic (" + settings.layers() + " x " + settings.layerBytes() / (1 << 20) + " MiB, "
                     + settings.blobConcurrency() + " at a time): MB/s";
             String pushChunked = push.replace("push monolithic", "push chunked");
-            String disk = "disk write, " + settings.blobConcurrency() + " streams, fsync per blob of "
-                    + settings.diskBlobBytes() / (1 << 20) + " MiB";
+            String disk = diskCeilingName();
             for (String p : List.of(push, pushChunked)) {
                 ratioOrCeiling(out, p, 2.0, disk, 0.80);
             }
