@@ -1,6 +1,7 @@
 package io.berth.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -25,8 +26,25 @@ final class Ceilings {
 
     private Ceilings() {}
 
+    /**
+     * A measured rate and the CPU it took: this process's CPU time (all threads; both ends of a loopback transfer
+     * are in it) per GiB moved. With the cores, the CPU per byte of each ceiling bounds what a server that must do
+     * the same work on these shared cores can reach.
+     */
+    record Rate(double mbPerSecond, double cpuSecondsPerGiB) {
+        static Rate of(long bytes, double seconds, double cpuSeconds) {
+            return new Rate(bytes / 1e6 / seconds, cpuSeconds * (1L << 30) / bytes);
+        }
+    }
+
+    /** This JVM's CPU time so far, in seconds. */
+    static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
     /** TCP over loopback: streams connections each sending totalBytes/streams from memory to a reader that discards. */
-    static double loopbackMBps(long totalBytes, int streams) throws Exception {
+    static Rate loopback(long totalBytes, int streams) throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             long perStream = totalBytes / streams;
@@ -40,6 +58,7 @@ final class Ceilings {
                     readers.add(threads.submit(() -> drain(accepted)));
                 }
                 long start = System.nanoTime();
+                double cpu = processCpuSeconds();
                 List<Future<?>> writers = new ArrayList<>();
                 for (SocketChannel client : clients) {
                     writers.add(threads.submit(() -> {
@@ -55,7 +74,7 @@ final class Ceilings {
                     received += r.get(300, TimeUnit.SECONDS);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                return received / 1e6 / seconds;
+                return Rate.of(received, seconds, processCpuSeconds() - cpu);
             } finally {
                 threads.shutdownNow();
             }
@@ -108,13 +127,13 @@ final class Ceilings {
 
     /**
      * Disk writes as the push workload makes them: streams threads, each writing its share of blobs blobs of
-     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. The files stay (in a new
-     * directory under dir, which the run deletes at its end), as pushed blobs stay: the page cache grows into memory
-     * that nothing used just before, as it does under the pushes. Deleting them (as this did until 2026-11-27) made
-     * the next measurement, and the first push after it, reuse the freed memory, which on this VM costs a tenth
-     * (see docs/PERFORMANCE.md, Push).
+     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory, after as many bytes written
+     * the same way unmeasured. The files stay (in a new directory under dir, which the run deletes at its end), as
+     * pushed blobs stay: the page cache grows into memory that nothing used just before, as it does under the pushes.
+     * Deleting them (as this did until 2026-11-27) made the next measurement, and the first push after it, reuse the
+     * freed memory, which on this VM costs a tenth (see docs/PERFORMANCE.md, Push).
      */
-    static double diskMBps(Path dir, int blobs, int blobBytes, int streams) throws Exception {
+    static Rate disk(Path dir, int blobs, int blobBytes, int streams) throws Exception {
         Path work = Files.createTempDirectory(dir, "disk-ceiling-");
         ExecutorService threads = Executors.newFixedThreadPool(streams);
         try {
@@ -122,22 +141,31 @@ final class Ceilings {
             byte[] random = new byte[IO_BUFFER];
             ThreadLocalRandom.current().nextBytes(random);
             source.put(random).flip();
+            // Unmeasured first: memory freed in the last seconds (not yet handed back to the host) would take the
+            // first writes. After as many bytes again, the measured writes land where the pushes' land.
+            writeBlobs(threads, work, 0, blobs, blobBytes, source);
             long start = System.nanoTime();
-            List<Future<?>> writes = new ArrayList<>();
-            for (int i = 0; i < blobs; i++) {
-                int index = i;
-                writes.add(threads.submit(() -> {
-                    writeBlob(work, index, blobBytes, source.duplicate());
-                    return null;
-                }));
-            }
-            for (Future<?> f : writes) {
-                f.get(600, TimeUnit.SECONDS);
-            }
+            double cpu = processCpuSeconds();
+            writeBlobs(threads, work, blobs, blobs, blobBytes, source);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return (double) blobs * blobBytes / 1e6 / seconds;
+            return Rate.of((long) blobs * blobBytes, seconds, processCpuSeconds() - cpu);
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    private static void writeBlobs(ExecutorService threads, Path dir, int first, int count, int bytes, ByteBuffer source)
+            throws Exception {
+        List<Future<?>> writes = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            int index = i;
+            writes.add(threads.submit(() -> {
+                writeBlob(dir, index, bytes, source.duplicate());
+                return null;
+            }));
+        }
+        for (Future<?> f : writes) {
+            f.get(600, TimeUnit.SECONDS);
         }
     }
 

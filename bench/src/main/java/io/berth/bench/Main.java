@@ -163,9 +163,18 @@ public final class Main {
         }
 
         private void loopbackCeiling() throws Exception {
-            results.add(Results.MACHINE, "loopback TCP, 1 stream", "MB/s", Ceilings.loopbackMBps(settings.loopbackBytes(), 1));
-            results.add(Results.MACHINE, "loopback TCP, " + settings.blobConcurrency() + " streams", "MB/s",
-                    Ceilings.loopbackMBps(settings.loopbackBytes(), settings.blobConcurrency()));
+            addCeiling("loopback TCP, 1 stream", Ceilings.loopback(settings.loopbackBytes(), 1));
+            addCeiling(loopbackCeilingName(), Ceilings.loopback(settings.loopbackBytes(), settings.blobConcurrency()));
+        }
+
+        /** A ceiling's rate, and beside it the CPU per GiB it took (the push bound's inputs). */
+        private void addCeiling(String name, Ceilings.Rate rate) {
+            results.add(Results.MACHINE, name, "MB/s", rate.mbPerSecond());
+            results.add(Results.MACHINE, name + ": CPU per GiB", "CPU-s", rate.cpuSecondsPerGiB());
+        }
+
+        private String loopbackCeilingName() {
+            return "loopback TCP, " + settings.blobConcurrency() + " streams";
         }
 
         private String diskCeilingName() {
@@ -174,8 +183,8 @@ public final class Main {
         }
 
         private void diskCeiling() throws Exception {
-            results.add(Results.MACHINE, diskCeilingName(), "MB/s",
-                    Ceilings.diskMBps(options.work(), settings.diskBlobs(), settings.diskBlobBytes(), settings.blobConcurrency()));
+            addCeiling(diskCeilingName(),
+                    Ceilings.disk(options.work(), settings.diskBlobs(), settings.diskBlobBytes(), settings.blobConcurrency()));
         }
 
         /**
@@ -567,6 +576,7 @@ public final class Main {
             for (String p : List.of(push, pushChunked)) {
                 ratioOrCeiling(out, p, 2.0, disk, 0.80);
             }
+            pushBound(out, push, pushChunked);
             String pull = "pull verifying digests (" + settings.blobConcurrency() + " blobs at a time): MB/s";
             String pullRaw = "pull without verifying (" + settings.blobConcurrency() + " blobs at a time): MB/s";
             String loopback = maxCeiling("loopback TCP, 1 stream", "loopback TCP, " + settings.blobConcurrency() + " streams");
@@ -626,6 +636,35 @@ public final class Main {
                 }
             }
             return out.toString();
+        }
+
+        /**
+         * What a push can reach when the cores are the limit: a pushed byte crosses loopback (the sender's and the
+         * receiver's CPU), is hashed once and written as the disk ceiling writes it; the CPU per GiB of each was
+         * measured with its ceiling. The bound is the cores divided by their sum. It leaves out everything else a
+         * server does (HTTP, the event loop, metadata), so no server reaches it.
+         */
+        private void pushBound(StringBuilder out, String... pushes) {
+            OptionalDouble disk = results.median(Results.MACHINE, diskCeilingName() + ": CPU per GiB");
+            OptionalDouble loopback = results.median(Results.MACHINE, loopbackCeilingName() + ": CPU per GiB");
+            OptionalDouble sha = results.median(Results.MACHINE, "SHA-256, one core");
+            if (disk.isEmpty() || loopback.isEmpty() || sha.isEmpty()) {
+                return;
+            }
+            double shaCpuPerGiB = (1L << 30) / 1e6 / sha.getAsDouble();
+            int cores = Runtime.getRuntime().availableProcessors();
+            double bound = cores * (1L << 30) / 1e6 / (disk.getAsDouble() + loopback.getAsDouble() + shaCpuPerGiB);
+            for (String p : pushes) {
+                OptionalDouble b = results.median(Results.BERTH, p);
+                OptionalDouble r = results.median(Results.REFERENCE, p);
+                if (b.isPresent() && r.isPresent()) {
+                    out.append(String.format(Locale.ROOT, "| (for reference) %s: share of the CPU bound of %d cores "
+                                    + "(%s MB/s: per GiB %.2f CPU-s disk write + %.2f loopback + %.2f SHA-256) | "
+                                    + "Berth %.0f%%, reference %.0f%% | information |%n", p, cores, Results.format(bound),
+                            disk.getAsDouble(), loopback.getAsDouble(), shaCpuPerGiB, 100 * b.getAsDouble() / bound,
+                            100 * r.getAsDouble() / bound));
+                }
+            }
         }
 
         private String maxCeiling(String a, String b) {
