@@ -115,7 +115,8 @@ final class Workloads {
 
     /**
      * Pulls the image pushed last in this round, pullPasses times (a pass of 512 MiB takes well under a second
-     * here, too short to measure alone): manifest, then config and layers blobConcurrency at a time.
+     * here, too short to measure alone): manifest, then config and layers, blobConcurrency requests at a time over
+     * all passes, as a client with a download limit pulls several images.
      */
     void pull(Target target, int round, boolean verify) throws Exception {
         Image image = pushed.get(target.label() + "/" + round);
@@ -128,19 +129,25 @@ final class Workloads {
         try (Meter meter = new Meter(results, target, "pull " + (verify ? "verifying digests" : "without verifying")
                 + " (" + settings.blobConcurrency() + " blobs at a time)")) {
             long start = System.nanoTime();
-            for (int pass = 0; pass < settings.pullPasses(); pass++) {
-                byte[] manifest = clients.get(0).getManifest(image.repository(), image.tag());
-                if (verify && !target.isGenerator()) {
-                    checkManifest(manifest, image);
-                }
-                AtomicInteger next = new AtomicInteger();
-                parallel(clients.size(), worker -> {
-                    for (int i; (i = next.getAndIncrement()) < blobs.size(); ) {
-                        Descriptor d = blobs.get(i);
+            // One queue for all passes: each pass is its manifest, then its blobs; the workers take the next request
+            // as they finish one, so the phase has one tail (as one pull has), not one per pass.
+            int perPass = 1 + blobs.size();
+            int requests = settings.pullPasses() * perPass;
+            AtomicInteger next = new AtomicInteger();
+            parallel(clients.size(), worker -> {
+                for (int i; (i = next.getAndIncrement()) < requests; ) {
+                    int k = i % perPass;
+                    if (k == 0) {
+                        byte[] manifest = clients.get(worker).getManifest(image.repository(), image.tag());
+                        if (verify && !target.isGenerator()) {
+                            checkManifest(manifest, image);
+                        }
+                    } else {
+                        Descriptor d = blobs.get(k - 1);
                         clients.get(worker).pullBlob(image.repository(), d.digest(), d.size(), verify);
                     }
-                });
-            }
+                }
+            });
             double seconds = (System.nanoTime() - start) / 1e9;
             long bytes = settings.imageBytes() * settings.pullPasses();
             meter.metric("MB/s", "MB/s", bytes / 1e6 / seconds);
