@@ -1,6 +1,7 @@
 package io.berth.http;
 
 import io.berth.oci.ErrorCode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpChannelHandler.class);
+    /** Bytes of a streamed body read and written at a time (see writeStream). */
+    private static final int STREAM_CHUNK = 256 * 1024;
 
     private final Router router;
     private final Executor blocking;
@@ -302,8 +305,9 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Pumps a stream on the blocking executor: one chunk in flight at a time, so a slow client holds back the reads
-     * instead of filling memory.
+     * Pumps a stream on the blocking executor in chunks of up to STREAM_CHUNK bytes: the next chunk is read while the
+     * one before is written, and no further, so a slow client holds back the reads instead of filling memory (two
+     * chunks per stream at most). Each chunk is copied once, into a pooled direct buffer the socket writes from.
      */
     private ChannelFuture writeStream(ChannelHandlerContext ctx, Response response) {
         ctx.flush();
@@ -312,17 +316,29 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         try {
             blocking.execute(() -> {
                 long remaining = response.contentLength();
+                ChannelFuture previous = null;
                 try (java.io.InputStream in = response.stream().open()) {
-                    byte[] buffer = new byte[256 * 1024];
+                    byte[] buffer = new byte[STREAM_CHUNK];
                     while (remaining > 0) {
-                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-                        if (n < 0) {
-                            throw new IOException("stream ended " + remaining + " bytes early");
+                        int want = (int) Math.min(buffer.length, remaining);
+                        int filled = 0;
+                        while (filled < want) {
+                            int n = in.read(buffer, filled, want - filled);
+                            if (n < 0) {
+                                throw new IOException("stream ended " + (remaining - filled) + " bytes early");
+                            }
+                            filled += n;
                         }
-                        remaining -= n;
-                        ChannelFuture written = ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
-                                Unpooled.copiedBuffer(buffer, 0, n)));
-                        written.sync();
+                        remaining -= filled;
+                        ByteBuf chunk = ctx.alloc().directBuffer(filled);
+                        chunk.writeBytes(buffer, 0, filled);
+                        if (previous != null) {
+                            previous.sync();
+                        }
+                        previous = ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
+                    }
+                    if (previous != null) {
+                        previous.sync();
                     }
                     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
                         if (f.isSuccess()) {
