@@ -61,6 +61,11 @@ launcher_opts="${launcher_opts//\$here/$root}"
 # The jar under test is a copy: it gets a class-data archive of its own (made by the bench's first start of it).
 launcher_opts="${launcher_opts//$root\/target\/berth.jsa/$root/bench/target/berth-under-test.jsa}"
 [ -n "$launcher_opts" ] || { echo "bench: cannot read default_opts from ./berth" >&2; exit 1; }
+# The JVM cannot write a class-data archive with a native agent loaded (async-profiler: "CDS dumping does not
+# support native JVMTI agent"): with one in the extra options, Berth runs without the archive.
+if [[ "$extra_opts" == *-agentpath:* || "$extra_opts" == *-agentlib:* ]]; then
+  launcher_opts="$(sed -e 's/-XX:+AutoCreateSharedArchive //' -e 's/-XX:SharedArchiveFile=[^ ]* //' <<< "$launcher_opts")"
+fi
 berth_opts="${BERTH_JAVA_OPTS:-$launcher_opts}${extra_opts:+ $extra_opts}"
 version="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$root" status --porcelain -- src/main pom.xml 2>/dev/null)" ]; then
