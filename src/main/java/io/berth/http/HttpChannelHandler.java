@@ -330,11 +330,12 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                             filled += n;
                         }
                         remaining -= filled;
-                        ByteBuf chunk = ctx.alloc().directBuffer(filled);
-                        chunk.writeBytes(buffer, 0, filled);
                         if (previous != null) {
                             previous.sync();
                         }
+                        // Allocated only once nothing can throw before the write takes it (and releases it).
+                        ByteBuf chunk = ctx.alloc().directBuffer(filled);
+                        chunk.writeBytes(buffer, 0, filled);
                         previous = ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
                     }
                     if (previous != null) {
