@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 final class BlobReader implements Closeable {
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int MAX_HEAD_BYTES = 64 * 1024;
-    private static final int ERROR_BODY_BYTES = 2048;
     /** Closes the channel of a call that outlives Http.REPLY_TIMEOUT_SECONDS, which ends its blocked read. */
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "blob-reader-watchdog");
@@ -116,8 +115,8 @@ final class BlobReader implements Closeable {
             received += n;
             if (sha256 != null) {
                 sha256.update(buffer);
-            } else if (errorBody != null && errorBody.size() < ERROR_BODY_BYTES) {
-                byte[] some = new byte[Math.min(n, ERROR_BODY_BYTES - errorBody.size())];
+            } else if (errorBody != null && errorBody.size() < Http.ERROR_BODY_BYTES) {
+                byte[] some = new byte[Math.min(n, Http.ERROR_BODY_BYTES - errorBody.size())];
                 buffer.get(some);
                 errorBody.write(some, 0, some.length);
             }

@@ -1,7 +1,6 @@
 package io.berth.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -37,12 +36,6 @@ final class Ceilings {
         }
     }
 
-    /** This JVM's CPU time so far, in seconds. */
-    static double processCpuSeconds() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime() / 1e9;
-    }
-
     /** TCP over loopback: streams connections each sending totalBytes/streams from memory to a reader that discards. */
     static Rate loopback(long totalBytes, int streams) throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
@@ -58,7 +51,7 @@ final class Ceilings {
                     readers.add(threads.submit(() -> drain(accepted)));
                 }
                 long start = System.nanoTime();
-                double cpu = processCpuSeconds();
+                long cpu = Meter.generatorCpuNanos();
                 List<Future<?>> writers = new ArrayList<>();
                 for (SocketChannel client : clients) {
                     writers.add(threads.submit(() -> {
@@ -74,7 +67,7 @@ final class Ceilings {
                     received += r.get(300, TimeUnit.SECONDS);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                return Rate.of(received, seconds, processCpuSeconds() - cpu);
+                return Rate.of(received, seconds, (Meter.generatorCpuNanos() - cpu) / 1e9);
             } finally {
                 threads.shutdownNow();
             }
@@ -145,10 +138,10 @@ final class Ceilings {
             // first writes. After as many bytes again, the measured writes land where the pushes' land.
             writeBlobs(threads, work, 0, blobs, blobBytes, source);
             long start = System.nanoTime();
-            double cpu = processCpuSeconds();
+            long cpu = Meter.generatorCpuNanos();
             writeBlobs(threads, work, blobs, blobs, blobBytes, source);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return Rate.of((long) blobs * blobBytes, seconds, processCpuSeconds() - cpu);
+            return Rate.of((long) blobs * blobBytes, seconds, (Meter.generatorCpuNanos() - cpu) / 1e9);
         } finally {
             threads.shutdownNow();
         }

@@ -46,6 +46,8 @@ import java.util.concurrent.TimeoutException;
  * bodies streamed into a sink (discarded, hashed, or kept when small). Closed loops run on the event loops.
  */
 final class Http implements AutoCloseable {
+    /** How much of an error response's body a reply keeps (for the message of a wrong answer). */
+    static final int ERROR_BODY_BYTES = 2048;
     /** Every blocking wait on a reply ends after this long, so a stuck server cannot hang the benchmark. */
     static final long REPLY_TIMEOUT_SECONDS = 300;
 
@@ -133,7 +135,6 @@ final class Http implements AutoCloseable {
 
     /** One keep-alive connection; its state is confined to its event loop. */
     static final class Connection extends ChannelInboundHandlerAdapter {
-        private static final int ERROR_BODY_BYTES = 2048;
 
         private final String hostHeader;
         private final Authorizer authorizer;

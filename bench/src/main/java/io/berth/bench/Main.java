@@ -579,28 +579,18 @@ public final class Main {
             pushBound(out, push, pushChunked);
             String pull = "pull verifying digests (" + settings.blobConcurrency() + " blobs at a time): MB/s";
             String pullRaw = "pull without verifying (" + settings.blobConcurrency() + " blobs at a time): MB/s";
-            String loopback = maxCeiling("loopback TCP, 1 stream", "loopback TCP, " + settings.blobConcurrency() + " streams");
-            for (String p : List.of(pullRaw, pull)) {
-                if (p.equals(pullRaw)) {
-                    ratioOrCeiling(out, p, 1.5, loopback, 0.85);
-                } else {
-                    // The issue sets the pull target for a client that does not verify; this row only informs.
-                    OptionalDouble b = results.median(Results.BERTH, p);
-                    OptionalDouble r = results.median(Results.REFERENCE, p);
-                    if (b.isPresent() && r.isPresent()) {
-                        out.append(String.format(Locale.ROOT, "| (for reference) %s: Berth/ref (no target: the client's "
-                                + "SHA-256 on the shared cores bounds it) | %.2fx | information |%n", p,
-                                b.getAsDouble() / r.getAsDouble()));
-                    }
-                }
-                OptionalDouble b = results.median(Results.BERTH, p);
-                OptionalDouble g = results.median(Results.GENERATOR, p);
-                if (b.isPresent() && g.isPresent()) {
-                    out.append(String.format(Locale.ROOT, "| (for reference) %s: Berth as a share of the generator alone "
-                            + "(same client work, server serving from memory) | %.0f%% of %s MB/s | information |%n",
-                            p, 100 * b.getAsDouble() / g.getAsDouble(), Results.format(g.getAsDouble())));
-                }
+            String loopback = maxCeiling("loopback TCP, 1 stream", loopbackCeilingName());
+            ratioOrCeiling(out, pullRaw, 1.5, loopback, 0.85);
+            generatorShare(out, pullRaw);
+            // The issue sets the pull target for a client that does not verify; the verifying pull only informs.
+            OptionalDouble verifyingBerth = results.median(Results.BERTH, pull);
+            OptionalDouble verifyingReference = results.median(Results.REFERENCE, pull);
+            if (verifyingBerth.isPresent() && verifyingReference.isPresent()) {
+                out.append(String.format(Locale.ROOT, "| (for reference) %s: Berth/ref (no target: the client's "
+                        + "SHA-256 on the shared cores bounds it) | %.2fx | information |%n", pull,
+                        verifyingBerth.getAsDouble() / verifyingReference.getAsDouble()));
             }
+            generatorShare(out, pull);
             String manifests = "manifests GET+HEAD by tag (" + settings.manifestConnections() + " connections)";
             ratio(out, manifests + ": requests/s", 10, true);
             ratio(out, manifests + ": p99 latency", 0.2, false);
@@ -664,6 +654,17 @@ public final class Main {
                             disk.getAsDouble(), loopback.getAsDouble(), shaCpuPerGiB, 100 * b.getAsDouble() / bound,
                             100 * r.getAsDouble() / bound));
                 }
+            }
+        }
+
+        /** Berth's median of metric as a share of the generator's own run against the stand-in (an information row). */
+        private void generatorShare(StringBuilder out, String metric) {
+            OptionalDouble b = results.median(Results.BERTH, metric);
+            OptionalDouble g = results.median(Results.GENERATOR, metric);
+            if (b.isPresent() && g.isPresent()) {
+                out.append(String.format(Locale.ROOT, "| (for reference) %s: Berth as a share of the generator alone "
+                        + "(same client work, server serving from memory) | %.0f%% of %s MB/s | information |%n",
+                        metric, 100 * b.getAsDouble() / g.getAsDouble(), Results.format(g.getAsDouble())));
             }
         }
 

@@ -33,8 +33,11 @@ final class Meter implements AutoCloseable {
         this.generatorCpuAtStart = generatorCpuNanos();
     }
 
-    /** CPU time of this JVM: the load generator (and, for the generator's own run, the discard server too). */
-    private static long generatorCpuNanos() {
+    /**
+     * CPU time of this JVM: the load generator (and, for the generator's own run, the discard server too; for a
+     * ceiling, both ends of what it measures).
+     */
+    static long generatorCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }

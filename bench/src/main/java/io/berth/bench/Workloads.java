@@ -125,7 +125,7 @@ final class Workloads {
         }
         List<Descriptor> blobs = new ArrayList<>(image.layers());
         blobs.add(0, image.config());
-        List<RegistryClient> clients = connectWithBlobReaders(blobHttp, target, settings.blobConcurrency());
+        List<RegistryClient> clients = connect(blobHttp, target, settings.blobConcurrency(), true);
         try (Meter meter = new Meter(results, target, "pull " + (verify ? "verifying digests" : "without verifying")
                 + " (" + settings.blobConcurrency() + " blobs at a time)")) {
             long start = System.nanoTime();
@@ -537,22 +537,22 @@ final class Workloads {
         }
     }
 
-    private static List<RegistryClient> connect(Http http, Target target, int n) throws InterruptedException {
-        List<RegistryClient> clients = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            clients.add(new RegistryClient(http.connect("127.0.0.1", target.port(), target.auth())));
-        }
-        return clients;
+    private static List<RegistryClient> connect(Http http, Target target, int n) throws Exception {
+        return connect(http, target, n, false);
     }
 
-    /** As connect, each client also with a BlobReader (a blocking connection of its own) for its blob GETs. */
-    private static List<RegistryClient> connectWithBlobReaders(Http http, Target target, int n) throws Exception {
+    /**
+     * n clients of target on http, each with a BlobReader (a blocking connection of its own) for its blob GETs when
+     * blobReaders; if one cannot connect, those already connected are closed.
+     */
+    private static List<RegistryClient> connect(Http http, Target target, int n, boolean blobReaders) throws Exception {
         List<RegistryClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 Connection connection = http.connect("127.0.0.1", target.port(), target.auth());
                 try {
-                    clients.add(new RegistryClient(connection, new BlobReader("127.0.0.1", target.port(), target.auth())));
+                    clients.add(new RegistryClient(connection,
+                            blobReaders ? new BlobReader("127.0.0.1", target.port(), target.auth()) : null));
                 } catch (IOException e) {
                     connection.close();
                     throw e;
