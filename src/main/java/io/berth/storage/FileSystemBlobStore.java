@@ -15,6 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +26,13 @@ import java.util.regex.Pattern;
  */
 public final class FileSystemBlobStore implements BlobStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[a-zA-Z0-9-]{1,64}");
+    /**
+     * Bytes an upload receives between flushes that start writing it to disk while it is still arriving. Without
+     * them the kernel keeps a whole layer in memory until the commit's fsync, which then waits for all of it with the
+     * stream idle; with them the commit waits for the tail. A 4-stream push of 64 MiB layers here went from 1,133 to
+     * 1,343 MB/s (8 MiB: 1,282; 32 MiB: 1,163; docs/PERFORMANCE.md, Push).
+     */
+    static final long WRITEBACK_EVERY = 16L << 20;
 
     private final Path blobs;
     private final Path uploads;
@@ -31,6 +40,8 @@ public final class FileSystemBlobStore implements BlobStore {
     private final Path locks;
     /** In-process half of the digest locks (a file lock is held per process, not per thread); striped by digest. */
     private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[256];
+    /** Early flushes of the uploads appended to since they were created; an entry ends with its commit or delete. */
+    private final ConcurrentHashMap<String, Writeback> writebacks = new ConcurrentHashMap<>();
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
@@ -144,7 +155,7 @@ public final class FileSystemBlobStore implements BlobStore {
         }
         channel.truncate(offset);
         channel.position(offset);
-        return new FileAppender(channel, offset);
+        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path)));
     }
 
     @Override
@@ -156,6 +167,10 @@ public final class FileSystemBlobStore implements BlobStore {
     @Override
     public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
         Path source = uploadPath(uploadId);
+        Writeback writeback = writebacks.get(uploadId);
+        if (writeback != null) {
+            writeback.awaitFlushes();
+        }
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
             if (channel.size() != length) {
                 channel.truncate(length);
@@ -165,14 +180,21 @@ public final class FileSystemBlobStore implements BlobStore {
         Path target = blobPath(digest);
         if (Files.exists(target)) {
             Files.deleteIfExists(source);
-            return;
+        } else {
+            publish(source, target);
         }
-        publish(source, target);
+        writebacks.remove(uploadId);
     }
 
     @Override
     public void deleteUpload(String uploadId) throws IOException {
         Files.deleteIfExists(uploadPath(uploadId));
+        writebacks.remove(uploadId);
+    }
+
+    /** Uploads with early-flush state (tests: an entry must not outlive its upload). */
+    int uploadsWithWriteback() {
+        return writebacks.size();
     }
 
     /** Atomically renames a durable file to its content address and makes the rename durable. */
@@ -209,20 +231,84 @@ public final class FileSystemBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * The early flushes of one upload, at most one running at a time. A flush opens a descriptor of its own, so an
+     * append ends without waiting for the disk. A failed flush fails the commit: the kernel reports a write-back
+     * error to one fsync only, so the commit's fsync, on a descriptor opened after, would not see it.
+     */
+    private static final class Writeback {
+        private final Path file;
+        /** Bytes appended since the last flush started; guarded by this, like the two fields below. */
+        private long unflushed;
+        private CompletableFuture<Void> running = CompletableFuture.completedFuture(null);
+        private IOException failed;
+
+        Writeback(Path file) {
+            this.file = file;
+        }
+
+        synchronized void appended(long bytes) {
+            unflushed += bytes;
+            if (unflushed < WRITEBACK_EVERY || !running.isDone()) {
+                return;
+            }
+            unflushed = 0;
+            CompletableFuture<Void> flush = new CompletableFuture<>();
+            running = flush;
+            Thread.ofVirtual().name("berth-writeback").start(() -> {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                    channel.force(false);
+                } catch (NoSuchFileException e) {
+                    // Deleted: nothing left to write. (A commit waits for this flush before it renames the file.)
+                } catch (IOException e) {
+                    synchronized (this) {
+                        failed = e;
+                    }
+                    // Also fail a commit after a restart, which would not know of this flush: the upload is lost.
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException | RuntimeException ignored) {
+                        // The commit still fails on failed.
+                    }
+                } finally {
+                    flush.complete(null);
+                }
+            });
+        }
+
+        /** Waits for the running flush, then throws if any flush of the upload failed. */
+        void awaitFlushes() throws IOException {
+            CompletableFuture<Void> flush;
+            synchronized (this) {
+                flush = running;
+            }
+            flush.join();
+            synchronized (this) {
+                if (failed != null) {
+                    throw new IOException("writing the upload to disk failed; push it again", failed);
+                }
+            }
+        }
+    }
+
     private static final class FileAppender implements UploadAppender {
         private final FileChannel channel;
+        private final Writeback writeback;
         private long length;
 
-        FileAppender(FileChannel channel, long length) {
+        FileAppender(FileChannel channel, long length, Writeback writeback) {
             this.channel = channel;
             this.length = length;
+            this.writeback = writeback;
         }
 
         @Override
         public void write(ByteBuffer bytes) throws IOException {
+            long before = length;
             while (bytes.hasRemaining()) {
                 length += channel.write(bytes);
             }
+            writeback.appended(length - before);
         }
 
         @Override

@@ -40,7 +40,7 @@ public abstract class BlobStoreContract {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] read(BlobStore.BlobContent content, long offset, long length) throws IOException {
+    static byte[] read(BlobStore.BlobContent content, long offset, long length) throws IOException {
         try (InputStream in = content.openStream(offset, length)) {
             return in.readAllBytes();
         }

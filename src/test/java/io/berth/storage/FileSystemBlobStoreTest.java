@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,5 +37,43 @@ class FileSystemBlobStoreTest extends BlobStoreContract {
     void uploadIdsThatCouldEscapeTheDirectoryAreRefused() {
         assertThatThrownBy(() -> store.createUpload("../../etc")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.deleteUpload("a/b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void uploadsFlushedWhileArrivingCommitTheirExactBytesAndLeaveNoFlushState() throws Exception {
+        byte[] content = new byte[(int) (2 * FileSystemBlobStore.WRITEBACK_EVERY + 12345)];
+        ThreadLocalRandom.current().nextBytes(content);
+        Digest digest = Digest.sha256(content);
+        // One append (flushes start inside it), then the same bytes in 3 MiB appends (flushes start across them).
+        int[] appendSizes = {content.length, 3 << 20};
+        for (int i = 0; i < appendSizes.length; i++) {
+            String id = "flushed-" + i;
+            store.createUpload(id);
+            int offset = 0;
+            while (offset < content.length) {
+                int size = Math.min(appendSizes[i], content.length - offset);
+                try (BlobStore.UploadAppender appender = store.append(id, offset)) {
+                    for (int at = offset; at < offset + size; at += 1 << 20) {
+                        appender.write(ByteBuffer.wrap(content, at, Math.min(1 << 20, offset + size - at)));
+                    }
+                }
+                offset += size;
+            }
+            store.commitUpload(id, digest, content.length);
+            assertThat(read(store.open(digest).orElseThrow(), 0, content.length)).isEqualTo(content);
+            store.delete(digest);
+        }
+        assertThat(((FileSystemBlobStore) store).uploadsWithWriteback()).isZero();
+    }
+
+    @Test
+    void aDeletedUploadLeavesNoFlushStateEvenWithAFlushRunning() throws Exception {
+        store.createUpload("dropped");
+        try (BlobStore.UploadAppender appender = store.append("dropped", 0)) {
+            appender.write(ByteBuffer.allocate((int) FileSystemBlobStore.WRITEBACK_EVERY));
+        }
+        store.deleteUpload("dropped");
+        assertThat(((FileSystemBlobStore) store).uploadsWithWriteback()).isZero();
+        assertThat(root.resolve("uploads/dropped")).doesNotExist();
     }
 }
