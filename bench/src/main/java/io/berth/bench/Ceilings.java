@@ -120,31 +120,63 @@ final class Ceilings {
 
     /**
      * Disk writes as the push workload makes them: streams threads, each writing its share of blobs blobs of
-     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory, after as many bytes written
-     * the same way unmeasured. The files stay (in a new directory under dir, which the run deletes at its end), as
-     * pushed blobs stay: the page cache grows into memory that nothing used just before, as it does under the pushes.
-     * Deleting them (as this did until 2026-11-27) made the next measurement, and the first push after it, reuse the
-     * freed memory, which on this VM costs a tenth (see docs/PERFORMANCE.md, Push).
+     * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. The files stay (in a new
+     * directory under dir, which the run deletes at its end), as pushed blobs stay.
+     *
+     * <p>Where the page cache grows decides what a write costs on this VM (docs/PERFORMANCE.md, Push): into memory the
+     * guest freed moments before, about 0.3 CPU-s per GiB; into memory it has not used lately, about 2.4, as the
+     * hypervisor backs each page again on first touch. With usedMemory the measured writes follow {@link #reuseMemory}
+     * of twice their bytes, as every measured push does; without it they follow as many bytes written the same way
+     * and kept, so they land in memory nothing used just before.
      */
-    static Rate disk(Path dir, int blobs, int blobBytes, int streams) throws Exception {
+    static Rate disk(Path dir, int blobs, int blobBytes, int streams, boolean usedMemory) throws Exception {
         Path work = Files.createTempDirectory(dir, "disk-ceiling-");
         ExecutorService threads = Executors.newFixedThreadPool(streams);
         try {
-            ByteBuffer source = ByteBuffer.allocateDirect(IO_BUFFER);
-            byte[] random = new byte[IO_BUFFER];
-            ThreadLocalRandom.current().nextBytes(random);
-            source.put(random).flip();
-            // Unmeasured first: memory freed in the last seconds (not yet handed back to the host) would take the
-            // first writes. After as many bytes again, the measured writes land where the pushes' land.
-            writeBlobs(threads, work, 0, blobs, blobBytes, source);
+            ByteBuffer source = randomBuffer();
+            if (usedMemory) {
+                reuseMemory(dir, 2L * blobs * blobBytes);
+            } else {
+                writeBlobs(threads, work, blobs, blobs, blobBytes, source);
+            }
             long start = System.nanoTime();
             long cpu = Meter.generatorCpuNanos();
-            writeBlobs(threads, work, blobs, blobs, blobBytes, source);
+            writeBlobs(threads, work, 0, blobs, blobBytes, source);
             double seconds = (System.nanoTime() - start) / 1e9;
             return Rate.of((long) blobs * blobBytes, seconds, (Meter.generatorCpuNanos() - cpu) / 1e9);
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    /**
+     * Writes bytes to a scratch file under dir, unsynced, and deletes it: the page cache's next bytes then take
+     * memory the guest has just used. This VM's balloon device hands free guest memory back to the host (free page
+     * reporting, in 2 MiB blocks), and the first touch of such a page costs the guest about 8 µs; a machine whose
+     * memory has been in use for a while (a registry's page cache fills it) reuses pages instead. Measured pushes
+     * and the disk ceiling they are held to start from the same state this way, whatever ran before them.
+     */
+    static void reuseMemory(Path dir, long bytes) throws IOException {
+        Path scratch = Files.createTempFile(dir, "reuse-memory-", ".tmp");
+        try (FileChannel channel = FileChannel.open(scratch, StandardOpenOption.WRITE)) {
+            ByteBuffer source = randomBuffer();
+            for (long left = bytes; left > 0; ) {
+                ByteBuffer chunk = source.duplicate();
+                chunk.limit((int) Math.min(chunk.capacity(), left));
+                while (chunk.hasRemaining()) {
+                    left -= channel.write(chunk);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
+    }
+
+    private static ByteBuffer randomBuffer() {
+        ByteBuffer source = ByteBuffer.allocateDirect(IO_BUFFER);
+        byte[] random = new byte[IO_BUFFER];
+        ThreadLocalRandom.current().nextBytes(random);
+        return source.put(random).flip();
     }
 
     private static void writeBlobs(ExecutorService threads, Path dir, int first, int count, int bytes, ByteBuffer source)
