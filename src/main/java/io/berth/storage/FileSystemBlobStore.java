@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +34,12 @@ public final class FileSystemBlobStore implements BlobStore {
      * 1,343 MB/s (8 MiB: 1,282; 32 MiB: 1,163; docs/PERFORMANCE.md, Push).
      */
     static final long WRITEBACK_EVERY = 16L << 20;
+    /**
+     * Early flushes running at once, over all uploads: each holds a virtual thread's carrier in fsync. When all are
+     * taken an upload goes on without one (its commit's fsync then writes more), so many parallel pushes cannot pile
+     * up blocked threads.
+     */
+    private static final int EARLY_FLUSHES = 8;
 
     private final Path blobs;
     private final Path uploads;
@@ -42,6 +49,7 @@ public final class FileSystemBlobStore implements BlobStore {
     private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[256];
     /** Early flushes of the uploads appended to since they were created; an entry ends with its commit or delete. */
     private final ConcurrentHashMap<String, Writeback> writebacks = new ConcurrentHashMap<>();
+    private final Semaphore earlyFlushes = new Semaphore(EARLY_FLUSHES);
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
@@ -155,7 +163,7 @@ public final class FileSystemBlobStore implements BlobStore {
         }
         channel.truncate(offset);
         channel.position(offset);
-        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path)));
+        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path, earlyFlushes)));
     }
 
     @Override
@@ -238,18 +246,20 @@ public final class FileSystemBlobStore implements BlobStore {
      */
     private static final class Writeback {
         private final Path file;
+        private final Semaphore slots;
         /** Bytes appended since the last flush started; guarded by this, like the two fields below. */
         private long unflushed;
         private CompletableFuture<Void> running = CompletableFuture.completedFuture(null);
         private IOException failed;
 
-        Writeback(Path file) {
+        Writeback(Path file, Semaphore slots) {
             this.file = file;
+            this.slots = slots;
         }
 
         synchronized void appended(long bytes) {
             unflushed += bytes;
-            if (unflushed < WRITEBACK_EVERY || !running.isDone()) {
+            if (unflushed < WRITEBACK_EVERY || !running.isDone() || !slots.tryAcquire()) {
                 return;
             }
             unflushed = 0;
@@ -271,6 +281,7 @@ public final class FileSystemBlobStore implements BlobStore {
                         // The commit still fails on failed.
                     }
                 } finally {
+                    slots.release();
                     flush.complete(null);
                 }
             });
