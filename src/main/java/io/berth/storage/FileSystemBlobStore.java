@@ -266,7 +266,8 @@ public final class FileSystemBlobStore implements BlobStore {
             CompletableFuture<Void> flush = new CompletableFuture<>();
             running = flush;
             Thread.ofVirtual().name("berth-writeback").start(() -> {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                // Opened for writing, as the commit opens it: Windows, for one, will not flush a read-only handle.
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     channel.force(false);
                 } catch (NoSuchFileException e) {
                     // Deleted: nothing left to write. (A commit waits for this flush before it renames the file.)
