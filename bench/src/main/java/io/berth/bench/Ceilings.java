@@ -159,16 +159,20 @@ final class Ceilings {
     static void reuseMemory(Path dir, long bytes) throws IOException {
         Path scratch = Files.createTempFile(dir, "reuse-memory-", ".tmp");
         try (FileChannel channel = FileChannel.open(scratch, StandardOpenOption.WRITE)) {
-            ByteBuffer source = randomBuffer();
-            for (long left = bytes; left > 0; ) {
-                ByteBuffer chunk = source.duplicate();
-                chunk.limit((int) Math.min(chunk.capacity(), left));
-                while (chunk.hasRemaining()) {
-                    left -= channel.write(chunk);
-                }
-            }
+            writeRepeated(channel, randomBuffer(), bytes);
         } finally {
             Files.deleteIfExists(scratch);
+        }
+    }
+
+    /** Writes bytes to channel in writes of up to source's capacity, repeating source (which it leaves as it is). */
+    private static void writeRepeated(FileChannel channel, ByteBuffer source, long bytes) throws IOException {
+        for (long left = bytes; left > 0; ) {
+            ByteBuffer chunk = source.duplicate();
+            chunk.limit((int) Math.min(chunk.capacity(), left));
+            while (chunk.hasRemaining()) {
+                left -= channel.write(chunk);
+            }
         }
     }
 
@@ -197,14 +201,7 @@ final class Ceilings {
     private static void writeBlob(Path dir, int index, int bytes, ByteBuffer source) throws IOException {
         Path temp = dir.resolve("upload-" + index);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long left = bytes;
-            while (left > 0) {
-                ByteBuffer chunk = source.duplicate();
-                chunk.limit((int) Math.min(chunk.capacity(), left));
-                while (chunk.hasRemaining()) {
-                    left -= channel.write(chunk);
-                }
-            }
+            writeRepeated(channel, source, bytes);
             channel.force(true);
         }
         Files.move(temp, dir.resolve("blob-" + index), StandardCopyOption.ATOMIC_MOVE);
