@@ -52,7 +52,13 @@ public final class AccessAdmin {
         }
         boolean generated = configuredPassword == null || configuredPassword.isBlank();
         String password = generated ? Passwords.randomSecret(18) : configuredPassword;
-        if (store.createUser(new User("admin", Passwords.hash(password), true, false, clock.instant()))) {
+        String hash;
+        try {
+            hash = Passwords.hash(password);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("auth.adminPassword / BERTH_ADMIN_PASSWORD: " + e.getMessage());
+        }
+        if (store.createUser(new User("admin", hash, true, false, clock.instant()))) {
             audit("system", "user.create", "admin", null, "first start");
             return generated ? Optional.of(password) : Optional.of("");
         }
@@ -62,7 +68,7 @@ public final class AccessAdmin {
     public User createUser(Principal actor, String name, String password, boolean admin, String source) {
         requireAdmin(actor);
         checkUserName(name);
-        User user = new User(name, Passwords.hash(password), admin, false, clock.instant());
+        User user = new User(name, newPasswordHash(password), admin, false, clock.instant());
         if (!store.createUser(user)) {
             throw invalid("user " + name + " exists");
         }
@@ -97,7 +103,7 @@ public final class AccessAdmin {
         if (!actor.admin() && !(actor.kind() == Principal.Kind.USER && actor.name().equals(name))) {
             throw denied("only an admin or the user may change a password");
         }
-        if (!store.setPassword(name, Passwords.hash(password))) {
+        if (!store.setPassword(name, newPasswordHash(password))) {
             throw notFound("user " + name);
         }
         store.revokeRefreshTokens(name, clock.instant());
@@ -285,6 +291,15 @@ public final class AccessAdmin {
     private static void requireAdmin(Principal actor) {
         if (!actor.admin()) {
             throw denied("only an admin may do this");
+        }
+    }
+
+    /** The hash of a new password; a password Berth refuses (too short, too long, berth_ prefix) is a 400. */
+    private static String newPasswordHash(String password) {
+        try {
+            return Passwords.hash(password);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
     }
 

@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
  * Decides what a principal may do to a repository. Access is denied unless granted: by being the instance admin,
  * by a role in the repository's namespace, by a robot token's patterns, or (pull only) by a public namespace.
  * A name without '/' belongs to the namespace "library", which only admins may push to.
+ *
+ * <p>A robot token never holds more than the user who made it holds now: its patterns and actions are cut down to
+ * its creator's current rights, read on every request, so a creator who is demoted, removed from the namespace or
+ * disabled takes the token's rights down too. Tokens made on the command line ({@code cli:<os user>}) act with the
+ * instance admin's authority, as the command line does.
  */
 public final class AccessPolicy {
     public static final Set<String> ALL = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
@@ -68,18 +73,34 @@ public final class AccessPolicy {
             if (glob(pattern).matcher(repository.value()).matches()) {
                 Set<String> actions = new LinkedHashSet<>(token.actions());
                 actions.retainAll(ALL);
+                Optional<Principal> creator = creator(token);
+                if (creator.isEmpty()) {
+                    return Set.of();
+                }
+                actions.retainAll(allowed(creator.get(), repository));
                 return actions;
             }
         }
         return Set.of();
     }
 
+    /** The user a robot token acts for, as that user stands now; empty when it is disabled or gone. */
+    private Optional<Principal> creator(RobotToken token) {
+        if (token.createdBy().startsWith(COMMAND_LINE)) {
+            return Optional.of(Principal.user(token.createdBy(), true));
+        }
+        return store.user(token.createdBy()).filter(u -> !u.disabled()).map(u -> Principal.user(u.name(), u.admin()));
+    }
+
+    /** Who the command line acts as: {@code cli:<os user>}; user names cannot contain ':'. */
+    private static final String COMMAND_LINE = "cli:";
+
     /** A robot created by an admin for no particular namespace acts with an admin's reach, within its patterns. */
     private boolean robotOfAdmin(Principal principal) {
         if (principal.kind() != Principal.Kind.ROBOT || principal.robot().namespace() != null) {
             return false;
         }
-        return store.user(principal.robot().createdBy()).map(u -> u.admin() && !u.disabled()).orElse(false);
+        return creator(principal.robot()).map(Principal::admin).orElse(false);
     }
 
     static Set<String> actionsOf(Role role) {

@@ -1,6 +1,5 @@
 package io.berth.auth;
 
-import io.berth.metadata.AuthRecords.AuditEntry;
 import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
 import io.berth.metadata.AuthStore;
@@ -10,14 +9,20 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks credentials: a user's password, or a robot token ({@code berth_<id>_<secret>}) given as the password.
- * Successful bcrypt checks are remembered for a minute (keyed by the stored hash too, so a new password counts at
- * once); whether the user is disabled is read on every call.
+ * A password is read as a robot token only when it has exactly that form (16 hex digits of id); new passwords may
+ * not start with {@code berth_} at all (see {@link Passwords#hash}), so no password set through Berth is ever taken
+ * for a token. Successful bcrypt checks are remembered for a minute (keyed by the stored hash too, so a new password
+ * counts at once); whether the user is disabled is read on every call. Failed logins are limited per account and
+ * source address ({@link LoginLimiter}); logins, failures and refusals are audited in rows folded per minute.
  */
 public final class Authenticator {
     public static final String ROBOT_PREFIX = "berth_";
+    private static final Pattern ROBOT_TOKEN = Pattern.compile("berth_([0-9a-f]{16})_(.+)", Pattern.DOTALL);
     private static final long VERIFIED_MILLIS = 60_000;
 
     private final AuthStore store;
@@ -32,28 +37,36 @@ public final class Authenticator {
         this.limiter = new LoginLimiter(maxFailuresPerMinute, clock);
     }
 
+    /** True when a password has the form of a robot token and is checked as one. */
+    public static boolean isRobotToken(String password) {
+        return password != null && ROBOT_TOKEN.matcher(password).matches();
+    }
+
     /** The principal for username and password, or empty when they do not match an active account. */
     public Optional<Principal> login(String username, String password, String source) {
         if (username == null || password == null) {
             return Optional.empty();
         }
-        if (limiter.blocked(username, source)) {
+        Matcher robotToken = ROBOT_TOKEN.matcher(password);
+        boolean robot = robotToken.matches();
+        // A robot token is limited by its id, whatever user name came with it.
+        String account = robot ? "robot:" + robotToken.group(1) : username;
+        if (limiter.blocked(account, source)) {
+            store.auditFolded(account, "login.refused", source, clock.instant());
             throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins; try again in a minute");
         }
-        Optional<Principal> principal = password.startsWith(ROBOT_PREFIX) ? robot(password, source) : user(username, password, source);
+        Optional<Principal> principal = robot ? robot(robotToken.group(1), robotToken.group(2))
+                : user(username, password);
         if (principal.isEmpty()) {
-            limiter.failed(username, source);
-            audit(username, "login.failed", null, source);
+            limiter.failed(account, source);
+            store.auditFolded(account, "login.failed", source, clock.instant());
+        } else {
+            store.auditFolded(principal.get().name(), "login", source, clock.instant());
         }
         return principal;
     }
 
-    /** Records a login that checked a secret (not one answered from the one-minute memory of checked passwords). */
-    private void audited(String actor, String source) {
-        audit(actor, "login", null, source);
-    }
-
-    private Optional<Principal> user(String username, String password, String source) {
+    private Optional<Principal> user(String username, String password) {
         Optional<User> user = store.user(username);
         if (user.isEmpty() || user.get().disabled()) {
             // Spend the time a check would, so a missing user is not told apart by speed.
@@ -71,26 +84,17 @@ public final class Authenticator {
                 verified.clear();
             }
             verified.put(key, now);
-            audited(username, source);
         }
         return Optional.of(Principal.user(username, user.get().admin()));
     }
 
-    private Optional<Principal> robot(String token, String source) {
-        String rest = token.substring(ROBOT_PREFIX.length());
-        int underscore = rest.indexOf('_');
-        if (underscore <= 0) {
-            return Optional.empty();
-        }
-        String id = rest.substring(0, underscore);
-        String secret = rest.substring(underscore + 1);
-        Optional<RobotToken> robot = id.matches("[0-9a-f]{16}") ? store.robot(id) : Optional.empty();
+    private Optional<Principal> robot(String id, String secret) {
+        Optional<RobotToken> robot = store.robot(id);
         if (robot.isEmpty() || !Passwords.sameHash(Passwords.sha256(secret), robot.get().secretHash())
                 || !robot.get().activeAt(clock.instant())) {
             return Optional.empty();
         }
         store.touchRobot(id, clock.instant());
-        audited("robot:" + robot.get().name(), source);
         return Optional.of(Principal.robot(robot.get()));
     }
 
@@ -110,9 +114,5 @@ public final class Authenticator {
     /** A real hash to check against when there is no user, made once on first use. */
     private static final class DummyHash {
         static final String VALUE = Passwords.hash(Passwords.randomSecret(16));
-    }
-
-    private void audit(String actor, String action, String target, String source) {
-        store.audit(new AuditEntry(Passwords.randomId(), clock.instant(), actor, action, target, source, null));
     }
 }

@@ -7,12 +7,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed logins per user and per source address within a sliding minute; past the limit, logins are refused
- * before any password is checked. A source may fail ten times as often as a user (many users share an address
- * behind NAT). Per node: a client spreading guesses over n nodes gets n times the limit.
+ * Failed logins within a sliding minute; past a limit, logins are refused before any secret is checked. An account
+ * is a user name, or {@code robot:<token id>} for a robot token. Three limits, n = auth.maxFailuresPerMinute:
+ * <ul>
+ *   <li>one account from one source address: n failures. This is the limit a guesser meets, and it does not lock
+ *       the account out of any other address;</li>
+ *   <li>one account from all addresses together: 10 n, a ceiling for guessing spread over many addresses (only
+ *       then is the account refused everywhere, until the minute has passed);</li>
+ *   <li>one source address over all accounts: 10 n (many users may share an address behind NAT).</li>
+ * </ul>
+ * Per node: a client spreading guesses over k nodes gets k times each limit.
  */
 final class LoginLimiter {
     private static final long WINDOW_MILLIS = 60_000;
+    static final int CEILING_FACTOR = 10;
 
     private final int maxFailures;
     private final Clock clock;
@@ -24,13 +32,20 @@ final class LoginLimiter {
         this.clock = clock;
     }
 
-    boolean blocked(String user, String source) {
-        return count("u:" + user) >= maxFailures || count("s:" + source) >= 10 * maxFailures;
+    boolean blocked(String account, String source) {
+        return count(pairKey(account, source)) >= maxFailures
+                || count("a:" + account) >= CEILING_FACTOR * maxFailures
+                || count("s:" + source) >= CEILING_FACTOR * maxFailures;
     }
 
-    void failed(String user, String source) {
-        add("u:" + user);
+    void failed(String account, String source) {
+        add(pairKey(account, source));
+        add("a:" + account);
         add("s:" + source);
+    }
+
+    private static String pairKey(String account, String source) {
+        return "p:" + source + '\0' + account;
     }
 
     private int count(String key) {

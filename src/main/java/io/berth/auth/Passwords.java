@@ -19,9 +19,17 @@ public final class Passwords {
 
     private Passwords() {}
 
+    /**
+     * The bcrypt hash of a new password. Refuses passwords that start with {@code berth_}: that prefix marks robot
+     * tokens, which logins read as tokens, so such a password could fail to log in.
+     */
     public static String hash(String password) {
         if (password == null || password.length() < MIN_LENGTH) {
             throw new IllegalArgumentException("a password needs at least " + MIN_LENGTH + " characters");
+        }
+        if (password.startsWith(Authenticator.ROBOT_PREFIX)) {
+            throw new IllegalArgumentException("a password may not start with '" + Authenticator.ROBOT_PREFIX
+                    + "': that prefix marks robot tokens");
         }
         if (password.getBytes(StandardCharsets.UTF_8).length > 72) {
             throw new IllegalArgumentException("a password may have at most 72 bytes (bcrypt's limit)");

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.auth.PrivateFiles;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.metadata.JdbcMetadataStore;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Clock;
 
 /** Opens the two stores the configuration names. */
@@ -18,13 +20,13 @@ final class Stores {
     private Stores() {}
 
     static MetadataStore metadata(BerthConfig config, Clock clock) {
+        createDataDirectory(config);
         String url = config.metadata().url();
         if (url == null || url.isBlank()) {
-            return JdbcMetadataStore.sqlite(config.data().resolve("berth.db"), clock, config.metadata().sqliteSynchronous());
+            return sqlite(config.data().resolve("berth.db"), config, clock);
         }
         if (url.startsWith("jdbc:sqlite:")) {
-            return JdbcMetadataStore.sqlite(java.nio.file.Path.of(url.substring("jdbc:sqlite:".length())), clock,
-                    config.metadata().sqliteSynchronous());
+            return sqlite(Path.of(url.substring("jdbc:sqlite:".length())), config, clock);
         }
         if (url.startsWith("jdbc:postgresql:")) {
             return JdbcMetadataStore.postgres(url, config.metadata().user(), config.metadata().password(),
@@ -33,7 +35,30 @@ final class Stores {
         throw new ConfigException("metadata.url must be jdbc:sqlite:... or jdbc:postgresql:...");
     }
 
+    /**
+     * The database holds password and token hashes: it is made 0600 before SQLite opens it (SQLite gives its -wal
+     * and -shm files the database file's mode).
+     */
+    private static MetadataStore sqlite(Path file, BerthConfig config, Clock clock) {
+        try {
+            PrivateFiles.createFileIfMissing(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
+        return JdbcMetadataStore.sqlite(file, clock, config.metadata().sqliteSynchronous());
+    }
+
+    /** The data directory holds the database and the signing key: a new one is made 0700. */
+    private static void createDataDirectory(BerthConfig config) {
+        try {
+            PrivateFiles.createDirectories(config.data());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + config.data(), e);
+        }
+    }
+
     static BlobStore blobs(BerthConfig config) {
+        createDataDirectory(config);
         String type = config.storage().type() == null ? "" : config.storage().type().trim();
         return switch (type) {
             case "filesystem", "" -> {

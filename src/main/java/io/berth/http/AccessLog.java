@@ -4,7 +4,10 @@ import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One structured line per request on the "access" logger. */
+/**
+ * One structured line per request on the "access" logger, with who made it: the authenticated user or robot
+ * ({@code user="-"} while access control is off or before the caller is known) and the User-Agent.
+ */
 final class AccessLog {
     private static final Logger LOG = LoggerFactory.getLogger("access");
     private final boolean enabled;
@@ -18,9 +21,13 @@ final class AccessLog {
         if (!enabled || !LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info("request_id={} method={} path=\"{}\" status={} bytes_out={} bytes_in={} duration_ms={} remote={}{}",
+        String user = exchange.principal() == null ? "-" : exchange.principal().name();
+        String agent = exchange.header("User-Agent");
+        LOG.info("request_id={} method={} path=\"{}\" status={} bytes_out={} bytes_in={} duration_ms={} remote={}"
+                        + " user=\"{}\" user_agent=\"{}\"{}",
                 exchange.requestId(), exchange.method(), escape(exchange.path()), status, bytesSent, bytesReceived,
-                millis(nanos), remote, failure == null ? "" : " error=\"" + escape(failure.toString()) + "\"");
+                millis(nanos), remote, escape(user), agent == null ? "-" : escape(agent),
+                failure == null ? "" : " error=\"" + escape(failure.toString()) + "\"");
     }
 
     /** Milliseconds with three decimals, without String.format's cost on the event loop. */

@@ -103,7 +103,7 @@ public final class AuthFilter implements Filter {
         boolean granted = held.contains(required)
                 && (!caller.bearer() || caller.tokenActions("repository", repository.value()).contains(required));
         if (granted) {
-            ex.authorize(principal, pullCheck(caller));
+            ex.authorize(principal, scopedPullCheck(caller));
             return next.handle(ex);
         }
         if (principal.isAnonymous()) {
@@ -123,6 +123,20 @@ public final class AuthFilter implements Filter {
             return repository -> caller.tokenActions("repository", repository.value()).contains(Scope.PULL);
         }
         return repository -> policy.allowed(caller.principal(), repository).contains(Scope.PULL);
+    }
+
+    /**
+     * Which repositories a repository request may draw on besides its own (a cross-repository mount's source):
+     * with a token, only those whose pull the token itself grants, as CNCF Distribution requires, so a token
+     * narrowed to one repository cannot reach the others its holder may read; always within the caller's rights.
+     */
+    private Predicate<RepositoryName> scopedPullCheck(Caller caller) {
+        Predicate<RepositoryName> rights = pullCheck(caller);
+        if (!caller.bearer() || caller.external()) {
+            return rights;
+        }
+        return repository -> caller.tokenActions("repository", repository.value()).contains(Scope.PULL)
+                && rights.test(repository);
     }
 
     private Caller identify(Exchange ex, Route route) {

@@ -64,6 +64,11 @@ public final class Exchange {
         this.canPull = canPull;
     }
 
+    /** Names the caller of a route that authenticates by itself (the token endpoint), for the access log. */
+    void identified(io.berth.auth.Principal principal) {
+        this.principal = principal;
+    }
+
     /** Which repositories the caller may pull from, or null when access control is off. */
     public java.util.function.Predicate<io.berth.oci.RepositoryName> pullFilter() {
         return canPull;

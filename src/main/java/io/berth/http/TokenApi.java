@@ -58,6 +58,7 @@ public final class TokenApi {
                 throw unauthorized();
             }
         }
+        ex.identified(principal);
         boolean offline = "true".equalsIgnoreCase(ex.query("offline_token"));
         return answer(principal, Scope.parseAll(ex.queryAll("scope")), offline, null);
     }
@@ -74,11 +75,13 @@ public final class TokenApi {
         if ("password".equals(grantType)) {
             Principal principal = authenticator.login(first(form, "username"), first(form, "password"), ex.source())
                     .orElseThrow(TokenApi::unauthorized);
+            ex.identified(principal);
             return answer(principal, scopes, offline, null);
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = first(form, "refresh_token");
             Principal principal = refreshPrincipal(refresh).orElseThrow(TokenApi::unauthorized);
+            ex.identified(principal);
             return answer(principal, scopes, false, refresh);
         }
         throw new RegistryException(ErrorCode.INVALID_REQUEST, "grant_type must be password or refresh_token");

@@ -54,6 +54,15 @@ public final class AuthRecords {
         }
     }
 
+    /**
+     * One audit row. count is how many events a folded row stands for (logins of one principal from one address
+     * within one minute); 1 for every other row.
+     */
     public record AuditEntry(String id, Instant at, String actor, String action, String target, String source,
-                             String detail) {}
+                             String detail, int count) {
+        public AuditEntry(String id, Instant at, String actor, String action, String target, String source,
+                          String detail) {
+            this(id, at, actor, action, target, source, detail, 1);
+        }
+    }
 }

@@ -67,6 +67,13 @@ public interface AuthStore {
 
     void audit(AuditEntry entry);
 
+    /**
+     * Records a repeated event in one row per actor, action, source and minute: the first such event of the minute
+     * inserts the row, each later one adds one to its count. Atomic across nodes (the row's id is derived from the
+     * key).
+     */
+    void auditFolded(String actor, String action, String source, Instant at);
+
     /** The newest entries first. */
     List<AuditEntry> auditLog(int limit);
 }

@@ -248,9 +248,29 @@ public final class JdbcAuthStore implements AuthStore {
     }
 
     @Override
+    public void auditFolded(String actor, String action, String source, Instant at) {
+        long minute = at.toEpochMilli() / 60_000;
+        String id = "f" + sha256(actor + '\0' + action + '\0' + source + '\0' + minute).substring(0, 31);
+        db.transaction(c -> Sql.update(c, """
+                INSERT INTO audit_log (id, at, actor, action, target, source, detail, count) VALUES (?, ?, ?, ?, NULL, ?, NULL, 1)
+                ON CONFLICT (id) DO UPDATE SET count = audit_log.count + 1""",
+                id, millis(at), actor, action, source));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
     public List<AuditEntry> auditLog(int limit) {
         return db.read(c -> Sql.list(c, rs -> new AuditEntry(rs.getString(1), instant(rs, 2), rs.getString(3),
-                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)),
-                "SELECT id, at, actor, action, target, source, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", limit));
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8)),
+                "SELECT id, at, actor, action, target, source, detail, count FROM audit_log ORDER BY at DESC, id DESC LIMIT ?",
+                limit));
     }
 }
