@@ -286,9 +286,9 @@ final class AccessCommands {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             for (AuditEntry e : admin.auditLog(actor, limit)) {
-                System.out.printf("%s %-20s %-18s %-30s %s %s%n", e.at(), e.actor(), e.action(),
+                System.out.printf("%s %-20s %-18s %-30s %s %s%s%n", e.at(), e.actor(), e.action(),
                         e.target() == null ? "" : e.target(), e.source() == null ? "" : e.source(),
-                        e.detail() == null ? "" : e.detail());
+                        e.detail() == null ? "" : e.detail(), e.count() > 1 ? " (x" + e.count() + " this minute)" : "");
             }
         }
     }

@@ -6,18 +6,21 @@ import io.berth.auth.Authenticator;
 import io.berth.auth.TokenService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
+import io.berth.http.AuditFilter;
 import io.berth.http.AuthFilter;
+import io.berth.http.Filter;
 import io.berth.http.TokenApi;
 import io.berth.metadata.AuthStore;
 import io.berth.metadata.JdbcMetadataStore;
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.GarbageCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 
 /** The access-control object graph, built from the auth configuration. */
 record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Authenticator authenticator,
-                     TokenService tokens, AuthFilter filter, TokenApi tokenApi) {
+                     TokenService tokens, Filter filter, TokenApi tokenApi) {
 
     static AuthStore store(MetadataStore metadata) {
         if (metadata instanceof JdbcMetadataStore jdbc) {
@@ -29,6 +32,19 @@ record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Au
     static AccessAdmin admin(MetadataStore metadata, Clock clock) {
         AuthStore store = store(metadata);
         return new AccessAdmin(store, new AccessPolicy(store, clock), clock);
+    }
+
+    /**
+     * Records a garbage collection that ran and was not a dry run (the API's runs are recorded by the audit filter).
+     * actor is who started it: the command line's user, or "gc-scheduler" for the server's own runs.
+     */
+    static void auditGc(MetadataStore metadata, Clock clock, String actor, String source, GarbageCollector.Report report) {
+        if (!report.ran() || report.dryRun()) {
+            return;
+        }
+        admin(metadata, clock).audit(actor, "gc.run", null, source, "manifests " + report.manifestsDeleted()
+                + ", blob links " + report.linksRemoved() + ", blobs " + report.blobsDeleted() + ", bytes freed "
+                + report.bytesFreed());
     }
 
     static AccessControl open(BerthConfig config, MetadataStore metadata, Clock clock) {
@@ -47,7 +63,9 @@ record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Au
             }
             TokenService tokens = new TokenService(TokenService.loadOrCreateKey(keyFile), auth.issuer(), auth.service(),
                     auth.tokenTtl(), clock, external);
-            AuthFilter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm());
+            // Access control first; inside it, the audit of what the admitted caller changed.
+            Filter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm())
+                    .around(new AuditFilter(admin::audit));
             TokenApi tokenApi = new TokenApi(authenticator, policy, tokens, store, auth.refreshTtl(), clock);
             return new AccessControl(store, policy, admin, authenticator, tokens, filter, tokenApi);
         } catch (IOException e) {

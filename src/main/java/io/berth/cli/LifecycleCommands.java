@@ -37,12 +37,15 @@ final class LifecycleCommands {
     abstract static class LifecycleCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+        /** The open metadata store while run works (for the audit log). */
+        MetadataStore metadata;
 
         @Override
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
             Clock clock = Clock.systemUTC();
             try (BlobStore blobs = Stores.blobs(config); MetadataStore metadata = Stores.metadata(config, clock)) {
+                this.metadata = metadata;
                 return run(Lifecycle.open(config, metadata, blobs, clock, "cli-" + ProcessHandle.current().pid()));
             }
         }
@@ -87,6 +90,7 @@ final class LifecycleCommands {
                     window == null ? s.historyWindow() : io.berth.config.ConfigLoader.parseDuration(window),
                     s.untaggedManifests());
             GarbageCollector.Report report = lifecycle.gc().run(settings, dryRun);
+            AccessControl.auditGc(metadata, Clock.systemUTC(), actor(), "cli", report);
             if (!report.ran()) {
                 System.out.println("another node is collecting garbage now; try again later");
                 return 3;

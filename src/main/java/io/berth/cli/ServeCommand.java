@@ -10,6 +10,7 @@ import io.berth.http.Route;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.metadata.MetadataStore;
+import io.berth.registry.GarbageCollector;
 import io.berth.registry.Registry;
 import io.berth.registry.Uploads;
 import io.berth.storage.BlobStore;
@@ -79,7 +80,11 @@ final class ServeCommand implements Callable<Integer> {
             long gcMillis = Math.max(100, config.gc().interval().toMillis());
             scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
                 try {
-                    lifecycle.gc().run(lifecycle.gcSettings(), false);
+                    GarbageCollector.Report report = lifecycle.gc().run(lifecycle.gcSettings(), false);
+                    // Scheduled runs that found nothing to collect are not worth an audit row each interval.
+                    if (report.candidates() > 0) {
+                        AccessControl.auditGc(metadata, clock, "gc-scheduler", null, report);
+                    }
                 } catch (RuntimeException e) {
                     LOG.warn("garbage collection failed: {}", e.toString());
                 }

@@ -247,6 +247,7 @@ public final class ManagementApi {
             node.put("target", entry.target());
             node.put("source", entry.source());
             node.put("detail", entry.detail());
+            node.put("count", entry.count());
         }
         return ok(list);
     }
