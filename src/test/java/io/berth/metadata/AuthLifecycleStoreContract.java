@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.metadata.AuthRecords.AuditEntry;
 import io.berth.metadata.AuthRecords.Namespace;
 import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
@@ -171,6 +172,28 @@ public abstract class AuthLifecycleStoreContract {
             assertThat(nodeA.authStore().user(name).orElseThrow().passwordHash()).isEqualTo(hash);
         }
         assertThat(nodeB.authStore().countUsers()).isEqualTo(ROUNDS);
+    }
+
+    @Test
+    void loginsOfOnePrincipalOnTwoNodesAtOnceFoldIntoOneRowAMinuteThatCountsThemAll() throws Exception {
+        Instant minute = Instant.parse("2030-01-01T00:05:00Z");
+        for (int i = 0; i < ROUNDS; i++) {
+            Instant at = minute.plusMillis(i * 1000L);
+            race(() -> {
+                nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.1", at);
+                return true;
+            }, () -> {
+                nodeB.authStore().auditFolded("ci-user", "login", "10.0.0.1", at);
+                return true;
+            });
+        }
+        nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.2", minute);
+        nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.1", minute.plusSeconds(60));
+        List<AuditEntry> rows = nodeB.authStore().auditLog(100).stream().filter(e -> e.actor().equals("ci-user")).toList();
+        assertThat(rows).extracting(AuditEntry::source, AuditEntry::count, AuditEntry::at).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("10.0.0.1", 2 * ROUNDS, minute),
+                org.assertj.core.groups.Tuple.tuple("10.0.0.2", 1, minute),
+                org.assertj.core.groups.Tuple.tuple("10.0.0.1", 1, minute.plusSeconds(60)));
     }
 
     @Test
