@@ -242,7 +242,7 @@ final class AccessCommands {
         @Option(names = "--repo", required = true, paramLabel = "PATTERN", description = "Repository pattern, e.g. team-a/* (repeatable).") List<String> repositories;
         @Option(names = "--actions", required = true, split = ",", description = "pull, push, delete (comma-separated).") List<String> actions;
         @Option(names = "--expires", defaultValue = "90d", description = "Validity, e.g. 30d, 12h. Default: ${DEFAULT-VALUE}.") String expires;
-        @Option(names = "--as", paramLabel = "USER", description = "Record USER as the creator (default: the command line).") String as;
+        @Option(names = "--as", paramLabel = "USER", description = "Record USER as the creator (default: the command line); the token never holds more than USER holds.") String as;
 
         @Override
         void run(AccessAdmin admin, Principal actor) {
