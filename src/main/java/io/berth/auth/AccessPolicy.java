@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 public final class AccessPolicy {
     public static final Set<String> ALL = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
     public static final String LIBRARY = "library";
+    /** Who the command line acts as: {@code cli:<os user>}; user names cannot contain ':'. */
+    private static final String COMMAND_LINE = "cli:";
 
     private final AuthStore store;
     private final Clock clock;
@@ -91,9 +93,6 @@ public final class AccessPolicy {
         }
         return store.user(token.createdBy()).filter(u -> !u.disabled()).map(u -> Principal.user(u.name(), u.admin()));
     }
-
-    /** Who the command line acts as: {@code cli:<os user>}; user names cannot contain ':'. */
-    private static final String COMMAND_LINE = "cli:";
 
     /** A robot created by an admin for no particular namespace acts with an admin's reach, within its patterns. */
     private boolean robotOfAdmin(Principal principal) {
