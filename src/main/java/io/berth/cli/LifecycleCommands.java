@@ -51,6 +51,11 @@ final class LifecycleCommands {
         }
 
         abstract int run(Lifecycle lifecycle) throws Exception;
+
+        /** Records a change in the audit log with the names the management API's entries use. */
+        void audit(String action, String target, String detail) {
+            AccessControl.admin(metadata, Clock.systemUTC()).audit(actor(), action, target, "cli", detail);
+        }
     }
 
     /** "repo:tag" or "repo@digest". */
@@ -136,6 +141,7 @@ final class LifecycleCommands {
             ImageRef image = ImageRef.parse(ref);
             Digest now = lifecycle.registry().rollback(image.repository(), image.tag(), to == null ? null : Digest.parse(to),
                     steps, actor());
+            audit("tag.rollback", image.repository() + ":" + image.tag(), "to " + now);
             System.out.println(image.repository() + ":" + image.tag() + " now points at " + now);
             return 0;
         }
@@ -159,6 +165,8 @@ final class LifecycleCommands {
                     ? new ImageRef(source.repository(), Reference.parse(target.tag)) : ImageRef.parse(target.to);
             Digest digest = lifecycle.registry().promote(source.repository(), source.reference(), destination.repository(),
                     destination.tag(), actor());
+            audit("tag.promote", destination.repository() + ":" + destination.tag(),
+                    "from " + source.repository() + ":" + source.reference() + " " + digest);
             System.out.println("promoted " + source.repository() + "@" + digest + " to " + destination.repository() + ":"
                     + destination.tag());
             return 0;
@@ -178,6 +186,7 @@ final class LifecycleCommands {
         @Override
         int run(Lifecycle lifecycle) {
             lifecycle.store().addImmutableRule(namespace, pattern, actor());
+            audit("immutable.add", namespace, "pattern " + pattern);
             System.out.println("tags of " + namespace + " matching '" + pattern + "' are now immutable");
             return 0;
         }
@@ -194,6 +203,7 @@ final class LifecycleCommands {
                 System.err.println("berth: no rule '" + pattern + "' in " + namespace);
                 return 2;
             }
+            audit("immutable.remove", namespace, "pattern " + pattern);
             System.out.println("lifted rule '" + pattern + "' of " + namespace);
             return 0;
         }
@@ -219,6 +229,7 @@ final class LifecycleCommands {
         int run(Lifecycle lifecycle) {
             Long bytes = limit.equalsIgnoreCase("none") ? null : parseBytes(limit);
             lifecycle.store().setQuota(namespace, bytes);
+            audit("quota.set", namespace, "quotaBytes " + bytes);
             System.out.println(bytes == null ? "no quota for " + namespace : "quota of " + namespace + ": " + bytes + " bytes");
             return 0;
         }
@@ -272,6 +283,8 @@ final class LifecycleCommands {
             String id = io.berth.auth.Passwords.randomId();
             lifecycle.store().addRetentionRule(new RetentionRule(id, namespace, pattern, keepLast, maxAgeDays, keep,
                     actor(), Instant.now()));
+            audit("retention.add", namespace, "rule " + id + " pattern " + pattern + " keepLast " + keepLast
+                    + " maxAgeDays " + maxAgeDays + " keep " + keep);
             System.out.println("added retention rule " + id + " to " + namespace);
             return 0;
         }
@@ -299,7 +312,11 @@ final class LifecycleCommands {
 
         @Override
         int run(Lifecycle lifecycle) {
-            return lifecycle.store().removeRetentionRule(id) ? 0 : 2;
+            if (!lifecycle.store().removeRetentionRule(id)) {
+                return 2;
+            }
+            audit("retention.remove", "rule " + id, null);
+            return 0;
         }
     }
 
@@ -311,6 +328,9 @@ final class LifecycleCommands {
         @Override
         int run(Lifecycle lifecycle) {
             List<Retention.Removal> removals = lifecycle.retention().run(namespace, dryRun, actor());
+            if (!dryRun) {
+                audit("retention.run", namespace == null ? "all namespaces" : namespace, removals.size() + " tags removed");
+            }
             for (Retention.Removal r : removals) {
                 System.out.println((dryRun ? "would remove " : "removed ") + r.repository() + ":" + r.tag() + " (" + r.reason() + ")");
             }

@@ -196,6 +196,18 @@ class AuditLogTest {
     }
 
     @Test
+    void theCommandLinesChangesAndGcRunsAreAuditedWithSourceCli() {
+        BerthServer.runCli(data, "namespace", "quota", "aud", "10MiB");
+        BerthServer.runCli(data, "gc");
+        for (String action : List.of("quota.set", "gc.run")) {
+            JsonNode entry = audit().stream().filter(e -> e.path("action").asText().equals(action)
+                    && e.path("source").asText().equals("cli")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + action + " entry from the command line in " + audit()));
+            assertThat(entry.path("actor").asText()).startsWith("cli:");
+        }
+    }
+
+    @Test
     void failedLoginsUntilRefusedAreRecordedAndFoldedPerMinute() {
         api("POST", "/api/v1/users", "{\"name\":\"target\",\"password\":\"target-password\"}");
         int last = 0;
