@@ -146,7 +146,6 @@ public final class Registry {
             tags.add(reference.tag());
         }
         tags.addAll(extraTags);
-        policies.checkQuota(repository, () -> metadata.manifest(repository, digest).isPresent() ? 0 : bytes.length);
         List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
         List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
         ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
@@ -260,7 +259,6 @@ public final class Registry {
         if (!target.equals(source)) {
             copyManifestReferences(source, stored, target, actor);
         }
-        policies.checkQuota(target, 0);
         if (!metadata.moveTag(target, targetTag, stored.record().digest(), policies.tagChange(target, actor, "promote"))) {
             throw new IllegalStateException("promoted manifest vanished from " + target);
         }
