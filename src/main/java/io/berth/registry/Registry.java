@@ -155,7 +155,15 @@ public final class Registry {
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
         try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
             blobs.put(digest, bytes);
-            metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
+            try {
+                metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
+            } catch (RegistryException refused) {
+                // Refused (quota, a missing blob, an immutable tag): bytes no record names would never be collected.
+                if (metadata.blobSize(digest).isEmpty()) {
+                    blobs.delete(digest);
+                }
+                throw refused;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {

@@ -281,7 +281,7 @@ class LifecycleTest {
     }
 
     @Test
-    void aReTagOfAStoredManifestIsAcceptedWhileTheNamespaceIsOverItsQuota() {
+    void aReTagOfAStoredManifestIsAcceptedWhileTheNamespaceIsOverItsQuota() throws Exception {
         Digest stored = push("retag/app", "v1", "retagged");
         RegistryClient.Reply manifest = client.send("GET", "/v2/retag/app/manifests/v1", null, null);
         cli("namespace", "quota", "retag", "1");
@@ -293,6 +293,13 @@ class LifecycleTest {
         assertThat(tagged("retag/app", "prod")).isEqualTo(stored);
         assertThat(tagged("retag/app", "again")).isEqualTo(stored);
         assertThat(upload("retag/app", random(8, 1000)).status()).as("new bytes still refused").isEqualTo(403);
+        long blobs = blobFiles();
+        byte[] other = new String(manifest.bytes(), StandardCharsets.UTF_8)
+                .replaceFirst("\\{", "{\"annotations\":{\"new\":\"bytes\"},").getBytes(StandardCharsets.UTF_8);
+        RegistryClient.Reply fresh = client.send("PUT", "/v2/retag/app/manifests/fresh", other, RegistryClient.OCI_MANIFEST);
+        assertThat(fresh.status()).as(fresh.body()).isEqualTo(403);
+        assertThat(fresh.errorCode()).isEqualTo("DENIED");
+        assertThat(blobFiles()).as("bytes of the refused manifest").isEqualTo(blobs);
     }
 
     @Test
