@@ -7,9 +7,13 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Per-namespace policies every push and tag move obeys: immutable tags (quotas: the metadata store's commits). */
+/**
+ * Per-namespace policies every push and tag move obeys: immutable tags. Storage quotas are checked by the metadata
+ * store, inside the transaction that links the bytes, so racing pushes cannot pass them together.
+ */
 public final class Policies {
     private final LifecycleStore store;
 
