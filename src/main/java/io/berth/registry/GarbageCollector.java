@@ -100,6 +100,7 @@ public final class GarbageCollector {
         int blobCount = 0;
         long bytes = 0;
         List<String> items = new ArrayList<>();
+        boolean stopped = false;
         passes:
         for (int pass = 0; pass < MAX_PASSES; pass++) {
             Instant now = clock.instant();
@@ -109,6 +110,7 @@ public final class GarbageCollector {
             if (settings.untaggedManifests()) {
                 for (Link m : steps.collectableManifests(cutoff, historyCutoff, BATCH)) {
                     if (!lease.held()) {
+                        stopped = true;
                         break passes;
                     }
                     candidates++;
@@ -121,6 +123,7 @@ public final class GarbageCollector {
             }
             for (Link link : steps.unreferencedLinks(cutoff, BATCH)) {
                 if (!lease.held()) {
+                    stopped = true;
                     break passes;
                 }
                 candidates++;
@@ -132,6 +135,7 @@ public final class GarbageCollector {
             }
             for (Orphan orphan : steps.orphans(BATCH)) {
                 if (!lease.held()) {
+                    stopped = true;
                     break passes;
                 }
                 candidates++;
@@ -146,8 +150,7 @@ public final class GarbageCollector {
                 break;
             }
         }
-        return new Report(true, dryRun, candidates, manifests, links, blobCount, bytes, Duration.ZERO, items,
-                !lease.held());
+        return new Report(true, dryRun, candidates, manifests, links, blobCount, bytes, Duration.ZERO, items, stopped);
     }
 
     /** Forgets an orphan's record and deletes its bytes, under the digest's locks; true when both went. */

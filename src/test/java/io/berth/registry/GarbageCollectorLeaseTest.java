@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class GarbageCollectorLeaseTest {
-    private static final Duration TTL = Duration.ofMillis(300);
+    private static final Duration TTL = Duration.ofSeconds(2);
     private static final GarbageCollector.Settings NOW = new GarbageCollector.Settings(Duration.ZERO, Duration.ZERO, true);
 
     @TempDir
@@ -71,7 +71,7 @@ class GarbageCollectorLeaseTest {
         Future<GarbageCollector.Report> run;
         try (AutoCloseable commit = blobs.lock(blob)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
-            Thread.sleep(TTL.multipliedBy(4).toMillis());
+            Thread.sleep(TTL.multipliedBy(5).dividedBy(2).toMillis());
             assertThat(run.isDone()).as("the run waits for the digest lock").isFalse();
             assertThat(collector("node-b").run(NOW, false).ran()).as("second collector runs while the first does").isFalse();
             assertThat(collector("node-b").run(NOW, true).ran()).as("a dry run waits too").isFalse();
@@ -88,22 +88,25 @@ class GarbageCollectorLeaseTest {
     @Test
     void aRunWhoseLeaseRenewalFailsStopsBeforeItsNextCandidate() throws Exception {
         Digest first = orphan("deleted before the lease went");
-        Digest later;
+        Digest garbage;
         Future<GarbageCollector.Report> run;
         try (AutoCloseable commit = blobs.lock(first)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
-            Thread.sleep(TTL.toMillis());
-            // Another node takes the lease over (as it would after a pause longer than the TTL).
-            store.releaseLease("gc", "node-a");
-            assertThat(store.acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
-            later = orphan("garbage the next pass would find");
+            Thread.sleep(TTL.dividedBy(2).toMillis());
+            // Another node, whose clock says the lease expired (as after a pause longer than the TTL), takes it over.
+            try (JdbcMetadataStore later = JdbcMetadataStore.sqlite(dir.resolve("berth.db"),
+                    Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))) {
+                assertThat(later.lifecycleStore().acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
+            }
+            garbage = orphan("garbage the next pass would find");
+            // The next renewal (every third of the TTL) fails.
             Thread.sleep(TTL.toMillis());
         }
         GarbageCollector.Report report = run.get(30, TimeUnit.SECONDS);
         assertThat(report.leaseLost()).isTrue();
         assertThat(report.blobsDeleted()).as("the candidate under way finishes, no other starts").isEqualTo(1);
         assertThat(metadata.blobSize(first)).isEmpty();
-        assertThat(metadata.blobSize(later)).as("left for the lease's holder").isPresent();
+        assertThat(metadata.blobSize(garbage)).as("left for the lease's holder").isPresent();
         assertThat(store.acquireLease("gc", "node-a", TTL)).as("the thief's lease stays").isFalse();
     }
 }
