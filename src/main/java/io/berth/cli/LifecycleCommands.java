@@ -104,6 +104,11 @@ final class LifecycleCommands {
             System.out.printf(Locale.ROOT, "%s: %d candidates, %d manifests, %d blob links, %d blobs, %d bytes %s in %d ms%n",
                     dryRun ? "dry run" : "done", report.candidates(), report.manifestsDeleted(), report.linksRemoved(),
                     report.blobsDeleted(), report.bytesFreed(), dryRun ? "would be freed" : "freed", report.took().toMillis());
+            if (report.leaseLost()) {
+                System.out.println("stopped early: the collection lease could not be renewed (another node may be"
+                        + " collecting now); what is left goes on a later run");
+                return 3;
+            }
             return 0;
         }
     }

@@ -143,7 +143,6 @@ public final class RegistryApi {
             UploadSession session = registry.uploads().start(name, digest.algorithm());
             return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest));
         }
-        registry.policies().checkQuota(name, 1);
         UploadSession session = registry.uploads().start(name, algorithm);
         return uploadAccepted(ex, session, 202);
     }

@@ -88,4 +88,28 @@ final class Database {
         }
     }
 
+    /**
+     * Work on one connection in a write transaction that is always rolled back (a rehearsal). It holds this
+     * process's write lock, as any write transaction does.
+     */
+    <T> T rolledBack(Sql.Work<T> work) {
+        if (writeLock != null) {
+            writeLock.lock();
+        }
+        try (java.sql.Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                return work.run(connection);
+            } finally {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new MetadataException(e);
+        } finally {
+            if (writeLock != null) {
+                writeLock.unlock();
+            }
+        }
+    }
 }

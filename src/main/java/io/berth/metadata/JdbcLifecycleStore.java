@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The {@link LifecycleStore} on the metadata database. Each check-then-delete runs in one transaction.
@@ -154,19 +158,71 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public long usage(String namespace) {
-        Object[] ns = namespaceArgs(namespace);
-        Object[] args = new Object[6];
-        System.arraycopy(ns, 0, args, 0, 3);
-        System.arraycopy(ns, 0, args, 3, 3);
-        return db.read(c -> Sql.one(c, rs -> rs.getLong(1), """
-                SELECT COALESCE(SUM(size), 0) FROM (
-                  SELECT b.digest, b.size FROM blobs b WHERE b.digest IN
-                    (SELECT rb.digest FROM repository_blobs rb WHERE """ + inNamespace("rb.repository") + """
-                )
-                  UNION
-                  SELECT m.digest, MAX(m.size) FROM manifests m WHERE """ + inNamespace("m.repository") + """
-                 GROUP BY m.digest
-                ) AS reachable""", args).orElse(0L));
+        return db.read(c -> usage(c, namespace));
+    }
+
+    private static final String USAGE = """
+            SELECT COALESCE(SUM(size), 0) FROM (
+              SELECT b.digest, b.size FROM blobs b WHERE b.digest IN
+                (SELECT rb.digest FROM repository_blobs rb WHERE """ + inNamespace("rb.repository") + """
+            )
+              UNION
+              SELECT m.digest, MAX(m.size) FROM manifests m WHERE """ + inNamespace("m.repository") + """
+             GROUP BY m.digest
+            ) AS reachable""";
+
+    /** Whether usage already counts digest: a repository of the namespace links it or holds it as a manifest. */
+    private static final String COUNTED = "SELECT 1 FROM repository_blobs rb WHERE rb.digest = ? AND "
+            + inNamespace("rb.repository") + " UNION ALL SELECT 1 FROM manifests m WHERE m.digest = ? AND "
+            + inNamespace("m.repository");
+
+    static long usage(Connection c, String namespace) throws SQLException {
+        return Sql.one(c, rs -> rs.getLong(1), USAGE, twice(namespace, null)).orElse(0L);
+    }
+
+    /** The namespace's arguments twice, each set after digest when one is given. */
+    private static Object[] twice(String namespace, Digest digest) {
+        List<Object> args = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            if (digest != null) {
+                args.add(digest);
+            }
+            args.addAll(List.of(namespaceArgs(namespace)));
+        }
+        return args.toArray();
+    }
+
+    /**
+     * The quota of repository's namespace (null: none), read first in a transaction that may link bytes into the
+     * namespace. On PostgreSQL it locks the quota's row until the transaction ends: the namespace's pushes then pass
+     * {@link #checkQuota} one at a time, each seeing what the one before it committed, so racing pushes cannot
+     * overshoot together. Taken before any other lock of the transaction, so it adds no lock-order cycle.
+     */
+    static Long lockQuota(Connection c, String forUpdate, RepositoryName repository) throws SQLException {
+        return Sql.one(c, rs -> rs.getLong(1), "SELECT limit_bytes FROM quotas WHERE namespace = ?" + forUpdate,
+                repository.namespace()).orElse(null);
+    }
+
+    /**
+     * Refuses (DENIED) to add digest, of size bytes, to repository's namespace when that takes the usage past limit
+     * (null: no quota). Bytes the namespace already counts add nothing, so they are never refused, even over quota.
+     */
+    static void checkQuota(Connection c, Long limit, RepositoryName repository, Digest digest, long size)
+            throws SQLException {
+        if (limit == null) {
+            return;
+        }
+        String namespace = repository.namespace();
+        if (Sql.exists(c, COUNTED, twice(namespace, digest))) {
+            return;
+        }
+        long used = usage(c, namespace);
+        if (used + size > limit) {
+            throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "
+                    + used + " bytes used + " + size + " bytes of " + digest + " > quota of " + limit + " bytes",
+                    Map.of("namespace", namespace, "usedBytes", used, "quotaBytes", limit, "requestedBytes", size,
+                            "digest", digest.toString()));
+        }
     }
 
     // ---- leases
@@ -205,26 +261,32 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public List<Link> unreferencedLinks(Instant cutoff, int limit) {
-        return db.read(c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+        return db.read(c -> unreferencedLinks(c, cutoff, limit));
+    }
+
+    private static List<Link> unreferencedLinks(Connection c, Instant cutoff, int limit) throws SQLException {
+        return Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
                 "SELECT rb.repository, rb.digest FROM repository_blobs rb WHERE " + UNREFERENCED_LINK + " LIMIT ?",
-                cutoff.toEpochMilli(), limit));
+                cutoff.toEpochMilli(), limit);
+    }
+
+    @Override
+    public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
+        return transaction(c -> unlinkIfUnreferenced(c, link, cutoff));
     }
 
     /** Locks the link first: a manifest push holding it (FOR SHARE) commits its references before the check. */
-    @Override
-    public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
-        return transaction(c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + forUpdate,
-                    link.repository(), link.digest())) {
-                return false;
-            }
-            if (!Sql.exists(c, "SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND "
-                    + UNREFERENCED_LINK, link.repository(), link.digest(), cutoff.toEpochMilli())) {
-                return false;
-            }
-            return Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
-                    link.repository(), link.digest()) > 0;
-        });
+    private boolean unlinkIfUnreferenced(Connection c, Link link, Instant cutoff) throws SQLException {
+        if (!Sql.exists(c, "SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?" + forUpdate,
+                link.repository(), link.digest())) {
+            return false;
+        }
+        if (!Sql.exists(c, "SELECT 1 FROM repository_blobs rb WHERE rb.repository = ? AND rb.digest = ? AND "
+                + UNREFERENCED_LINK, link.repository(), link.digest(), cutoff.toEpochMilli())) {
+            return false;
+        }
+        return Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
+                link.repository(), link.digest()) > 0;
     }
 
     private static final String COLLECTABLE_MANIFEST = """
@@ -239,33 +301,41 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit) {
-        return db.read(c -> Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
+        return db.read(c -> collectableManifests(c, cutoff, historyCutoff, limit));
+    }
+
+    private static List<Link> collectableManifests(Connection c, Instant cutoff, Instant historyCutoff, int limit)
+            throws SQLException {
+        return Sql.list(c, rs -> new Link(new RepositoryName(rs.getString(1)), Digest.parse(rs.getString(2))),
                 "SELECT m.repository, m.digest FROM manifests m WHERE " + COLLECTABLE_MANIFEST + " LIMIT ?",
-                historyCutoff.toEpochMilli(), cutoff.toEpochMilli(), limit));
+                historyCutoff.toEpochMilli(), cutoff.toEpochMilli(), limit);
+    }
+
+    @Override
+    public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
+        return transaction(c -> deleteManifestIfCollectable(c, manifest, cutoff, historyCutoff));
     }
 
     /**
      * Locks the manifest first: a tag move, an index push or a re-push holding it (FOR SHARE, or its update of
      * touched_at) commits before the check, and one that comes later waits and then finds it gone.
      */
-    @Override
-    public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
-        return transaction(c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + forUpdate,
-                    manifest.repository(), manifest.digest())) {
-                return false;
-            }
-            boolean collectable = Sql.exists(c, "SELECT 1 FROM manifests m WHERE m.repository = ? AND m.digest = ? AND "
-                    + COLLECTABLE_MANIFEST, manifest.repository(), manifest.digest(), historyCutoff.toEpochMilli(),
-                    cutoff.toEpochMilli());
-            if (!collectable) {
-                return false;
-            }
-            Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?",
-                    manifest.repository(), manifest.digest());
-            Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", manifest.repository(), manifest.digest());
-            return true;
-        });
+    private boolean deleteManifestIfCollectable(Connection c, Link manifest, Instant cutoff, Instant historyCutoff)
+            throws SQLException {
+        if (!Sql.exists(c, "SELECT 1 FROM manifests WHERE repository = ? AND digest = ?" + forUpdate,
+                manifest.repository(), manifest.digest())) {
+            return false;
+        }
+        boolean collectable = Sql.exists(c, "SELECT 1 FROM manifests m WHERE m.repository = ? AND m.digest = ? AND "
+                + COLLECTABLE_MANIFEST, manifest.repository(), manifest.digest(), historyCutoff.toEpochMilli(),
+                cutoff.toEpochMilli());
+        if (!collectable) {
+            return false;
+        }
+        Sql.update(c, "DELETE FROM manifest_references WHERE repository = ? AND manifest_digest = ?",
+                manifest.repository(), manifest.digest());
+        Sql.update(c, "DELETE FROM manifests WHERE repository = ? AND digest = ?", manifest.repository(), manifest.digest());
+        return true;
     }
 
     private static final String ORPHAN = """
@@ -274,9 +344,18 @@ public final class JdbcLifecycleStore implements LifecycleStore {
 
     @Override
     public List<Orphan> orphans(int limit) {
-        // Blob records without links, and manifest bytes no repository holds as a manifest (kept as 'manifest:' records).
-        return db.read(c -> Sql.list(c, rs -> new Orphan(Digest.parse(rs.getString(1)), rs.getLong(2)),
-                "SELECT x.digest, x.size FROM blobs x WHERE " + ORPHAN + " LIMIT ?", limit));
+        return db.read(c -> orphans(c, limit));
+    }
+
+    /** Blob records without links, and manifest bytes no repository holds as a manifest (kept as blob records). */
+    private static List<Orphan> orphans(Connection c, int limit) throws SQLException {
+        return Sql.list(c, rs -> new Orphan(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                "SELECT x.digest, x.size FROM blobs x WHERE " + ORPHAN + " LIMIT ?", limit);
+    }
+
+    @Override
+    public boolean forgetIfOrphan(Digest digest) {
+        return transaction(c -> forgetIfOrphan(c, digest));
     }
 
     /**
@@ -284,17 +363,66 @@ public final class JdbcLifecycleStore implements LifecycleStore {
      * later waits and then finds no record (the client uploads). Commits of the digest are kept out by the digest lock
      * the caller holds.
      */
+    private boolean forgetIfOrphan(Connection c, Digest digest) throws SQLException {
+        if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + forUpdate, digest)) {
+            return false;
+        }
+        if (!Sql.exists(c, "SELECT 1 FROM blobs x WHERE x.digest = ? AND " + ORPHAN, digest)) {
+            return false;
+        }
+        return Sql.update(c, "DELETE FROM blobs WHERE digest = ?", digest) > 0;
+    }
+
+    /**
+     * The same steps, with the same statements, on one connection whose transaction is rolled back at the end: each
+     * step sees what the steps before it deleted, as a real collection's next step would, and nothing changes.
+     */
     @Override
-    public boolean forgetIfOrphan(Digest digest) {
-        return transaction(c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + forUpdate, digest)) {
-                return false;
+    public <T> T rehearse(Function<CollectionSteps, T> work) {
+        return db.rolledBack(c -> work.apply(new CollectionSteps() {
+            @Override
+            public List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit) {
+                return on(() -> JdbcLifecycleStore.collectableManifests(c, cutoff, historyCutoff, limit));
             }
-            if (!Sql.exists(c, "SELECT 1 FROM blobs x WHERE x.digest = ? AND " + ORPHAN, digest)) {
-                return false;
+
+            @Override
+            public boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff) {
+                return on(() -> JdbcLifecycleStore.this.deleteManifestIfCollectable(c, manifest, cutoff, historyCutoff));
             }
-            return Sql.update(c, "DELETE FROM blobs WHERE digest = ?", digest) > 0;
-        });
+
+            @Override
+            public List<Link> unreferencedLinks(Instant cutoff, int limit) {
+                return on(() -> JdbcLifecycleStore.unreferencedLinks(c, cutoff, limit));
+            }
+
+            @Override
+            public boolean unlinkIfUnreferenced(Link link, Instant cutoff) {
+                return on(() -> JdbcLifecycleStore.this.unlinkIfUnreferenced(c, link, cutoff));
+            }
+
+            @Override
+            public List<Orphan> orphans(int limit) {
+                return on(() -> JdbcLifecycleStore.orphans(c, limit));
+            }
+
+            @Override
+            public boolean forgetIfOrphan(Digest digest) {
+                return on(() -> JdbcLifecycleStore.this.forgetIfOrphan(c, digest));
+            }
+        }));
+    }
+
+    /** A step of a rehearsal, its SQL failure reported as the store's. */
+    private interface Step<T> {
+        T run() throws SQLException;
+    }
+
+    private static <T> T on(Step<T> step) {
+        try {
+            return step.run();
+        } catch (SQLException e) {
+            throw new MetadataException(e);
+        }
     }
 
 }

@@ -222,6 +222,8 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size) {
         transaction(c -> {
+            JdbcLifecycleStore.checkQuota(c, JdbcLifecycleStore.lockQuota(c, dialect.forUpdate, repository), repository,
+                    digest, size);
             insertBlob(c, digest, size);
             lockRepository(c, repository);
             insertLink(c, repository, digest);
@@ -246,9 +248,13 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean linkBlob(RepositoryName repository, Digest digest) {
         return transaction(c -> {
-            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + dialect.forShare, digest)) {
+            Long quota = JdbcLifecycleStore.lockQuota(c, dialect.forUpdate, repository);
+            Optional<Long> size = Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?" + dialect.forShare,
+                    digest);
+            if (size.isEmpty()) {
                 return false;
             }
+            JdbcLifecycleStore.checkQuota(c, quota, repository, digest, size.get());
             lockRepository(c, repository);
             insertLink(c, repository, digest);
             return true;
@@ -293,6 +299,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                             TagChange change) {
         RepositoryName repository = manifest.repository();
         transaction(c -> {
+            Long quota = JdbcLifecycleStore.lockQuota(c, dialect.forUpdate, repository);
             lockRepository(c, repository);
             insertBlob(c, manifest.digest(), manifest.size());
             for (Digest blob : blobs) {
@@ -309,6 +316,8 @@ public final class JdbcMetadataStore implements MetadataStore {
                             "index references a manifest that is not in this repository", Map.of("digest", child.toString()));
                 }
             }
+            // Its blobs and children are counted already (they are in the repository): only its own bytes may add.
+            JdbcLifecycleStore.checkQuota(c, quota, repository, manifest.digest(), manifest.size());
             int inserted = Sql.update(c, """
                     INSERT INTO manifests (repository, digest, media_type, size, subject, artifact_type, annotations, created_at,
                     touched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",

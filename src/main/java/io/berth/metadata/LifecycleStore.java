@@ -6,12 +6,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Lifecycle facts and the garbage collector's queries: immutable tag rules, retention rules, quotas and usage, the
  * collection lease, and the check-then-delete steps of online garbage collection, each in one transaction.
  */
-public interface LifecycleStore {
+public interface LifecycleStore extends CollectionSteps {
     // ---- immutable tags
 
     void addImmutableRule(String namespace, String pattern, String actor);
@@ -51,7 +52,7 @@ public interface LifecycleStore {
 
     // ---- garbage collection
 
-    /** Takes or renews the named lease for owner; false while another owner holds it. */
+    /** Takes or renews the named lease for owner until ttl from now; false while another owner holds it. */
     boolean acquireLease(String name, String owner, Duration ttl);
 
     void releaseLease(String name, String owner);
@@ -61,29 +62,13 @@ public interface LifecycleStore {
 
     record Link(RepositoryName repository, Digest digest) {}
 
-    /** Blob links no manifest of their repository references, untouched since cutoff. */
-    List<Link> unreferencedLinks(Instant cutoff, int limit);
-
-    /** Removes the link if it is still unreferenced and untouched since cutoff. */
-    boolean unlinkIfUnreferenced(Link link, Instant cutoff);
-
-    /**
-     * Manifests with no tag, no index of the repository referencing them, no living subject, untouched since cutoff,
-     * and not pointed to by a tag since historyCutoff.
-     */
-    List<Link> collectableManifests(Instant cutoff, Instant historyCutoff, int limit);
-
-    /** Deletes the manifest if it is still collectable; true when deleted. */
-    boolean deleteManifestIfCollectable(Link manifest, Instant cutoff, Instant historyCutoff);
-
     /** Blobs and manifest bytes no repository reaches any more, with their sizes. */
     record Orphan(Digest digest, long size) {}
 
-    List<Orphan> orphans(int limit);
-
     /**
-     * Forgets an orphan's record if it is still an orphan (no repository links it, no repository holds it as a
-     * manifest); true when forgotten, and then its bytes may go. The caller holds the digest's blob lock.
+     * Runs work on the collection steps inside one transaction that is then rolled back: exactly what a collection
+     * would delete now, in the order it would, changing nothing. While it runs it holds the locks a collection's
+     * steps take (on SQLite, the database's write lock).
      */
-    boolean forgetIfOrphan(Digest digest);
+    <T> T rehearse(Function<CollectionSteps, T> work);
 }

@@ -25,11 +25,16 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Records a verified upload in one transaction: the blob is held, reachable through repository, and the upload
-     * session is gone.
+     * session is gone. Refused with DENIED, changing nothing, when the blob's bytes would take the namespace past its
+     * quota (bytes the namespace already counts never are); the check and the link share the transaction, so pushes
+     * racing into one namespace cannot pass the quota together.
      */
     void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size);
 
-    /** Makes a held blob reachable through repository (creating the repository); false when Berth lacks the blob. */
+    /**
+     * Makes a held blob reachable through repository (creating the repository); false when Berth lacks the blob.
+     * Refused with DENIED when it would take the namespace past its quota, as {@link #commitUpload} is.
+     */
     boolean linkBlob(RepositoryName repository, Digest digest);
 
     /** Repositories a blob is reachable through, in byte order, at most limit. */
@@ -50,7 +55,8 @@ public interface MetadataStore extends AutoCloseable {
     /**
      * Stores a manifest and points tags at it, in one transaction that first checks every referenced blob and child
      * manifest is in the repository (else MANIFEST_BLOB_UNKNOWN naming the first missing one). The manifest's own
-     * bytes are recorded as held, as {@link #recordBlob} does.
+     * bytes are recorded as held, as {@link #recordBlob} does. Refused with DENIED only when its own bytes are new to
+     * the namespace and take it past its quota: its blobs are counted already, so a re-tag is never refused.
      */
     void putManifest(ManifestRecord manifest, List<Digest> blobs, List<Digest> children, List<Tag> tags, TagChange change);
 

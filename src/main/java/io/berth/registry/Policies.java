@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Per-namespace policies every push and tag move obeys: immutable tags and storage quotas. */
+/**
+ * Per-namespace policies every push and tag move obeys: immutable tags. Storage quotas are checked by the metadata
+ * store, inside the transaction that links the bytes, so racing pushes cannot pass them together.
+ */
 public final class Policies {
     private final LifecycleStore store;
 
@@ -42,30 +45,6 @@ public final class Policies {
     /** The immutable rule protecting tag, or null. */
     public String immutableRule(RepositoryName repository, Tag tag) {
         return tagChange(repository, "", "").immutableRule().apply(tag);
-    }
-
-    /**
-     * Refuses a push that would take the namespace past its quota: usage counts unique blobs and manifests once,
-     * including the blobs already uploaded for this push; added is what the push adds beyond them.
-     */
-    public void checkQuota(RepositoryName repository, long added) {
-        checkQuota(repository, () -> added);
-    }
-
-    /** As above, with what the push adds computed only when the namespace has a quota. */
-    public void checkQuota(RepositoryName repository, java.util.function.LongSupplier addedBytes) {
-        String namespace = repository.namespace();
-        Long limit = store.quota(namespace).orElse(null);
-        if (limit == null) {
-            return;
-        }
-        long added = addedBytes.getAsLong();
-        long usage = store.usage(namespace);
-        if (usage + added > limit) {
-            throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "
-                    + (usage + added) + " of " + limit + " bytes", Map.of("namespace", namespace, "usage", usage + added,
-                    "limit", limit));
-        }
     }
 
     /** Shell-style tag patterns: '*' any run of characters, '?' one, [0-9] a class. */

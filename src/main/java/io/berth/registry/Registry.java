@@ -146,7 +146,6 @@ public final class Registry {
             tags.add(reference.tag());
         }
         tags.addAll(extraTags);
-        policies.checkQuota(repository, () -> metadata.manifest(repository, digest).isPresent() ? 0 : bytes.length);
         List<Digest> blobRefs = manifest.references().stream().map(Descriptor::digest).distinct().toList();
         List<Digest> children = manifest.children().stream().map(Descriptor::digest).distinct().toList();
         ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes.length,
@@ -156,7 +155,15 @@ public final class Registry {
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
         try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
             blobs.put(digest, bytes);
-            metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
+            try {
+                metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
+            } catch (RegistryException refused) {
+                // Refused (quota, a missing blob, an immutable tag): bytes no record names would never be collected.
+                if (metadata.blobSize(digest).isEmpty()) {
+                    blobs.delete(digest);
+                }
+                throw refused;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
@@ -260,7 +267,6 @@ public final class Registry {
         if (!target.equals(source)) {
             copyManifestReferences(source, stored, target, actor);
         }
-        policies.checkQuota(target, 0);
         if (!metadata.moveTag(target, targetTag, stored.record().digest(), policies.tagChange(target, actor, "promote"))) {
             throw new IllegalStateException("promoted manifest vanished from " + target);
         }

@@ -355,12 +355,29 @@ public final class Uploads {
         private void withDigestLocks(StoreStep blobCommit, long length) throws IOException {
             try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
                 whileRenewingClaim(blobCommit);
-                metadata.commitUpload(session.id(), session.repository(), finishWith, length);
+                try {
+                    metadata.commitUpload(session.id(), session.repository(), finishWith, length);
+                } catch (RegistryException refused) {
+                    releaseRefused();
+                    throw refused;
+                }
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IOException(e);
             }
+        }
+
+        /**
+         * After the commit was refused (over quota; nothing was recorded): the bytes just published under the digest
+         * go unless another push recorded them (the digest locks keep one from doing so meanwhile), and the upload
+         * ends, so a refused blob holds no space.
+         */
+        private void releaseRefused() throws IOException {
+            if (metadata.blobSize(finishWith).isEmpty()) {
+                blobs.delete(finishWith);
+            }
+            drop(session.id());
         }
 
         @Override

@@ -3,6 +3,8 @@ package io.berth.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 /** Tag history, rollback, promotion, immutable tags, retention and quotas on the real server and command line. */
 @Timeout(120)
 class LifecycleTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static BerthServer server;
     private static Path data;
     private static RegistryClient client;
@@ -151,7 +154,9 @@ class LifecycleTest {
         long used = Long.parseLong(usage.replaceAll("(?s).*quota: (\\d+) bytes used.*", "$1"));
         assertThat(used).isLessThan(2 * 2048 + 2000);
         cli("namespace", "quota", "quota", String.valueOf(used + 100));
-        RegistryClient.Reply over = client.pushImage("quota/one", "b", image("bigger", 4096));
+        byte[] layer = image("bigger", 4096).get(1);
+        RegistryClient.Reply over = client.send("POST", "/v2/quota/one/blobs/uploads/?digest=" + Digest.sha256(layer),
+                layer, "application/octet-stream");
         assertThat(over.status()).isIn(403);
         assertThat(over.errorCode()).isEqualTo("DENIED");
         assertThat(over.message()).contains("quota").contains(String.valueOf(used + 100));
@@ -192,5 +197,161 @@ class LifecycleTest {
         assertThat(blobFiles()).isEqualTo(before);
         String done = cli("gc", "--grace", "0s", "--history-window", "0s");
         assertThat(done).contains("deleted manifest dry/app@");
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(body, e);
+        }
+    }
+
+    private static JsonNode usage(String namespace) {
+        RegistryClient.Reply r = client.send("GET", "/api/v1/namespaces/" + namespace + "/usage", null, null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return json(r.body());
+    }
+
+    private static JsonNode errorDetail(RegistryClient.Reply r) {
+        return json(r.body()).path("errors").path(0).path("detail");
+    }
+
+    private static long uploadFiles() throws Exception {
+        try (Stream<Path> files = Files.walk(data.resolve("uploads"))) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    private static byte[] random(long seed, int size) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static RegistryClient.Reply upload(String repo, byte[] blob) {
+        return client.send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + Digest.sha256(blob), blob,
+                "application/octet-stream");
+    }
+
+    @Test
+    void aMonolithicUploadLargerThanTheQuotaIsRefusedWithUsageNumbersAndLeavesNothingBehind() throws Exception {
+        cli("namespace", "quota", "mono", "3MiB");
+        byte[] blob = random(5, 5_000_000);
+        long blobs = blobFiles();
+        long uploads = uploadFiles();
+        RegistryClient.Reply refused = upload("mono/app", blob);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.errorCode()).isEqualTo("DENIED");
+        assertThat(refused.message()).contains("quota").contains(String.valueOf(3 * 1024 * 1024));
+        JsonNode detail = errorDetail(refused);
+        JsonNode usage = usage("mono");
+        assertThat(detail.path("usedBytes").asLong()).isEqualTo(usage.path("usedBytes").asLong()).isZero();
+        assertThat(detail.path("quotaBytes").asLong()).isEqualTo(usage.path("quotaBytes").asLong())
+                .isEqualTo(3 * 1024 * 1024);
+        assertThat(detail.path("requestedBytes").asLong()).isEqualTo(blob.length);
+        assertThat(client.send("HEAD", "/v2/mono/app/blobs/" + Digest.sha256(blob), null, null).status()).isEqualTo(404);
+        assertThat(blobFiles()).as("bytes of the refused blob").isEqualTo(blobs);
+        assertThat(uploadFiles()).as("upload of the refused blob").isEqualTo(uploads);
+        assertThat(upload("mono/app", random(6, 1_000_000)).status()).as("a blob that fits").isEqualTo(201);
+    }
+
+    @Test
+    void aChunkedUploadIsRefusedAtItsFinalPutAndItsBytesAreReleased() throws Exception {
+        cli("namespace", "quota", "chunked", "3MiB");
+        byte[] blob = random(7, 4 * 1024 * 1024);
+        long blobs = blobFiles();
+        long uploads = uploadFiles();
+        RegistryClient.Reply started = client.send("POST", "/v2/chunked/app/blobs/uploads/", null, null);
+        assertThat(started.status()).isEqualTo(202);
+        String location = java.net.URI.create(started.raw().headers().firstValue("Location").orElseThrow()).getRawPath();
+        int half = blob.length / 2;
+        RegistryClient.Reply chunk = client.send("PATCH", location, java.util.Arrays.copyOf(blob, half),
+                "application/octet-stream");
+        assertThat(chunk.status()).as(chunk.body()).isEqualTo(202);
+        RegistryClient.Reply finish = client.send("PUT", location + "?digest=" + Digest.sha256(blob),
+                java.util.Arrays.copyOfRange(blob, half, blob.length), "application/octet-stream");
+        assertThat(finish.status()).as(finish.body()).isEqualTo(403);
+        assertThat(finish.errorCode()).isEqualTo("DENIED");
+        assertThat(errorDetail(finish).path("usedBytes").asLong()).isEqualTo(usage("chunked").path("usedBytes").asLong());
+        assertThat(client.send("GET", location, null, null).status()).as("the upload ended").isEqualTo(404);
+        assertThat(client.send("HEAD", "/v2/chunked/app/blobs/" + Digest.sha256(blob), null, null).status()).isEqualTo(404);
+        assertThat(blobFiles()).isEqualTo(blobs);
+        assertThat(uploadFiles()).isEqualTo(uploads);
+    }
+
+    @Test
+    void aReTagOfAStoredManifestIsAcceptedWhileTheNamespaceIsOverItsQuota() throws Exception {
+        Digest stored = push("retag/app", "v1", "retagged");
+        RegistryClient.Reply manifest = client.send("GET", "/v2/retag/app/manifests/v1", null, null);
+        cli("namespace", "quota", "retag", "1");
+        assertThat(usage("retag").path("usedBytes").asLong()).isGreaterThan(1);
+        RegistryClient.Reply again = client.send("PUT", "/v2/retag/app/manifests/again", manifest.bytes(),
+                RegistryClient.OCI_MANIFEST);
+        assertThat(again.status()).as(again.body()).isEqualTo(201);
+        cli("promote", "retag/app:v1", "--tag", "prod");
+        assertThat(tagged("retag/app", "prod")).isEqualTo(stored);
+        assertThat(tagged("retag/app", "again")).isEqualTo(stored);
+        assertThat(upload("retag/app", random(8, 1000)).status()).as("new bytes still refused").isEqualTo(403);
+        long blobs = blobFiles();
+        byte[] other = new String(manifest.bytes(), StandardCharsets.UTF_8)
+                .replaceFirst("\\{", "{\"annotations\":{\"new\":\"bytes\"},").getBytes(StandardCharsets.UTF_8);
+        RegistryClient.Reply fresh = client.send("PUT", "/v2/retag/app/manifests/fresh", other, RegistryClient.OCI_MANIFEST);
+        assertThat(fresh.status()).as(fresh.body()).isEqualTo(403);
+        assertThat(fresh.errorCode()).isEqualTo("DENIED");
+        assertThat(blobFiles()).as("bytes of the refused manifest").isEqualTo(blobs);
+    }
+
+    @Test
+    void concurrentPushesIntoOneNamespaceNeverTakeItPastItsQuota() throws Exception {
+        int size = 64 * 1024;
+        cli("namespace", "quota", "racing", String.valueOf(3L * size + 1000));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> pushes = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] blob = random(100 + i, size);
+                String repo = "racing/app-" + i;
+                pushes.add(pool.submit(() -> upload(repo, blob).status()));
+            }
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Integer> f : pushes) {
+                statuses.add(f.get());
+            }
+            assertThat(statuses).as(statuses.toString()).containsOnly(201, 403);
+            assertThat(statuses.stream().filter(s -> s == 201).count()).isEqualTo(3);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(usage("racing").path("usedBytes").asLong()).isEqualTo(3L * size);
+    }
+
+    /** "N candidates, N manifests, N blob links, N blobs, N bytes" of a gc summary line. */
+    private static String totals(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(\\d+ candidates, \\d+ manifests, \\d+ blob links, \\d+ blobs, \\d+ bytes)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return m.group(1);
+    }
+
+    private static List<String> items(String out, String prefix) {
+        return out.lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).sorted().toList();
+    }
+
+    @Test
+    void gcDryRunReportsExactlyWhatTheRunStraightAfterItDoes() {
+        byte[] shared = random(9, 512 * 1024);
+        for (String tag : List.of("one", "two")) {
+            byte[] config = ("{\"exact\":\"" + tag + "\"}").getBytes(StandardCharsets.UTF_8);
+            RegistryClient.Reply r = client.pushImage("exact/app", tag, List.of(config, shared, random(tag.hashCode(), 1 << 20)));
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertThat(client.send("DELETE", "/v2/exact/app/manifests/" + tag, null, null).status()).isEqualTo(202);
+        }
+        String dry = cli("gc", "--dry-run", "--grace", "0s", "--history-window", "0s");
+        String run = cli("gc", "--grace", "0s", "--history-window", "0s");
+        assertThat(totals(dry)).isEqualTo(totals(run));
+        assertThat(items(dry, "would delete ")).isEqualTo(items(run, "deleted ")).isNotEmpty();
+        long freed = Long.parseLong(totals(run).replaceAll(".* (\\d+) bytes$", "$1"));
+        assertThat(freed).as("both images' layers go with their manifests").isGreaterThan(2L * (1 << 20) + 512 * 1024);
     }
 }

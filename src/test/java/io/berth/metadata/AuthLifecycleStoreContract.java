@@ -387,4 +387,116 @@ public abstract class AuthLifecycleStoreContract {
             }
         }
     }
+
+    // ---- quotas
+
+    @Test
+    void uploadsRacingIntoOneNamespaceNeverTakeItPastItsQuota() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String namespace = "quota-race-" + i;
+            nodeA.lifecycleStore().setQuota(namespace, 100L);
+            Digest first = digest("quota-race-a-" + i);
+            Digest second = digest("quota-race-b-" + i);
+            RepositoryName one = new RepositoryName(namespace + "/one");
+            RepositoryName two = new RepositoryName(namespace + "/two");
+            String round = String.valueOf(i);
+            List<Boolean> committed = race(() -> {
+                nodeA.commitUpload("upload-a-" + round, one, first, 60);
+                return true;
+            }, () -> {
+                nodeB.commitUpload("upload-b-" + round, two, second, 60);
+                return true;
+            });
+            assertThat(committed).as("round " + i).containsExactlyInAnyOrder(true, null);
+            assertThat(nodeA.lifecycleStore().usage(namespace)).as("round " + i).isEqualTo(60);
+            Digest refused = committed.get(0) == null ? first : second;
+            assertThat(nodeA.repositoriesHolding(refused, 10)).as("round " + i + ": refused blob linked").isEmpty();
+            assertThat(nodeA.blobSize(refused)).as("round " + i + ": refused blob recorded").isEmpty();
+        }
+    }
+
+    @Test
+    void mountsAndManifestsRacingIntoOneNamespaceNeverTakeItPastItsQuota() throws Exception {
+        for (int i = 0; i < ROUNDS; i++) {
+            String namespace = "quota-mix-" + i;
+            nodeA.lifecycleStore().setQuota(namespace, 150L);
+            RepositoryName app = new RepositoryName(namespace + "/app");
+            Digest config = digest("quota-mix-config-" + i);
+            nodeA.commitUpload("upload-" + i, app, config, 40);
+            Digest elsewhere = pushBlob(nodeA, new RepositoryName("elsewhere/app"), "quota-mix-mounted-" + i + "-".repeat(59));
+            ManifestRecord m = new ManifestRecord(app, digest("quota-mix-manifest-" + i),
+                    "application/vnd.oci.image.manifest.v1+json", 100, null, null, Map.of());
+            List<Boolean> done = race(() -> nodeB.linkBlob(new RepositoryName(namespace + "/other"), elsewhere), () -> {
+                nodeA.putManifest(m, List.of(config), List.of(), List.of(new Tag("t")));
+                return true;
+            });
+            assertThat(done).as("round " + i).containsExactlyInAnyOrder(true, null);
+            assertThat(nodeA.lifecycleStore().usage(namespace)).as("round " + i).isLessThanOrEqualTo(150);
+        }
+    }
+
+    @Test
+    void bytesTheNamespaceAlreadyCountsAreNeverRefusedEvenOverQuota() {
+        RepositoryName app = new RepositoryName("counted/app");
+        Digest layer = digest("counted-layer");
+        nodeA.commitUpload("u1", app, layer, 500);
+        ManifestRecord m = new ManifestRecord(app, digest("counted-manifest"), "application/vnd.oci.image.manifest.v1+json",
+                100, null, null, Map.of());
+        nodeA.putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1")));
+        nodeA.lifecycleStore().setQuota("counted", 10L);
+        long usage = nodeA.lifecycleStore().usage("counted");
+        assertThat(usage).isEqualTo(600);
+
+        nodeB.putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1-again")));
+        assertThat(nodeB.moveTag(app, new Tag("prod"), m.digest(), TagChange.by("ops", "promote"))).isTrue();
+        nodeB.commitUpload("u2", new RepositoryName("counted/other"), layer, 500);
+        assertThat(nodeB.linkBlob(new RepositoryName("counted/third"), layer)).isTrue();
+        assertThat(nodeA.lifecycleStore().usage("counted")).isEqualTo(usage);
+
+        ManifestRecord fresh = new ManifestRecord(app, digest("counted-new-manifest"),
+                "application/vnd.oci.image.manifest.v1+json", 100, null, null, Map.of());
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> nodeB.putManifest(fresh, List.of(layer), List.of(), List.of(new Tag("v2"))))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.code()).isEqualTo(io.berth.oci.ErrorCode.DENIED);
+                    assertThat((Map<Object, Object>) e.detail()).containsEntry("usedBytes", usage).containsEntry("quotaBytes", 10L)
+                            .containsEntry("requestedBytes", 100L);
+                });
+        assertThat(nodeA.manifest(app, fresh.digest())).isEmpty();
+        assertThat(nodeA.tags(app, null, 100).items()).doesNotContain("v2");
+    }
+
+    // ---- dry runs
+
+    @Test
+    void aRehearsalSeesItsOwnDeletionsAndChangesNothing() {
+        Digest layer = pushBlob(nodeA, repo, "rehearsed-layer");
+        ManifestRecord m = manifest("rehearsed-manifest");
+        nodeA.putManifest(m, List.of(layer), List.of(), List.of());
+        LifecycleStore store = nodeB.lifecycleStore();
+        List<String> steps = store.rehearse(s -> {
+            List<String> done = new ArrayList<>();
+            for (Link candidate : s.collectableManifests(FUTURE, FUTURE, 100)) {
+                if (s.deleteManifestIfCollectable(candidate, FUTURE, FUTURE)) {
+                    done.add("manifest " + candidate.digest());
+                }
+            }
+            for (Link link : s.unreferencedLinks(FUTURE, 100)) {
+                if (s.unlinkIfUnreferenced(link, FUTURE)) {
+                    done.add("link " + link.digest());
+                }
+            }
+            for (LifecycleStore.Orphan orphan : s.orphans(100)) {
+                if (s.forgetIfOrphan(orphan.digest())) {
+                    done.add("blob " + orphan.digest());
+                }
+            }
+            return done;
+        });
+        assertThat(steps).containsExactlyInAnyOrder("manifest " + m.digest(), "link " + layer, "blob " + layer,
+                "blob " + m.digest());
+        assertThat(nodeA.manifest(repo, m.digest())).as("rolled back").isPresent();
+        assertThat(nodeA.linkedBlobSize(repo, layer)).as("rolled back").isPresent();
+        assertThat(store.orphans(100)).as("rolled back").isEmpty();
+    }
 }
