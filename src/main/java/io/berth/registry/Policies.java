@@ -9,6 +9,7 @@ import io.berth.oci.Tag;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** Per-namespace policies every push and tag move obeys: immutable tags and storage quotas. */
 public final class Policies {
@@ -67,6 +68,27 @@ public final class Policies {
                     "limit", limit));
         }
     }
+
+    /**
+     * Why text is not a tag pattern (immutable and retention rules), or null when it is one: 1 to 128 of a tag's
+     * characters and the wildcards, each '[' class closed and valid.
+     */
+    public static String patternProblem(String text) {
+        if (text == null || text.isEmpty() || text.length() > 128) {
+            return "must have 1 to 128 characters";
+        }
+        if (!PATTERN_CHARACTERS.matcher(text).matches()) {
+            return "may hold only letters, digits, '.', '_', '-' and the wildcards '*', '?', '[...]'";
+        }
+        try {
+            glob(text);
+        } catch (PatternSyntaxException e) {
+            return "has an invalid '[...]' class (unclosed, empty or a backwards range)";
+        }
+        return null;
+    }
+
+    private static final Pattern PATTERN_CHARACTERS = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
 
     /** Shell-style tag patterns: '*' any run of characters, '?' one, [0-9] a class. */
     static Pattern glob(String pattern) {
