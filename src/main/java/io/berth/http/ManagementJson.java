@@ -82,6 +82,9 @@ final class ManagementJson {
             return field(path, "is not known here" + (known == null || known.isEmpty() ? ""
                     : " (known: " + String.join(", ", new TreeSet<>(known.stream().map(String::valueOf).toList())) + ")"));
         }
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Missing required")) {
+            return field(path, "is required (null where that means none)");
+        }
         if (e.getCause() instanceof InputCoercionException) {
             return field(path, "is out of range");
         }
