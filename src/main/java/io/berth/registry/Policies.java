@@ -13,6 +13,8 @@ import java.util.regex.PatternSyntaxException;
 
 /** Per-namespace policies every push and tag move obeys: immutable tags and storage quotas. */
 public final class Policies {
+    private static final Pattern PATTERN_CHARACTERS = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
+
     private final LifecycleStore store;
 
     public Policies(LifecycleStore store) {
@@ -87,8 +89,6 @@ public final class Policies {
         }
         return null;
     }
-
-    private static final Pattern PATTERN_CHARACTERS = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
 
     /** Shell-style tag patterns: '*' any run of characters, '?' one, [0-9] a class. */
     static Pattern glob(String pattern) {

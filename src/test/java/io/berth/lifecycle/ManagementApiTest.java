@@ -163,6 +163,12 @@ class ManagementApiTest {
                 assertThat(r.status()).as(w[0] + " " + w[1] + ": " + r.body()).isEqualTo(403);
             }
         }
+        RegistryClient.Reply token = ok(alice.send("POST", "/api/v1/tokens", json("{\"name\":\"ci\",\"namespace\":\"team-a\","
+                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "application/json"));
+        String tokenId = tree(token).get("id").asText();
+        assertThat(carol.send("GET", "/api/v1/tokens", null, null).body()).doesNotContain(tokenId);
+        assertThat(carol.send("DELETE", "/api/v1/tokens/" + tokenId, null, null).status()).isEqualTo(403);
+        assertThat(rita.send("DELETE", "/api/v1/tokens/" + tokenId, null, null).status()).isEqualTo(403);
         assertThat(carol.send("GET", "/api/v1/repositories/team-a/app/tags/v1/history", null, null).status()).isEqualTo(403);
         assertThat(carol.send("GET", "/api/v1/namespaces/team-a/members", null, null).status()).isEqualTo(403);
         assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).contains(rule);
@@ -201,12 +207,17 @@ class ManagementApiTest {
             assertThat(r.errorCode()).as(c[0]).isEqualTo("INVALID_REQUEST");
             assertThat(r.message()).as(c[0]).contains("'" + c[1] + "'");
         }
+        assertThatThrownBy(() -> cli("retention", "add", "carol", "--keep-last", "0")).hasMessageContaining("--keep-last");
+        assertThatThrownBy(() -> cli("retention", "add", "carol", "--keep-last", "2", "--keep", "[oops"))
+                .hasMessageContaining("--keep");
         assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null))).isEmpty();
-        addRetentionRule("carol", "{\"pattern\":\"pr-*\",\"keepLast\":3,\"maxAgeDays\":30,\"keep\":[\"prod\",\"v[0-9]*\"]}");
+        String id = addRetentionRule("carol", "{\"pattern\":\"pr-*\",\"keepLast\":3,\"maxAgeDays\":30,\"keep\":[\"prod\",\"v[0-9]*\"]}");
         JsonNode stored = tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null)).get(0);
         assertThat(stored.get("keepLast").asInt()).isEqualTo(3);
         assertThat(stored.get("maxAgeDays").asInt()).isEqualTo(30);
         assertThat(stored.get("keep").toString()).isEqualTo("[\"prod\",\"v[0-9]*\"]");
+        assertThat(cli("retention", "remove", id)).contains("removed retention rule " + id + " of carol");
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null))).isEmpty();
     }
 
     @Test
