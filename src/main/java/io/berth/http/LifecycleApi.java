@@ -38,6 +38,10 @@ import java.util.regex.Pattern;
  */
 public final class LifecycleApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A namespace's name: the first component of a repository name. */
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
+    /** 1 EiB: far beyond any store, far below overflow when usage is added to it. */
+    static final long MAX_QUOTA = 1L << 60;
 
     private final Registry registry;
     private final LifecycleStore store;
@@ -107,8 +111,6 @@ public final class LifecycleApi {
         return namespace;
     }
 
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
-
     /** value parsed, or a refusal naming the field. */
     private static <T> T parsed(String value, String field, String what, Function<String, T> parser) {
         try {
@@ -168,9 +170,6 @@ public final class LifecycleApi {
             ManagementJson.range(quotaBytes, "quotaBytes", 1, MAX_QUOTA);
         }
     }
-
-    /** 1 EiB: far beyond any store, far below overflow when usage is added to it. */
-    static final long MAX_QUOTA = 1L << 60;
 
     record RetentionRuleRequest(String pattern, Integer keepLast, Integer maxAgeDays, List<String> keep) {
         RetentionRuleRequest {
