@@ -136,6 +136,12 @@ class ManagementApiTest {
         assertThat(rita.send("GET", "/api/v1/namespaces/team-a/immutable", null, null).body()).contains("release-*");
         assertThat(rita.send("GET", "/api/v1/namespaces/team-a/usage", null, null).body()).contains("123456789");
         assertThat(bob.send("GET", "/api/v1/namespaces/open/immutable", null, null).body()).contains("stable");
+        String secret = tree(ok(alice.send("POST", "/api/v1/tokens", json("{\"name\":\"reader-bot\",\"namespace\":\"team-a\","
+                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "application/json")))
+                .get("secret").asText();
+        RegistryClient robot = anonymous.as("reader-bot", secret);
+        assertThat(robot.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).contains(rule);
+        assertThat(robot.send("GET", "/api/v1/namespaces/carol/retention", null, null).status()).isEqualTo(404);
     }
 
     @Test
