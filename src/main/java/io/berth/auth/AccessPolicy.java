@@ -119,6 +119,26 @@ public final class AccessPolicy {
                 && store.role(namespace, principal.name()).map(r -> r == Role.OWNER).orElse(false);
     }
 
+    /**
+     * True for those who may read a namespace's settings (rules, quota, usage): the admin, anyone for a public
+     * namespace, its members, and robot tokens made for it.
+     */
+    public boolean canRead(Principal principal, String namespace) {
+        if (principal.admin()) {
+            return true;
+        }
+        Optional<Namespace> ns = store.namespace(namespace);
+        if (ns.isEmpty()) {
+            return false;
+        }
+        return switch (principal.kind()) {
+            case USER -> ns.get().isPublic() || store.role(namespace, principal.name()).isPresent();
+            case ROBOT -> ns.get().isPublic() || (principal.robot().activeAt(clock.instant())
+                    && namespace.equals(principal.robot().namespace()));
+            case ANONYMOUS -> ns.get().isPublic();
+        };
+    }
+
     /** Shell-style patterns: '*' matches any run of characters (also '/'), '?' one character. */
     public static Pattern glob(String pattern) {
         StringBuilder regex = new StringBuilder();

@@ -10,6 +10,7 @@ import io.berth.oci.Reference;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.GarbageCollector;
+import io.berth.registry.Policies;
 import io.berth.registry.Retention;
 import io.berth.storage.BlobStore;
 import java.time.Clock;
@@ -190,6 +191,7 @@ final class LifecycleCommands {
 
         @Override
         int run(Lifecycle lifecycle) {
+            checkPattern(pattern, "PATTERN");
             lifecycle.store().addImmutableRule(namespace, pattern, actor());
             audit("immutable.add", namespace, "pattern " + pattern);
             System.out.println("tags of " + namespace + " matching '" + pattern + "' are now immutable");
@@ -233,6 +235,9 @@ final class LifecycleCommands {
         @Override
         int run(Lifecycle lifecycle) {
             Long bytes = limit.equalsIgnoreCase("none") ? null : parseBytes(limit);
+            if (bytes != null && bytes < 1) {
+                throw new IllegalArgumentException("a quota is at least 1 byte ('none' removes it), got " + limit);
+            }
             lifecycle.store().setQuota(namespace, bytes);
             audit("quota.set", namespace, "quotaBytes " + bytes);
             System.out.println(bytes == null ? "no quota for " + namespace : "quota of " + namespace + ": " + bytes + " bytes");
@@ -250,6 +255,13 @@ final class LifecycleCommands {
             String quota = lifecycle.store().quota(namespace).map(q -> q + " bytes").orElse("none");
             System.out.println(namespace + ": " + usage + " bytes used, quota " + quota);
             return 0;
+        }
+    }
+
+    private static void checkPattern(String pattern, String option) {
+        String problem = Policies.patternProblem(pattern);
+        if (problem != null) {
+            throw new IllegalArgumentException(option + " '" + pattern + "' " + problem);
         }
     }
 
@@ -285,6 +297,14 @@ final class LifecycleCommands {
             if (keepLast == null && maxAgeDays == null) {
                 throw new IllegalArgumentException("give --keep-last and/or --max-age-days");
             }
+            if (keepLast != null && (keepLast < 1 || keepLast > 100_000)) {
+                throw new IllegalArgumentException("--keep-last must be from 1 to 100000");
+            }
+            if (maxAgeDays != null && (maxAgeDays < 1 || maxAgeDays > 36_500)) {
+                throw new IllegalArgumentException("--max-age-days must be from 1 to 36500");
+            }
+            checkPattern(pattern, "--pattern");
+            keep.forEach(k -> checkPattern(k, "--keep"));
             String id = io.berth.auth.Passwords.randomId();
             lifecycle.store().addRetentionRule(new RetentionRule(id, namespace, pattern, keepLast, maxAgeDays, keep,
                     actor(), Instant.now()));
@@ -317,11 +337,15 @@ final class LifecycleCommands {
 
         @Override
         int run(Lifecycle lifecycle) {
-            if (!lifecycle.store().removeRetentionRule(id)) {
-                return 2;
+            for (RetentionRule rule : lifecycle.store().allRetentionRules()) {
+                if (rule.id().equals(id) && lifecycle.store().removeRetentionRule(rule.namespace(), id)) {
+                    audit("retention.remove", rule.namespace(), "rule " + id);
+                    System.out.println("removed retention rule " + id + " of " + rule.namespace());
+                    return 0;
+                }
             }
-            audit("retention.remove", "rule " + id, null);
-            return 0;
+            System.err.println("berth: no retention rule " + id);
+            return 2;
         }
     }
 

@@ -108,7 +108,8 @@ final class ServeCommand implements Callable<Integer> {
         Filter filter = Filter.NONE;
         AccessControl access = config.auth().enabled() ? AccessControl.open(config, metadata, clock) : null;
         routes.addAll(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(), lifecycle.gc(),
-                lifecycle.gcSettings(), access == null ? null : access.policy()), access != null));
+                lifecycle.gcSettings(), access == null ? null : access.policy(),
+                access == null ? AccessControl.admin(metadata, clock) : access.admin()), access != null));
         if (access != null) {
             access.admin().bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
                 if (password.isEmpty()) {

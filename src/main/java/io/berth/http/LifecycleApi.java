@@ -1,9 +1,12 @@
 package io.berth.http;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.auth.AccessAdmin;
 import io.berth.auth.AccessPolicy;
 import io.berth.auth.Passwords;
 import io.berth.auth.Principal;
@@ -18,11 +21,14 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.GarbageCollector;
+import io.berth.registry.Policies;
 import io.berth.registry.Registry;
 import io.berth.registry.Retention;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Lifecycle operations in the management API: tag history, rollback, promotion, repository delete, immutable tag
@@ -32,6 +38,10 @@ import java.util.List;
  */
 public final class LifecycleApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A namespace's name: the first component of a repository name. */
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
+    /** 1 EiB: far beyond any store, far below overflow when usage is added to it. */
+    static final long MAX_QUOTA = 1L << 60;
 
     private final Registry registry;
     private final LifecycleStore store;
@@ -39,16 +49,18 @@ public final class LifecycleApi {
     private final GarbageCollector gc;
     private final GarbageCollector.Settings gcSettings;
     private final AccessPolicy policy;
+    private final AccessAdmin audit;
 
-    /** policy is null while access control is off. */
+    /** policy is null while access control is off; audit records forced repository deletes either way. */
     public LifecycleApi(Registry registry, LifecycleStore store, Retention retention, GarbageCollector gc,
-                        GarbageCollector.Settings gcSettings, AccessPolicy policy) {
+                        GarbageCollector.Settings gcSettings, AccessPolicy policy, AccessAdmin audit) {
         this.registry = registry;
         this.store = store;
         this.retention = retention;
         this.gc = gc;
         this.gcSettings = gcSettings;
         this.policy = policy;
+        this.audit = audit;
     }
 
     // ---- permission checks
@@ -67,6 +79,17 @@ public final class LifecycleApi {
         }
     }
 
+    /**
+     * Reading a namespace's settings needs a role in it unless it is public; anyone else learns nothing, not even
+     * whether it exists.
+     */
+    private void requireReader(Exchange ex, String namespace) {
+        Principal p = ex.principal();
+        if (policy != null && p != null && !policy.canRead(p, namespace)) {
+            throw new RegistryException(ErrorCode.NOT_FOUND, "namespace " + namespace + " not found");
+        }
+    }
+
     private void requireAdmin(Exchange ex) {
         Principal p = ex.principal();
         if (policy != null && p != null && !p.admin()) {
@@ -78,12 +101,89 @@ public final class LifecycleApi {
         return new RegistryException(ErrorCode.DENIED, message);
     }
 
-    private static RegistryException invalid(String message) {
-        return new RegistryException(ErrorCode.INVALID_REQUEST, message);
+    /** The namespace of the path, which must be a namespace's name (the first component of a repository name). */
+    private static String namespace(Exchange ex) {
+        String namespace = ex.param("namespace");
+        if (!NAMESPACE.matcher(namespace).matches()) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "invalid namespace name: " + namespace,
+                    Map.of("field", "namespace"));
+        }
+        return namespace;
     }
 
-    private static Outcome withJson(ManagementJson.Handler handler) {
-        return ManagementJson.body(handler);
+    /** value parsed, or a refusal naming the field. */
+    private static <T> T parsed(String value, String field, String what, Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (RegistryException | IllegalArgumentException e) {
+            throw ManagementJson.field(field, "is not a valid " + what);
+        }
+    }
+
+    private static String checkedPattern(String pattern, String field) {
+        String problem = Policies.patternProblem(pattern);
+        if (problem != null) {
+            throw ManagementJson.field(field, problem);
+        }
+        return pattern;
+    }
+
+    // ---- request bodies: each field typed and checked (ManagementJson binds them strictly)
+
+    record RollbackRequest(Digest to, Integer steps) {
+        @JsonCreator
+        static RollbackRequest of(@JsonProperty("to") String to, @JsonProperty("steps") Integer steps) {
+            if (to != null && steps != null) {
+                throw ManagementJson.field("steps", "cannot be given with 'to'");
+            }
+            ManagementJson.range(steps, "steps", 1, 1000);
+            return new RollbackRequest(to == null ? null : parsed(to, "to", "digest", Digest::parse),
+                    steps == null ? 1 : steps);
+        }
+    }
+
+    record PromoteRequest(RepositoryName repository, Reference reference, RepositoryName targetRepository, Tag targetTag) {
+        @JsonCreator
+        static PromoteRequest of(@JsonProperty("repository") String repository,
+                                 @JsonProperty("reference") String reference,
+                                 @JsonProperty("targetRepository") String targetRepository,
+                                 @JsonProperty("targetTag") String targetTag) {
+            RepositoryName source = parsed(ManagementJson.required(repository, "repository"), "repository",
+                    "repository name", RepositoryName::new);
+            return new PromoteRequest(source,
+                    parsed(ManagementJson.required(reference, "reference"), "reference", "tag or digest", Reference::parse),
+                    targetRepository == null ? source
+                            : parsed(targetRepository, "targetRepository", "repository name", RepositoryName::new),
+                    parsed(ManagementJson.required(targetTag, "targetTag"), "targetTag", "tag", Tag::new));
+        }
+    }
+
+    record ImmutableRuleRequest(String pattern) {
+        ImmutableRuleRequest {
+            checkedPattern(ManagementJson.required(pattern, "pattern"), "pattern");
+        }
+    }
+
+    /** quotaBytes must be given: a number sets the quota, null removes it. */
+    record QuotaRequest(@JsonProperty(required = true) Long quotaBytes) {
+        QuotaRequest {
+            ManagementJson.range(quotaBytes, "quotaBytes", 1, MAX_QUOTA);
+        }
+    }
+
+    record RetentionRuleRequest(String pattern, Integer keepLast, Integer maxAgeDays, List<String> keep) {
+        RetentionRuleRequest {
+            pattern = pattern == null ? "*" : checkedPattern(pattern, "pattern");
+            ManagementJson.range(keepLast, "keepLast", 1, 100_000);
+            ManagementJson.range(maxAgeDays, "maxAgeDays", 1, 36_500);
+            if (keepLast == null && maxAgeDays == null) {
+                throw ManagementJson.field("keepLast", "or 'maxAgeDays' is required");
+            }
+            keep = keep == null ? List.of() : ManagementJson.strings(keep, "keep", 50, 128);
+            for (int i = 0; i < keep.size(); i++) {
+                checkedPattern(keep.get(i), "keep[" + i + "]");
+            }
+        }
     }
 
     private static Response ok(JsonNode node) {
@@ -111,10 +211,8 @@ public final class LifecycleApi {
         RepositoryName repository = new RepositoryName(ex.param("name"));
         Tag tag = new Tag(ex.param("tag"));
         requireRepository(ex, repository, Scope.DELETE);
-        return withJson(body -> {
-            String to = ManagementJson.text(body, "to", false);
-            int steps = body.path("steps").asInt(1);
-            Digest now = registry.rollback(repository, tag, to == null ? null : Digest.parse(to), steps, RegistryApi.actor(ex));
+        return ManagementJson.body(RollbackRequest.class, body -> {
+            Digest now = registry.rollback(repository, tag, body.to(), body.steps(), RegistryApi.actor(ex));
             ObjectNode node = JSON.createObjectNode();
             node.put("digest", now.toString());
             return ok(node);
@@ -122,15 +220,13 @@ public final class LifecycleApi {
     }
 
     Outcome promote(Exchange ex) {
-        return withJson(body -> {
-            RepositoryName source = new RepositoryName(ManagementJson.text(body, "repository", true));
-            Reference reference = Reference.parse(ManagementJson.text(body, "reference", true));
-            String targetName = ManagementJson.text(body, "targetRepository", false);
-            RepositoryName target = targetName == null ? source : new RepositoryName(targetName);
-            Tag tag = new Tag(ManagementJson.text(body, "targetTag", true));
+        return ManagementJson.body(PromoteRequest.class, body -> {
+            RepositoryName source = body.repository();
+            RepositoryName target = body.targetRepository();
+            Tag tag = body.targetTag();
             requireRepository(ex, source, Scope.PULL);
             requireRepository(ex, target, Scope.PUSH);
-            Digest digest = registry.promote(source, reference, target, tag, RegistryApi.actor(ex));
+            Digest digest = registry.promote(source, body.reference(), target, tag, RegistryApi.actor(ex));
             ObjectNode node = JSON.createObjectNode();
             node.put("repository", target.value());
             node.put("tag", tag.value());
@@ -142,8 +238,18 @@ public final class LifecycleApi {
     Outcome deleteRepository(Exchange ex) {
         RepositoryName repository = new RepositoryName(ex.param("name"));
         requireRepository(ex, repository, Scope.DELETE);
-        if (!registry.deleteRepository(repository)) {
+        boolean force = ManagementJson.flag(ex, "force");
+        if (force) {
+            requireAdmin(ex);
+        }
+        String actor = RegistryApi.actor(ex);
+        List<String> overridden = force ? registry.immutableTags(repository) : List.of();
+        if (!registry.deleteRepository(repository, actor, force)) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry");
+        }
+        if (force) {
+            audit.audit(actor, "repository.delete.force", repository.value(), ex.source(),
+                    overridden.isEmpty() ? "no immutable tags" : "immutable tags: " + String.join(", ", overridden));
         }
         return Response.status(202);
     }
@@ -151,22 +257,24 @@ public final class LifecycleApi {
     // ---- immutable rules, quotas
 
     Outcome immutableRules(Exchange ex) {
+        String namespace = namespace(ex);
+        requireReader(ex, namespace);
         ArrayNode list = JSON.createArrayNode();
-        store.immutableRules(ex.param("namespace")).forEach(list::add);
+        store.immutableRules(namespace).forEach(list::add);
         return ok(list);
     }
 
     Outcome addImmutableRule(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
         requireManager(ex, namespace);
-        return withJson(body -> {
-            store.addImmutableRule(namespace, ManagementJson.text(body, "pattern", true), RegistryApi.actor(ex));
+        return ManagementJson.body(ImmutableRuleRequest.class, body -> {
+            store.addImmutableRule(namespace, body.pattern(), RegistryApi.actor(ex));
             return Response.status(204);
         });
     }
 
     Outcome removeImmutableRule(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
         requireAdmin(ex);
         String pattern = ex.query("pattern");
         if (pattern == null || !store.removeImmutableRule(namespace, pattern)) {
@@ -176,7 +284,8 @@ public final class LifecycleApi {
     }
 
     Outcome usage(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
+        requireReader(ex, namespace);
         ObjectNode node = JSON.createObjectNode();
         node.put("namespace", namespace);
         node.put("usedBytes", store.usage(namespace));
@@ -185,14 +294,10 @@ public final class LifecycleApi {
     }
 
     Outcome setQuota(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
         requireAdmin(ex);
-        return withJson(body -> {
-            JsonNode limit = body.get("quotaBytes");
-            if (limit != null && !limit.isNull() && !limit.canConvertToLong()) {
-                throw invalid("quotaBytes must be a number or null");
-            }
-            store.setQuota(namespace, limit == null || limit.isNull() ? null : limit.longValue());
+        return ManagementJson.body(QuotaRequest.class, body -> {
+            store.setQuota(namespace, body.quotaBytes());
             return Response.status(204);
         });
     }
@@ -200,8 +305,10 @@ public final class LifecycleApi {
     // ---- retention
 
     Outcome retentionRules(Exchange ex) {
+        String namespace = namespace(ex);
+        requireReader(ex, namespace);
         ArrayNode list = JSON.createArrayNode();
-        for (RetentionRule r : store.retentionRules(ex.param("namespace"))) {
+        for (RetentionRule r : store.retentionRules(namespace)) {
             ObjectNode node = list.addObject();
             node.put("id", r.id());
             node.put("pattern", r.pattern());
@@ -213,20 +320,12 @@ public final class LifecycleApi {
     }
 
     Outcome addRetentionRule(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
         requireManager(ex, namespace);
-        return withJson(body -> {
-            Integer keepLast = body.hasNonNull("keepLast") ? body.get("keepLast").asInt() : null;
-            Integer maxAgeDays = body.hasNonNull("maxAgeDays") ? body.get("maxAgeDays").asInt() : null;
-            if (keepLast == null && maxAgeDays == null) {
-                throw invalid("give keepLast and/or maxAgeDays");
-            }
-            List<String> keep = new ArrayList<>();
-            body.path("keep").forEach(k -> keep.add(k.asText()));
-            String pattern = ManagementJson.text(body, "pattern", false);
+        return ManagementJson.body(RetentionRuleRequest.class, body -> {
             String id = Passwords.randomId();
-            store.addRetentionRule(new RetentionRule(id, namespace, pattern == null ? "*" : pattern, keepLast, maxAgeDays,
-                    keep, RegistryApi.actor(ex), Instant.now()));
+            store.addRetentionRule(new RetentionRule(id, namespace, body.pattern(), body.keepLast(), body.maxAgeDays(),
+                    body.keep(), RegistryApi.actor(ex), Instant.now()));
             ObjectNode node = JSON.createObjectNode();
             node.put("id", id);
             return Response.status(201).json(node.toString());
@@ -234,17 +333,19 @@ public final class LifecycleApi {
     }
 
     Outcome removeRetentionRule(Exchange ex) {
-        requireManager(ex, ex.param("namespace"));
-        if (!store.removeRetentionRule(ex.param("id"))) {
-            throw new RegistryException(ErrorCode.NOT_FOUND, "no such retention rule");
+        String namespace = namespace(ex);
+        requireManager(ex, namespace);
+        // Scoped to the path's namespace: an owner of one namespace must not reach another's rule by its id.
+        if (!store.removeRetentionRule(namespace, ex.param("id"))) {
+            throw new RegistryException(ErrorCode.NOT_FOUND, "no retention rule " + ex.param("id") + " in " + namespace);
         }
         return Response.status(204);
     }
 
     Outcome runRetention(Exchange ex) {
-        String namespace = ex.param("namespace");
+        String namespace = namespace(ex);
         requireManager(ex, namespace);
-        boolean dryRun = "true".equals(ex.query("dryRun"));
+        boolean dryRun = ManagementJson.flag(ex, "dryRun");
         ArrayNode list = JSON.createArrayNode();
         for (Retention.Removal r : retention.run(namespace, dryRun, RegistryApi.actor(ex))) {
             ObjectNode node = list.addObject();
@@ -260,7 +361,7 @@ public final class LifecycleApi {
 
     Outcome collect(Exchange ex) {
         requireAdmin(ex);
-        boolean dryRun = "true".equals(ex.query("dryRun"));
+        boolean dryRun = ManagementJson.flag(ex, "dryRun");
         GarbageCollector.Report report = gc.run(gcSettings, dryRun);
         ObjectNode node = JSON.createObjectNode();
         node.put("ran", report.ran());

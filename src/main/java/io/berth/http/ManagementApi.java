@@ -1,10 +1,13 @@
 package io.berth.http;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.auth.AccessAdmin;
+import io.berth.auth.AccessPolicy;
 import io.berth.auth.Principal;
 import io.berth.config.ConfigLoader;
 import io.berth.metadata.AuthRecords.AuditEntry;
@@ -15,11 +18,10 @@ import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The JSON management API under /api/v1 (the web UI and scripts use it). Every operation goes through
@@ -34,20 +36,93 @@ public final class ManagementApi {
         this.admin = admin;
     }
 
-    private static Outcome withJson(ManagementJson.Handler handler) {
-        return ManagementJson.body(handler);
-    }
-
     private static RegistryException invalid(String message) {
         return ManagementJson.invalid(message);
     }
 
-    private static String text(JsonNode body, String field, boolean required) {
-        return ManagementJson.text(body, field, required);
+    // ---- request bodies: each field typed and checked (ManagementJson binds them strictly)
+
+    /** A password as set: 1 to 72 bytes, bcrypt's limit. */
+    private static String checkedPassword(String password) {
+        ManagementJson.required(password, "password");
+        int bytes = password.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > 72) {
+            throw ManagementJson.field("password", "must have 1 to 72 bytes");
+        }
+        return password;
     }
 
-    private static boolean bool(JsonNode body, String field) {
-        return ManagementJson.bool(body, field);
+    record NewUser(String name, String password, Boolean admin) {
+        NewUser {
+            ManagementJson.text(ManagementJson.required(name, "name"), "name", 64);
+            checkedPassword(password);
+        }
+    }
+
+    record PasswordChange(String password) {
+        PasswordChange {
+            checkedPassword(password);
+        }
+    }
+
+    record DisabledChange(Boolean disabled) {
+        DisabledChange {
+            ManagementJson.required(disabled, "disabled");
+        }
+    }
+
+    record NewNamespace(String name, @JsonProperty("public") Boolean isPublic, String owner) {
+        NewNamespace {
+            ManagementJson.text(ManagementJson.required(name, "name"), "name", 255);
+            ManagementJson.text(owner, "owner", 64);
+        }
+    }
+
+    record Publication(@JsonProperty("public") Boolean isPublic) {
+        Publication {
+            ManagementJson.required(isPublic, "public");
+        }
+    }
+
+    record Membership(Role role) {
+        @JsonCreator
+        static Membership of(@JsonProperty("role") String role) {
+            try {
+                return new Membership(Role.parse(ManagementJson.required(role, "role")));
+            } catch (IllegalArgumentException e) {
+                throw ManagementJson.field("role", "must be one of reader, writer, maintainer, owner");
+            }
+        }
+    }
+
+    record NewToken(String name, String namespace, List<String> repositories, List<String> actions, String expiresIn) {
+        NewToken {
+            ManagementJson.text(ManagementJson.required(name, "name"), "name", 128);
+            ManagementJson.text(namespace, "namespace", 255);
+            repositories = ManagementJson.strings(ManagementJson.required(repositories, "repositories"), "repositories",
+                    100, 255);
+            actions = ManagementJson.strings(ManagementJson.required(actions, "actions"), "actions", 3, 16);
+            for (int i = 0; i < actions.size(); i++) {
+                if (!AccessPolicy.ALL.contains(actions.get(i))) {
+                    throw ManagementJson.field("actions[" + i + "]", "must be pull, push or delete");
+                }
+            }
+            ManagementJson.text(expiresIn, "expiresIn", 32);
+        }
+
+        /** At most ten years: an expiry far beyond that is a typo, and the instant arithmetic must not overflow. */
+        Duration validFor() {
+            Duration validFor;
+            try {
+                validFor = ConfigLoader.parseDuration(expiresIn == null ? "90d" : expiresIn);
+            } catch (RuntimeException e) {
+                throw ManagementJson.field("expiresIn", "must be a duration such as 30d, 12h or 90m");
+            }
+            if (validFor.isNegative() || validFor.isZero() || validFor.compareTo(Duration.ofDays(3650)) > 0) {
+                throw ManagementJson.field("expiresIn", "must be more than 0 and at most 3650d");
+            }
+            return validFor;
+        }
     }
 
     private static Response ok(JsonNode node) {
@@ -87,23 +162,23 @@ public final class ManagementApi {
     }
 
     Outcome createUser(Exchange ex) {
-        return withJson(body -> {
-            User u = admin.createUser(actor(ex), text(body, "name", true), text(body, "password", true),
-                    bool(body, "admin"), ex.source());
+        return ManagementJson.body(NewUser.class, body -> {
+            User u = admin.createUser(actor(ex), body.name(), body.password(), Boolean.TRUE.equals(body.admin()),
+                    ex.source());
             return Response.status(201).json(user(u).toString());
         });
     }
 
     Outcome changePassword(Exchange ex) {
-        return withJson(body -> {
-            admin.changePassword(actor(ex), ex.param("user"), text(body, "password", true), ex.source());
+        return ManagementJson.body(PasswordChange.class, body -> {
+            admin.changePassword(actor(ex), ex.param("user"), body.password(), ex.source());
             return Response.status(204);
         });
     }
 
     Outcome setDisabled(Exchange ex) {
-        return withJson(body -> {
-            admin.setDisabled(actor(ex), ex.param("user"), bool(body, "disabled"), ex.source());
+        return ManagementJson.body(DisabledChange.class, body -> {
+            admin.setDisabled(actor(ex), ex.param("user"), body.disabled(), ex.source());
             return Response.status(204);
         });
     }
@@ -128,16 +203,16 @@ public final class ManagementApi {
     }
 
     Outcome createNamespace(Exchange ex) {
-        return withJson(body -> {
-            Namespace n = admin.createNamespace(actor(ex), text(body, "name", true), bool(body, "public"),
-                    text(body, "owner", false), ex.source());
+        return ManagementJson.body(NewNamespace.class, body -> {
+            Namespace n = admin.createNamespace(actor(ex), body.name(), Boolean.TRUE.equals(body.isPublic()),
+                    body.owner(), ex.source());
             return Response.status(201).json(namespace(n).toString());
         });
     }
 
     Outcome publish(Exchange ex) {
-        return withJson(body -> {
-            admin.publish(actor(ex), ex.param("namespace"), bool(body, "public"), ex.source());
+        return ManagementJson.body(Publication.class, body -> {
+            admin.publish(actor(ex), ex.param("namespace"), body.isPublic(), ex.source());
             return Response.status(204);
         });
     }
@@ -153,14 +228,8 @@ public final class ManagementApi {
     }
 
     Outcome grant(Exchange ex) {
-        return withJson(body -> {
-            Role role;
-            try {
-                role = Role.parse(text(body, "role", true));
-            } catch (IllegalArgumentException e) {
-                throw invalid(e.getMessage());
-            }
-            admin.grant(actor(ex), ex.param("namespace"), ex.param("user"), role, ex.source());
+        return ManagementJson.body(Membership.class, body -> {
+            admin.grant(actor(ex), ex.param("namespace"), ex.param("user"), body.role(), ex.source());
             return Response.status(204);
         });
     }
@@ -196,25 +265,9 @@ public final class ManagementApi {
     }
 
     Outcome createToken(Exchange ex) {
-        return withJson(body -> {
-            List<String> repositories = new ArrayList<>();
-            Set<String> actions = new LinkedHashSet<>();
-            JsonNode repos = body.get("repositories");
-            JsonNode acts = body.get("actions");
-            if (repos == null || !repos.isArray() || acts == null || !acts.isArray()) {
-                throw invalid("fields 'repositories' and 'actions' must be arrays of strings");
-            }
-            repos.forEach(r -> repositories.add(r.asText()));
-            acts.forEach(a -> actions.add(a.asText()));
-            String expires = text(body, "expiresIn", false);
-            Duration validFor;
-            try {
-                validFor = ConfigLoader.parseDuration(expires == null ? "90d" : expires);
-            } catch (RuntimeException e) {
-                throw invalid("expiresIn: " + e.getMessage());
-            }
-            AccessAdmin.CreatedToken created = admin.createToken(actor(ex), text(body, "name", true),
-                    text(body, "namespace", false), repositories, actions, validFor, ex.source());
+        return ManagementJson.body(NewToken.class, body -> {
+            AccessAdmin.CreatedToken created = admin.createToken(actor(ex), body.name(), body.namespace(),
+                    body.repositories(), new LinkedHashSet<>(body.actions()), body.validFor(), ex.source());
             ObjectNode node = token(created.token());
             node.put("secret", created.secret());
             return Response.status(201).json(node.toString());
@@ -235,7 +288,10 @@ public final class ManagementApi {
             try {
                 limit = Integer.parseInt(n);
             } catch (NumberFormatException e) {
-                throw invalid("n must be a number");
+                throw invalid("query parameter 'n' must be a whole number from 1 to 10000");
+            }
+            if (limit < 1 || limit > 10_000) {
+                throw invalid("query parameter 'n' must be a whole number from 1 to 10000");
             }
         }
         ArrayNode list = JSON.createArrayNode();

@@ -10,6 +10,9 @@ import io.berth.metadata.AuthRecords.RefreshToken;
 import io.berth.metadata.AuthRecords.Role;
 import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -27,16 +30,20 @@ import java.util.Optional;
  * nodes write at once: creations are {@code INSERT ... ON CONFLICT DO NOTHING} on the primary key (one node creates,
  * the others get false), changes are {@code UPDATE}s whose condition is on the updated row (PostgreSQL re-checks it
  * after waiting for a concurrent writer of that row). Checks made by callers before a write (is the caller an owner,
- * does the user exist) are not repeated here.
+ * does the user exist) are not repeated here. The exception is the rule that a namespace with an owner keeps one,
+ * which depends on other rows: grant and revoke check it in their transaction, after locking the namespace.
  */
 public final class JdbcAuthStore implements AuthStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     private final Database db;
+    /** The row-lock clause for membership changes; SQLite (one writer at a time) needs none. */
+    private final String forUpdate;
 
-    JdbcAuthStore(Database db) {
+    JdbcAuthStore(Database db, String forUpdate) {
         this.db = db;
+        this.forUpdate = forUpdate;
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {
@@ -125,15 +132,42 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public void grant(String namespace, String username, Role role) {
-        db.transaction(c -> Sql.update(c, """
-                INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?)
-                ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role""", namespace, username, role.label()));
+        db.transaction(c -> {
+            if (role != Role.OWNER) {
+                keepAnOwner(c, namespace, username);
+            }
+            return Sql.update(c, """
+                    INSERT INTO namespace_members (namespace, username, role) VALUES (?, ?, ?)
+                    ON CONFLICT (namespace, username) DO UPDATE SET role = excluded.role""", namespace, username, role.label());
+        });
     }
 
     @Override
     public boolean revoke(String namespace, String username) {
-        return db.transaction(c -> Sql.update(c,
-                "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0);
+        return db.transaction(c -> {
+            keepAnOwner(c, namespace, username);
+            return Sql.update(c, "DELETE FROM namespace_members WHERE namespace = ? AND username = ?", namespace, username) > 0;
+        });
+    }
+
+    /**
+     * Refuses to take the owner role from username when no other owner of the namespace would remain. Two owners
+     * removing each other at once must not both pass: on PostgreSQL the namespace's row is locked first, so the
+     * second waits for the first and then counts in a new statement, which sees the first's change; SQLite's write
+     * transactions run one at a time.
+     */
+    private void keepAnOwner(Connection c, String namespace, String username) throws SQLException {
+        if (!forUpdate.isEmpty()) {
+            Sql.exists(c, "SELECT 1 FROM namespaces WHERE name = ?" + forUpdate, namespace);
+        }
+        boolean owner = Sql.exists(c, "SELECT 1 FROM namespace_members WHERE namespace = ? AND username = ? AND role = ?",
+                namespace, username, Role.OWNER.label());
+        if (owner && !Sql.exists(c, "SELECT 1 FROM namespace_members WHERE namespace = ? AND username <> ? AND role = ?",
+                namespace, username, Role.OWNER.label())) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, username + " is the last owner of namespace "
+                    + namespace + "; make another member owner first", Map.of("namespace", namespace, "user", username),
+                    409, Map.of());
+        }
     }
 
     @Override

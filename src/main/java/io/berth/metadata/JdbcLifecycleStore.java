@@ -7,6 +7,7 @@ import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -117,8 +118,16 @@ public final class JdbcLifecycleStore implements LifecycleStore {
     }
 
     @Override
-    public boolean removeRetentionRule(String id) {
-        return db.transaction(c -> Sql.update(c, "DELETE FROM retention_rules WHERE id = ?", id) > 0);
+    public boolean removeRetentionRule(String namespace, String id) {
+        return db.transaction(c -> Sql.update(c, "DELETE FROM retention_rules WHERE namespace = ? AND id = ?",
+                namespace, id) > 0);
+    }
+
+    @Override
+    public boolean wasInHistory(RepositoryName repository, Tag tag, Digest digest) {
+        return db.read(c -> Sql.exists(c, """
+                SELECT 1 FROM tag_history WHERE repository = ? AND tag = ?
+                AND (previous_digest = ? OR new_digest = ?)""", repository, tag, digest, digest));
     }
 
     @Override

@@ -170,7 +170,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     /** The access-control store on the same database. */
     public AuthStore authStore() {
-        return new JdbcAuthStore(db);
+        return new JdbcAuthStore(db, dialect.forUpdate);
     }
 
     /** The lifecycle store (rules, quotas, garbage collection) on the same database. */
@@ -584,11 +584,29 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean deleteRepository(RepositoryName repository) {
+    public boolean deleteRepository(RepositoryName repository, TagChange change) {
         return transaction(c -> {
             if (!dialect.forUpdate.isEmpty()) {
-                // Waits for pushes into the repository (they hold a share lock on it) and keeps new ones out.
+                // Waits for pushes into the repository (they hold a share lock on it) and keeps new ones out; then
+                // for tag moves (they share-lock the manifest they point a tag at), so the tags read below are all.
                 Sql.exists(c, "SELECT 1 FROM repositories WHERE name = ?" + dialect.forUpdate, repository);
+                Sql.list(c, rs -> rs.getString(1), "SELECT digest FROM manifests WHERE repository = ?" + dialect.forUpdate,
+                        repository);
+            }
+            List<String[]> tags = Sql.list(c, rs -> new String[] {rs.getString(1), rs.getString(2)},
+                    "SELECT name, manifest_digest FROM tags WHERE repository = ? ORDER BY name" + dialect.forUpdate,
+                    repository);
+            for (String[] row : tags) {
+                Tag tag = new Tag(row[0]);
+                String rule = change.immutableRule().apply(tag);
+                if (rule != null) {
+                    throw new RegistryException(ErrorCode.DENIED, "repository " + repository + " holds tag " + tag
+                            + ", immutable by rule '" + rule + "' of namespace " + repository.namespace()
+                            + "; only an admin may delete it, with force", Map.of("tag", tag.value(), "rule", rule));
+                }
+            }
+            for (String[] row : tags) {
+                recordMove(c, repository, new Tag(row[0]), row[1], null, change);
             }
             Sql.update(c, "DELETE FROM tags WHERE repository = ?", repository);
             Sql.update(c, "DELETE FROM tag_versions WHERE repository = ?", repository);

@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,11 +30,15 @@ public interface LifecycleStore extends CollectionSteps {
 
     void addRetentionRule(RetentionRule rule);
 
-    boolean removeRetentionRule(String id);
+    /** Removes the rule only if it belongs to namespace; false when the namespace has no rule with that id. */
+    boolean removeRetentionRule(String namespace, String id);
 
     List<RetentionRule> retentionRules(String namespace);
 
     List<RetentionRule> allRetentionRules();
+
+    /** Whether the tag's history shows it pointing at digest at any time (before or after a move). */
+    boolean wasInHistory(RepositoryName repository, Tag tag, Digest digest);
 
     /** A tag with the time it was last moved. */
     record TagAge(String repository, String tag, Digest digest, Instant updatedAt) {}

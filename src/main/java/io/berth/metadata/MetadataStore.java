@@ -114,7 +114,15 @@ public interface MetadataStore extends AutoCloseable {
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject);
 
     /** Deletes a repository with all its tags, manifests and blob links; false when it did not exist. */
-    boolean deleteRepository(RepositoryName repository);
+    default boolean deleteRepository(RepositoryName repository) {
+        return deleteRepository(repository, TagChange.by("system", "repo-delete"));
+    }
+
+    /**
+     * Deletes the repository with its tags, manifests and blob links, recording each tag's removal in its history
+     * as change; refused (DENIED) when change's immutable rules protect one of its tags. False when it did not exist.
+     */
+    boolean deleteRepository(RepositoryName repository, TagChange change);
 
     // Uploads
 

@@ -7,14 +7,16 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Per-namespace policies every push and tag move obeys: immutable tags. Storage quotas are checked by the metadata
  * store, inside the transaction that links the bytes, so racing pushes cannot pass them together.
  */
 public final class Policies {
+    private static final Pattern PATTERN_CHARACTERS = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
+
     private final LifecycleStore store;
 
     public Policies(LifecycleStore store) {
@@ -45,6 +47,25 @@ public final class Policies {
     /** The immutable rule protecting tag, or null. */
     public String immutableRule(RepositoryName repository, Tag tag) {
         return tagChange(repository, "", "").immutableRule().apply(tag);
+    }
+
+    /**
+     * Why text is not a tag pattern (immutable and retention rules), or null when it is one: 1 to 128 of a tag's
+     * characters and the wildcards, each '[' class closed and valid.
+     */
+    public static String patternProblem(String text) {
+        if (text == null || text.isEmpty() || text.length() > 128) {
+            return "must have 1 to 128 characters";
+        }
+        if (!PATTERN_CHARACTERS.matcher(text).matches()) {
+            return "may hold only letters, digits, '.', '_', '-' and the wildcards '*', '?', '[...]'";
+        }
+        try {
+            glob(text);
+        } catch (PatternSyntaxException e) {
+            return "has an invalid '[...]' class (unclosed, empty or a backwards range)";
+        }
+        return null;
     }
 
     /** Shell-style tag patterns: '*' any run of characters, '?' one, [0-9] a class. */

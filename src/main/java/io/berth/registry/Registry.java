@@ -251,6 +251,12 @@ public final class Registry {
             // (409), never silently undone.
             change = change.ifAt(history.get(0).next());
         }
+        if (to != null && !policies.store().wasInHistory(repository, tag, to)) {
+            // A rollback returns a tag to where it was; another image is given a tag by promotion.
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, to + " was never in the history of " + repository
+                    + ":" + tag + " (see its tag history; promote to give it another image)",
+                    Map.of("digest", to.toString()));
+        }
         if (!metadata.moveTag(repository, tag, target, change)) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the repository no longer holds " + target
                     + " (outside the history window and collected)", Map.of("digest", target.toString()));
@@ -333,8 +339,39 @@ public final class Registry {
         return result;
     }
 
-    public boolean deleteRepository(RepositoryName repository) {
-        return metadata.deleteRepository(repository);
+    /** The operation a repository delete records in the history of each of its tags. */
+    public static final String REPOSITORY_DELETE = "repo-delete";
+
+    /**
+     * Deletes a repository, each tag's removal recorded in its history. Refused (DENIED, naming the rule) while the
+     * repository holds a tag an immutable rule protects, unless force (an admin's explicit choice, which the caller
+     * audits). False when there is no such repository.
+     */
+    public boolean deleteRepository(RepositoryName repository, String actor, boolean force) {
+        TagChange change = force ? TagChange.by(actor, REPOSITORY_DELETE)
+                : policies.tagChange(repository, actor, REPOSITORY_DELETE);
+        return metadata.deleteRepository(repository, change);
+    }
+
+    /** The repository's tags an immutable rule protects, each with its rule: "v1.0 (rule 'v*')". */
+    public List<String> immutableTags(RepositoryName repository) {
+        TagChange rules = policies.tagChange(repository, "", "");
+        List<String> found = new ArrayList<>();
+        String last = null;
+        for (int pages = 0; pages < 100_000; pages++) {
+            Page<String> page = metadata.tags(repository, last, 1000);
+            for (String name : page.items()) {
+                String rule = rules.immutableRule().apply(new Tag(name));
+                if (rule != null) {
+                    found.add(name + " (rule '" + rule + "')");
+                }
+                last = name;
+            }
+            if (!page.more() || page.items().isEmpty()) {
+                break;
+            }
+        }
+        return found;
     }
 
     public boolean ready() {

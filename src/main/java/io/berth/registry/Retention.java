@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Retention rules per namespace: of the tags matching a pattern, keep the newest N per repository and/or remove those
@@ -25,6 +27,8 @@ import java.util.regex.Pattern;
  * manifests they pointed to go through garbage collection, which keeps whatever another tag or an index needs.
  */
 public final class Retention {
+    private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+
     /** One tag retention removes (or, dry, would remove), and why. */
     public record Removal(String repository, String tag, String digest, String reason) {}
 
@@ -47,6 +51,12 @@ public final class Retention {
         Map<String, Removal> removals = new LinkedHashMap<>();
         Instant now = clock.instant();
         for (RetentionRule rule : rules) {
+            String problem = problem(rule);
+            if (problem != null) {
+                LOG.warn("retention rule {} of {} is skipped: {}; remove it and add a valid one", rule.id(),
+                        rule.namespace(), problem);
+                continue;
+            }
             List<TagAge> tags = tagsByNamespace.computeIfAbsent(rule.namespace(), store::tagsOfNamespace);
             Pattern pattern = Policies.glob(rule.pattern());
             List<Pattern> keep = rule.keepPatterns().stream().map(Policies::glob).toList();
@@ -91,5 +101,31 @@ public final class Retention {
             }
         }
         return done;
+    }
+
+    /**
+     * Why a stored rule cannot be applied, or null. Rules are checked when added, but releases before that stored
+     * "keepLast":"abc" as 0, which would remove every matching tag; such a rule removes nothing.
+     */
+    private static String problem(RetentionRule rule) {
+        if (rule.keepLast() != null && rule.keepLast() < 1) {
+            return "keepLast " + rule.keepLast() + " is below 1";
+        }
+        if (rule.maxAgeDays() != null && rule.maxAgeDays() < 1) {
+            return "maxAgeDays " + rule.maxAgeDays() + " is below 1";
+        }
+        if (rule.keepLast() == null && rule.maxAgeDays() == null) {
+            return "it has neither keepLast nor maxAgeDays";
+        }
+        String patternProblem = Policies.patternProblem(rule.pattern());
+        if (patternProblem != null) {
+            return "its pattern " + patternProblem;
+        }
+        for (String keep : rule.keepPatterns()) {
+            if (Policies.patternProblem(keep) != null) {
+                return "its keep pattern '" + keep + "' " + Policies.patternProblem(keep);
+            }
+        }
+        return null;
     }
 }

@@ -18,9 +18,22 @@ final class RegistryClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    /** The Authorization header of every request (Basic credentials work on /v2 and /api/v1); null sends none. */
+    private final String authorization;
 
     RegistryClient(String hostPort) {
+        this(hostPort, null);
+    }
+
+    private RegistryClient(String hostPort, String authorization) {
         this.base = "http://" + hostPort;
+        this.authorization = authorization;
+    }
+
+    /** A client of the same registry that sends user's Basic credentials. */
+    RegistryClient as(String user, String password) {
+        return new RegistryClient(base.substring("http://".length()), "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
     record Reply(int status, String body, byte[] bytes, HttpResponse<byte[]> raw) {
@@ -47,6 +60,9 @@ final class RegistryClient {
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
             if (contentType != null) {
                 b.header("Content-Type", contentType);
+            }
+            if (authorization != null) {
+                b.header("Authorization", authorization);
             }
             if (method.equals("GET") && path.contains("/manifests/")) {
                 b.header("Accept", OCI_MANIFEST);

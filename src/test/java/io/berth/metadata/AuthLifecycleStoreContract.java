@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.metadata.AuthRecords.AuditEntry;
 import io.berth.metadata.AuthRecords.Namespace;
+import io.berth.metadata.AuthRecords.Role;
 import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
 import io.berth.metadata.LifecycleStore.Link;
@@ -194,6 +195,35 @@ public abstract class AuthLifecycleStoreContract {
                 org.assertj.core.groups.Tuple.tuple("10.0.0.1", 2 * ROUNDS, minute),
                 org.assertj.core.groups.Tuple.tuple("10.0.0.2", 1, minute),
                 org.assertj.core.groups.Tuple.tuple("10.0.0.1", 1, minute.plusSeconds(60)));
+    }
+
+    @Test
+    void twoOwnersRemovingOrDemotingEachOtherAtOnceLeaveTheNamespaceOneOwner() throws Exception {
+        AuthStore a = nodeA.authStore();
+        AuthStore b = nodeB.authStore();
+        for (int i = 0; i < ROUNDS; i++) {
+            String namespace = "pair" + i;
+            a.createNamespace(new Namespace(namespace, false, "admin", clock.instant()));
+            a.grant(namespace, "ann", Role.OWNER);
+            a.grant(namespace, "ben", Role.OWNER);
+            boolean demote = i % 2 == 1;
+            List<Boolean> done = race(() -> {
+                if (demote) {
+                    a.grant(namespace, "ben", Role.READER);
+                    return true;
+                }
+                return a.revoke(namespace, "ben");
+            }, () -> {
+                if (demote) {
+                    b.grant(namespace, "ann", Role.MAINTAINER);
+                    return true;
+                }
+                return b.revoke(namespace, "ann");
+            });
+            assertThat(done).as("round " + i).containsExactlyInAnyOrder(true, null);
+            assertThat(a.members(namespace).stream().filter(m -> m.role() == Role.OWNER).count()).as("round " + i)
+                    .isEqualTo(1);
+        }
     }
 
     @Test
