@@ -372,6 +372,8 @@ public final class LifecycleApi {
         node.put("blobsDeleted", report.blobsDeleted());
         node.put("bytesFreed", report.bytesFreed());
         node.put("millis", report.took().toMillis());
+        // The run stopped early because this node lost the collection lease; the next run finishes the work.
+        node.put("leaseLost", report.leaseLost());
         report.items().forEach(node.putArray("items")::add);
         return ok(node);
     }
