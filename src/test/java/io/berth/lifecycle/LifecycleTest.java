@@ -182,7 +182,7 @@ class LifecycleTest {
         assertThat(usage.body()).contains("\"usedBytes\":");
         RegistryClient.Reply gc = client.send("POST", "/api/v1/gc?dryRun=true", null, null);
         assertThat(gc.status()).isEqualTo(200);
-        assertThat(gc.body()).contains("\"dryRun\":true");
+        assertThat(gc.body()).contains("\"dryRun\":true").contains("\"leaseLost\":false");
         assertThat(client.send("DELETE", "/api/v1/repositories/api/released", null, null).status()).isEqualTo(202);
         assertThat(client.send("GET", "/v2/api/released/tags/list", null, null).status()).isEqualTo(404);
     }
