@@ -26,8 +26,10 @@ final class ErrorMapper {
             LOG.warn("request {} {} {}: storage full: {}", exchange == null ? "-" : exchange.requestId(),
                     exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(),
                     DiskReserve.rootMessage(failure));
-            return envelope(ErrorCode.INSUFFICIENT_STORAGE,
-                    "the registry's storage is full; retry after content is deleted or space is freed", null, 507, Map.of());
+            // 507 says what is wrong; the code is the spec-known UNAVAILABLE, as clients understand no storage code.
+            return envelope(ErrorCode.UNAVAILABLE,
+                    "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
+                    null, 507, Map.of());
         }
         LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
                 exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);

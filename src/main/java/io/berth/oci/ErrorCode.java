@@ -26,8 +26,6 @@ public enum ErrorCode {
     INVALID_REQUEST("invalid request", 400),
     METHOD_NOT_ALLOWED("method not allowed", 405),
     UNAVAILABLE("service unavailable", 503),
-    /** The disk holding the registry's data is full: pushes fail, pulls, deletes and garbage collection go on. */
-    INSUFFICIENT_STORAGE("insufficient storage", 507),
     INTERNAL("internal server error", 500);
 
     private final String message;
