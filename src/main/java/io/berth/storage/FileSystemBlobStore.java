@@ -179,7 +179,12 @@ public final class FileSystemBlobStore implements BlobStore {
     @Override
     public void createUpload(String uploadId) throws IOException {
         refuseWhileFull();
-        Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        try {
+            Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        } catch (IOException e) {
+            noteFailure(e);
+            throw e;
+        }
     }
 
     @Override
