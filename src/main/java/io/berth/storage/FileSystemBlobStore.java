@@ -148,7 +148,11 @@ public final class FileSystemBlobStore implements BlobStore {
             publish(temp, target);
         } catch (IOException e) {
             if (noteFailure(e)) {
-                Files.deleteIfExists(temp);
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw e;
         }
