@@ -62,9 +62,11 @@ public final class DiskReserve {
      * the reserve) when the reserve fits twice over. Runs at start and then periodically, off any request.
      */
     public synchronized void check() throws IOException {
-        long usable = Files.getFileStore(dir).getUsableSpace();
+        java.nio.file.FileStore store = Files.getFileStore(dir);
+        long usable = store.getUsableSpace();
         if (!full) {
-            if (usable < LOW) {
+            // Some network and FUSE filesystems report no sizes at all (total 0): only a failed write tells there.
+            if (usable < LOW && store.getTotalSpace() > 0) {
                 enterFull(usable + " bytes left");
             } else if (!Files.exists(file) && !create()) {
                 enterFull("no room for the " + (SIZE >> 20) + " MiB reserve");
