@@ -138,14 +138,7 @@ public final class FileSystemBlobStore implements BlobStore {
         refuseWhileFull();
         Path temp = staging.resolve(UUID.randomUUID().toString());
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            publish(temp, target);
+            putFile(temp, target, content);
         } catch (IOException e) {
             if (noteFailure(e)) {
                 try {
@@ -156,6 +149,17 @@ public final class FileSystemBlobStore implements BlobStore {
             }
             throw e;
         }
+    }
+
+    private static void putFile(Path temp, Path target, byte[] content) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        publish(temp, target);
     }
 
     @Override
@@ -233,27 +237,31 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
-        Path source = uploadPath(uploadId);
         try {
-            Writeback writeback = writebacks.get(uploadId);
-            if (writeback != null) {
-                writeback.awaitFlushes();
-            }
-            try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
-                if (channel.size() != length) {
-                    channel.truncate(length);
-                }
-                channel.force(true);
-            }
-            Path target = blobPath(digest);
-            if (Files.exists(target)) {
-                Files.deleteIfExists(source);
-            } else {
-                publish(source, target);
-            }
+            commitFile(uploadId, digest, length);
         } catch (IOException e) {
             noteFailure(e);
             throw e;
+        }
+    }
+
+    private void commitFile(String uploadId, Digest digest, long length) throws IOException {
+        Path source = uploadPath(uploadId);
+        Writeback writeback = writebacks.get(uploadId);
+        if (writeback != null) {
+            writeback.awaitFlushes();
+        }
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
+            if (channel.size() != length) {
+                channel.truncate(length);
+            }
+            channel.force(true);
+        }
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            Files.deleteIfExists(source);
+        } else {
+            publish(source, target);
         }
         writebacks.remove(uploadId);
     }
