@@ -14,6 +14,7 @@ import io.berth.registry.GarbageCollector;
 import io.berth.registry.Registry;
 import io.berth.registry.Uploads;
 import io.berth.storage.BlobStore;
+import io.berth.storage.DiskReserve;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
@@ -55,16 +56,26 @@ final class ServeCommand implements Callable<Integer> {
         setLogLevel(config.log().level());
         Clock clock = Clock.systemUTC();
 
-        BlobStore blobs = Stores.blobs(config);
+        DiskReserve reserve = DiskReserve.open(config.data());
+        BlobStore blobs = Stores.blobs(config, reserve);
         MetadataStore metadata = Stores.metadata(config, clock);
         Lifecycle lifecycle = Lifecycle.open(config, metadata, blobs, clock, "node-" + ProcessHandle.current().pid()
                 + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
         Registry registry = lifecycle.registry();
         Uploads uploads = registry.uploads();
+        uploads.recoverClaims(config.data().resolve("claims"));
         BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
 
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("berth-scheduler").factory());
+        // One statfs a second: notices a disk filled from outside, and gives the reserve back when space returns.
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                reserve.check();
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("checking the free space of {}: {}", config.data(), e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         long purgeMillis = Math.max(100, config.uploads().purgeInterval().toMillis());
         scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
             try {

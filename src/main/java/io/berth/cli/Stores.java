@@ -58,12 +58,17 @@ final class Stores {
     }
 
     static BlobStore blobs(BerthConfig config) {
+        return blobs(config, null);
+    }
+
+    /** The blob store; a filesystem store's writes release reserve when the disk fills up (null: none). */
+    static BlobStore blobs(BerthConfig config, io.berth.storage.DiskReserve reserve) {
         createDataDirectory(config);
         String type = config.storage().type() == null ? "" : config.storage().type().trim();
         return switch (type) {
             case "filesystem", "" -> {
                 try {
-                    yield new FileSystemBlobStore(config.storageRoot());
+                    yield new FileSystemBlobStore(config.storageRoot(), reserve);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot open blob storage at " + config.storageRoot(), e);
                 }

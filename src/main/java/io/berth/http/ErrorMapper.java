@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import io.berth.storage.DiskReserve;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,16 @@ final class ErrorMapper {
     static Response toResponse(Throwable failure, Exchange exchange) {
         if (failure instanceof RegistryException e) {
             return envelope(e.code(), e.getMessage(), e.detail(), e.status(), e.headers());
+        }
+        if (DiskReserve.isNoSpace(failure)) {
+            // Expected while the disk is full and seen on every push then: one line, no stack trace.
+            LOG.warn("request {} {} {}: storage full: {}", exchange == null ? "-" : exchange.requestId(),
+                    exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(),
+                    DiskReserve.rootMessage(failure));
+            // 507 says what is wrong; the code is the spec-known UNAVAILABLE, as clients understand no storage code.
+            return envelope(ErrorCode.UNAVAILABLE,
+                    "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
+                    null, 507, Map.of());
         }
         LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
                 exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);

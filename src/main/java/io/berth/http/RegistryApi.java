@@ -48,8 +48,10 @@ public final class RegistryApi {
     }
 
     Outcome ready(Exchange ex) {
+        // A full disk still serves pulls, so the node stays in rotation; the body says why pushes answer 507.
+        String body = registry.uploads().storageFull() ? "ready\nstorage: full\n" : "ready\n";
         return registry.ready()
-                ? Response.status(200).body("ready\n".getBytes(StandardCharsets.UTF_8), "text/plain")
+                ? Response.status(200).body(body.getBytes(StandardCharsets.UTF_8), "text/plain")
                 : ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable", null, 503, Map.of());
     }
 
@@ -148,7 +150,7 @@ public final class RegistryApi {
     }
 
     Outcome uploadStatus(Exchange ex) {
-        UploadSession session = registry.uploads().session(name(ex), ex.param("uuid"));
+        UploadSession session = registry.uploads().status(name(ex), ex.param("uuid"));
         return uploadAccepted(ex, session, 204);
     }
 

@@ -676,6 +676,15 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
+    public int releaseUploadClaims(String writerPrefix) {
+        if (!writerPrefix.matches("[a-zA-Z0-9-]+")) {
+            throw new IllegalArgumentException("invalid writer prefix");
+        }
+        return db.transaction(c -> Sql.update(c, "UPDATE uploads SET writer = NULL, writer_until = 0 WHERE writer LIKE ?",
+                writerPrefix + "%"));
+    }
+
+    @Override
     public void deleteUpload(String id) {
         db.transaction(c -> Sql.update(c, "DELETE FROM uploads WHERE id = ?", id));
     }

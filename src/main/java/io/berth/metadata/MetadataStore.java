@@ -147,6 +147,12 @@ public interface MetadataStore extends AutoCloseable {
     /** Ends writer's claim (a failed or abandoned body). */
     void releaseUpload(String id, String writer);
 
+    /**
+     * Ends every claim whose writer id starts with writerPrefix (letters, digits and '-'): those of a process that
+     * is gone. Returns how many.
+     */
+    int releaseUploadClaims(String writerPrefix);
+
     void deleteUpload(String id);
 
     /** Uploads not touched since the given instant and not claimed by a writer right now (on any node). */

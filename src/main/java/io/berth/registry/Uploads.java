@@ -7,10 +7,17 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.storage.BlobStore;
+import io.berth.storage.DiskReserve;
+import io.berth.storage.UploadMissingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +55,8 @@ public final class Uploads {
 
     /** This node's part of writer ids, so claims of different nodes never look alike. */
     private final String node = UUID.randomUUID().toString().substring(0, 8);
+    /** Held locked while this process lives, so a later process can tell its claims from a dead one's. */
+    private FileChannel claimLock;
 
     /** A blocking step on the blob store. */
     @FunctionalInterface
@@ -84,9 +93,94 @@ public final class Uploads {
     public UploadSession session(RepositoryName repository, String id) {
         Optional<UploadSession> session = isWellFormedId(id) ? metadata.upload(id) : Optional.empty();
         if (session.isEmpty() || !session.get().repository().equals(repository)) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", Map.of("uuid", safeId(id)));
+            throw uploadUnknown(id);
         }
         return session.get();
+    }
+
+    private static RegistryException uploadUnknown(String id) {
+        return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", Map.of("uuid", safeId(id)));
+    }
+
+    /**
+     * The session of an upload for a status request, after a look at the blob store: an upload whose stored bytes
+     * were lost (a crash before they reached the disk, a deleted file) cannot be continued, so it is removed and
+     * answers BLOB_UPLOAD_UNKNOWN, and the client starts again.
+     */
+    public UploadSession status(RepositoryName repository, String id) {
+        UploadSession session = session(repository, id);
+        if (busy.containsKey(id) || holds(session)) {
+            return session;
+        }
+        // Claim it before removing it, so an append or commit in flight (which holds the claim) is not cut off.
+        String writer = node + "-" + UUID.randomUUID().toString().substring(0, 13);
+        Instant now = clock.instant();
+        if (!metadata.claimUpload(id, session.offset(), writer, now.plus(CLAIM), now, null)) {
+            return session;
+        }
+        boolean lost;
+        try {
+            lost = !holds(session);
+        } catch (RuntimeException e) {
+            metadata.releaseUpload(id, writer);
+            throw e;
+        }
+        if (!lost) {
+            metadata.releaseUpload(id, writer);
+            return session;
+        }
+        LOG.warn("upload {} lost its stored bytes (it records {}); removed it", id, session.offset());
+        drop(id);
+        throw uploadUnknown(id);
+    }
+
+    private boolean holds(UploadSession session) {
+        try {
+            return blobs.holdsUpload(session.id(), session.offset());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True while the blob store's disk is full (pulls go on, pushes answer 507). */
+    public boolean storageFull() {
+        return blobs.full();
+    }
+
+    /**
+     * Marks this process's claims as live by a lock under dir held while it runs, and releases the claims of the
+     * processes that held such a lock there and are gone (kill -9, a crash): their uploads can be continued at once
+     * instead of after the claims expire. Claims of processes still running (another node) stay. Returns how many
+     * claims were released. Called once, at start-up of a server.
+     */
+    public int recoverClaims(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        FileChannel own = FileChannel.open(dir.resolve(node + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        own.lock();
+        claimLock = own;
+        int released = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.lock")) {
+            for (Path file : files) {
+                String other = file.getFileName().toString().replaceFirst("\\.lock$", "");
+                if (other.equals(node) || !other.matches("[a-zA-Z0-9]{1,32}")) {
+                    continue;
+                }
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                     java.nio.channels.FileLock lock = channel.tryLock()) {
+                    if (lock == null) {
+                        continue;
+                    }
+                    released += metadata.releaseUploadClaims(other + "-");
+                    Files.deleteIfExists(file);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // Another process starting at the same time cleaned it up.
+                }
+            }
+        }
+        if (released > 0) {
+            LOG.info("released {} upload claims of ended processes", released);
+        }
+        return released;
     }
 
     static boolean isWellFormedId(String id) {
@@ -121,11 +215,16 @@ public final class Uploads {
             BlobStore.UploadAppender appender = null;
             try {
                 RunningHash cached = hashes.remove(id);
-                MessageDigest digest;
+                MessageDigest digest = null;
                 if (cached != null && cached.offset() == session.offset() && cached.algorithm().equals(session.algorithm())) {
-                    appender = blobs.append(id, session.offset(), cached.version());
-                    digest = cached.digest();
-                } else {
+                    try {
+                        appender = blobs.append(id, session.offset(), cached.version());
+                        digest = cached.digest();
+                    } catch (UploadMissingException e) {
+                        // That version is gone; the store may still hold the upload in another.
+                    }
+                }
+                if (appender == null) {
                     // Continue whichever version the store holds, and hash exactly that version's bytes.
                     appender = blobs.append(id, session.offset(), null);
                     digest = Digest.newMessageDigest(session.algorithm());
@@ -140,10 +239,31 @@ public final class Uploads {
                 }
                 throw e;
             }
+        } catch (UploadMissingException e) {
+            // This request holds the claim: nothing else is appending to it or committing it.
+            LOG.warn("upload {} lost its stored bytes ({}); removed it", id, e.getMessage());
+            dropHeld(id);
+            throw uploadUnknown(id);
         } catch (IOException | RuntimeException e) {
-            busy.remove(id);
-            metadata.releaseUpload(id, writer);
+            if (DiskReserve.isNoSpace(e)) {
+                // The client is told to push again later; the bytes it sent so far are released now, not at purge.
+                dropHeld(id);
+            } else {
+                busy.remove(id);
+                metadata.releaseUpload(id, writer);
+            }
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** Drops an upload this node is busy with, then lets go of it. */
+    private void dropHeld(String id) {
+        try {
+            drop(id);
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove upload {}: {}", id, DiskReserve.rootMessage(e));
+        } finally {
+            busy.remove(id);
         }
     }
 
@@ -206,6 +326,8 @@ public final class Uploads {
         private final ContentRange range;
         private final Digest finishWith;
         private boolean done;
+        /** A write or the commit ran out of space: the upload is dropped, not kept for a retry. */
+        private volatile boolean noSpace;
         /** When the claim is next renewed (System.nanoTime); written by the event loop and the renewing thread. */
         private volatile long renewAt = System.nanoTime() + RENEW_NANOS;
         private volatile boolean renewing;
@@ -226,6 +348,7 @@ public final class Uploads {
             try {
                 appender.write(bytes);
             } catch (IOException e) {
+                noSpace = DiskReserve.isNoSpace(e);
                 throw new UncheckedIOException(e);
             }
             digest.update(forHash);
@@ -289,13 +412,30 @@ public final class Uploads {
                 claimEnded = true;
                 return UploadResult.committed(session.repository(), committed);
             } catch (IOException e) {
+                noSpace = DiskReserve.isNoSpace(e);
                 throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                noSpace = DiskReserve.isNoSpace(e);
+                throw e;
             } finally {
                 done = true;
-                busy.remove(session.id());
-                if (!claimEnded) {
-                    metadata.releaseUpload(session.id(), writer);
+                if (noSpace) {
+                    discardQuietly();
+                    dropHeld(session.id());
+                } else {
+                    busy.remove(session.id());
+                    if (!claimEnded) {
+                        metadata.releaseUpload(session.id(), writer);
+                    }
                 }
+            }
+        }
+
+        private void discardQuietly() {
+            try {
+                appender.discard();
+            } catch (IOException e) {
+                LOG.debug("closing failed upload {}: {}", session.id(), e.toString());
             }
         }
 
@@ -386,10 +526,11 @@ public final class Uploads {
                 return;
             }
             done = true;
-            try {
-                appender.discard();
-            } catch (IOException e) {
-                LOG.debug("closing aborted upload {}: {}", session.id(), e.toString());
+            discardQuietly();
+            if (noSpace) {
+                // Closed above, so deleting the file frees its space at once; off the event loop, like the release.
+                Thread.ofVirtual().start(() -> dropHeld(session.id()));
+                return;
             }
             busy.remove(session.id());
             // abort may run on an event loop: end the claim off it.

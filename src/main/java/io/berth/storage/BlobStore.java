@@ -57,6 +57,22 @@ public interface BlobStore extends AutoCloseable {
         return append(uploadId, offset);
     }
 
+    /**
+     * Whether the store still holds the first length bytes of an upload (a session records length; a crash or a
+     * deleted file can lose them). Costs a look at the store (a stat; S3: a listing): for status requests only.
+     */
+    default boolean holdsUpload(String uploadId, long length) throws IOException {
+        return true;
+    }
+
+    /**
+     * True while the store's disk is full: writes that add content fail with {@link DiskReserve.StorageFullException}
+     * and reads go on. Stores that do not watch a local disk are never full here.
+     */
+    default boolean full() {
+        return false;
+    }
+
     /** Reads the first length bytes of an upload (to rebuild the running hash on a node that lacks it). */
     InputStream readUpload(String uploadId, long length) throws IOException;
 

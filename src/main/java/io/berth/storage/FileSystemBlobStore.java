@@ -50,8 +50,16 @@ public final class FileSystemBlobStore implements BlobStore {
     /** Early flushes of the uploads appended to since they were created; an entry ends with its commit or delete. */
     private final ConcurrentHashMap<String, Writeback> writebacks = new ConcurrentHashMap<>();
     private final Semaphore earlyFlushes = new Semaphore(EARLY_FLUSHES);
+    /** The server's reserve on the data directory's filesystem; null for command-line runs, which hold none. */
+    private final DiskReserve reserve;
 
     public FileSystemBlobStore(Path root) throws IOException {
+        this(root, null);
+    }
+
+    /** A store whose writes release reserve when the disk fills up, and are refused while it is full. */
+    public FileSystemBlobStore(Path root, DiskReserve reserve) throws IOException {
+        this.reserve = reserve;
         this.blobs = Files.createDirectories(root.resolve("blobs"));
         this.uploads = Files.createDirectories(root.resolve("uploads"));
         this.staging = Files.createDirectories(root.resolve("staging"));
@@ -127,7 +135,23 @@ public final class FileSystemBlobStore implements BlobStore {
         if (Files.exists(target)) {
             return;
         }
+        refuseWhileFull();
         Path temp = staging.resolve(UUID.randomUUID().toString());
+        try {
+            putFile(temp, target, content);
+        } catch (IOException e) {
+            if (noteFailure(e)) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void putFile(Path temp, Path target, byte[] content) throws IOException {
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(content);
             while (buffer.hasRemaining()) {
@@ -139,41 +163,89 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
+    public boolean full() {
+        return reserve != null && reserve.full();
+    }
+
+    /** Refuses a write that adds content while the disk is full: the released reserve is for deletes. */
+    private void refuseWhileFull() throws IOException {
+        if (reserve != null && reserve.full()) {
+            throw new DiskReserve.StorageFullException();
+        }
+    }
+
+    /** True when failure ran out of space; the reserve is then released. */
+    private boolean noteFailure(IOException failure) {
+        return reserve == null ? DiskReserve.isNoSpace(failure) : reserve.noteFailure(failure);
+    }
+
+    @Override
     public boolean delete(Digest digest) throws IOException {
         return Files.deleteIfExists(blobPath(digest));
     }
 
     @Override
     public void createUpload(String uploadId) throws IOException {
-        Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        refuseWhileFull();
+        try {
+            Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        } catch (IOException e) {
+            noteFailure(e);
+            throw e;
+        }
     }
 
     @Override
     public UploadAppender append(String uploadId, long offset) throws IOException {
         Path path = uploadPath(uploadId);
+        refuseWhileFull();
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.WRITE);
         } catch (NoSuchFileException e) {
-            throw new IOException("upload storage missing: " + uploadId, e);
+            throw new UploadMissingException("upload storage missing: " + uploadId);
         }
         if (channel.size() < offset) {
             channel.close();
-            throw new IOException("upload storage holds fewer bytes than recorded: " + uploadId);
+            throw new UploadMissingException("upload storage holds fewer bytes than recorded: " + uploadId);
         }
         channel.truncate(offset);
         channel.position(offset);
-        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path, earlyFlushes)));
+        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path, earlyFlushes)),
+                this::noteFailure);
+    }
+
+    @Override
+    public boolean holdsUpload(String uploadId, long length) throws IOException {
+        try {
+            return Files.size(uploadPath(uploadId)) >= length;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     @Override
     public InputStream readUpload(String uploadId, long length) throws IOException {
-        FileChannel channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new UploadMissingException("upload storage missing: " + uploadId);
+        }
         return new BoundedInputStream(Channels.newInputStream(channel), length);
     }
 
     @Override
     public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
+        try {
+            commitFile(uploadId, digest, length);
+        } catch (IOException e) {
+            noteFailure(e);
+            throw e;
+        }
+    }
+
+    private void commitFile(String uploadId, Digest digest, long length) throws IOException {
         Path source = uploadPath(uploadId);
         Writeback writeback = writebacks.get(uploadId);
         if (writeback != null) {
@@ -306,19 +378,27 @@ public final class FileSystemBlobStore implements BlobStore {
     private static final class FileAppender implements UploadAppender {
         private final FileChannel channel;
         private final Writeback writeback;
+        private final java.util.function.Predicate<IOException> noteFailure;
         private long length;
 
-        FileAppender(FileChannel channel, long length, Writeback writeback) {
+        FileAppender(FileChannel channel, long length, Writeback writeback,
+                     java.util.function.Predicate<IOException> noteFailure) {
             this.channel = channel;
             this.length = length;
             this.writeback = writeback;
+            this.noteFailure = noteFailure;
         }
 
         @Override
         public void write(ByteBuffer bytes) throws IOException {
             long before = length;
-            while (bytes.hasRemaining()) {
-                length += channel.write(bytes);
+            try {
+                while (bytes.hasRemaining()) {
+                    length += channel.write(bytes);
+                }
+            } catch (IOException e) {
+                noteFailure.test(e);
+                throw e;
             }
             writeback.appended(length - before);
         }

@@ -431,7 +431,8 @@ public final class S3BlobStore implements BlobStore {
             throw failure("LIST " + prefix, e);
         }
         if (newest == null) {
-            throw new IOException("upload " + uploadId + " holds no state at " + length + " bytes (absent, deleted or shorter)");
+            throw new UploadMissingException("upload " + uploadId + " holds no state at " + length
+                    + " bytes (absent, deleted or shorter)");
         }
         return newest;
     }
@@ -453,7 +454,7 @@ public final class S3BlobStore implements BlobStore {
             // connection can be reused (a response abandoned half-read cannot be); a longer header is fetched below.
             in = s3.getObject(r -> r.bucket(bucket).key(key).range(tailSink == null ? "bytes=0-" + (HEADER_PROBE - 1) : null));
         } catch (NoSuchKeyException e) {
-            throw new IOException("upload " + uploadId + " holds no state " + resolved + " at " + length + " bytes");
+            throw new UploadMissingException("upload " + uploadId + " holds no state " + resolved + " at " + length + " bytes");
         } catch (SdkException e) {
             throw failure("GET " + key, e);
         }
@@ -514,6 +515,19 @@ public final class S3BlobStore implements BlobStore {
                     RequestBody.fromContentProvider(body, header.length + tail, "application/octet-stream"));
         } catch (SdkException e) {
             throw failure("PUT " + key, e);
+        }
+    }
+
+    @Override
+    public boolean holdsUpload(String uploadId, long length) throws IOException {
+        if (length == 0) {
+            return true;
+        }
+        String prefix = statePrefix(uploadId, length);
+        try {
+            return !s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1)).contents().isEmpty();
+        } catch (SdkException e) {
+            throw failure("LIST " + prefix, e);
         }
     }
 
