@@ -224,6 +224,11 @@ public final class RegistryApi {
         public void abort() {
             writer.abort();
         }
+
+        @Override
+        public RegistryException malformed() {
+            return new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "malformed request body");
+        }
     }
 
     // ---- manifests
