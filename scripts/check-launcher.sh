@@ -34,7 +34,7 @@ rm -f "$archive"
 pid=$!
 port=""
 for _ in $(seq 1 100); do
-  port="$(sed -n 's/.*listening on \/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log" | head -1)"
+  port="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log" | head -1)"
   [ -n "$port" ] && break
   kill -0 "$pid" 2>/dev/null || fail "berth serve exited: $(cat "$work/serve.log")"
   sleep 0.1

@@ -137,7 +137,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         HttpServer server = HttpServer.start(parseAddress(config.http().listen()), routes, filter, blocking,
                 config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), tls(config));
-        LOG.info("Berth serving on {} with data in {}", server.address(), config.data().toAbsolutePath());
+        LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             scheduler.shutdownNow();

@@ -79,10 +79,24 @@ public final class ConfigLoader {
                 .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> setByEnvName(tree, e.getKey().substring("BERTH_".length()), e.getValue()));
         flags.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value, key));
+        BerthConfig config;
         try {
-            return yaml.treeToValue(tree, BerthConfig.class);
+            config = yaml.treeToValue(tree, BerthConfig.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigException("invalid configuration: " + e.getOriginalMessage());
+        }
+        checkTls(config.http().tls());
+        return config;
+    }
+
+    /** Half a TLS configuration would serve plain HTTP to clients that meant HTTPS: refuse it. */
+    private static void checkTls(BerthConfig.Tls tls) {
+        boolean certificate = tls != null && tls.certificate() != null && !tls.certificate().isBlank();
+        boolean key = tls != null && tls.key() != null && !tls.key().isBlank();
+        if (certificate != key) {
+            throw new ConfigException((certificate ? "http.tls.certificate is set but http.tls.key is not"
+                    : "http.tls.key is set but http.tls.certificate is not")
+                    + ": set both to serve HTTPS, or neither to serve plain HTTP");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.berth.http;
 
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -13,4 +15,9 @@ public non-sealed interface BodyConsumer extends Outcome {
     Response finish() throws Exception;
 
     void abort();
+
+    /** What a body the HTTP decoder could not read (a broken chunk) answers, after {@link #abort}. */
+    default RegistryException malformed() {
+        return new RegistryException(ErrorCode.INVALID_REQUEST, "malformed request body");
+    }
 }

@@ -1,6 +1,7 @@
 package io.berth.http;
 
 import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP/1.1 connection. Requests are handled one at a time: the handler runs on the blocking executor, a request
  * body streams into its {@link BodyConsumer} on this event loop with autoRead back-pressure, and the response is
- * written here. All fields are confined to the channel's event loop.
+ * written here. A request pipelined behind the current one waits in {@link #queued} until the current response is
+ * written, so each is answered, in order. All fields are confined to the channel's event loop.
  */
 final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpChannelHandler.class);
@@ -55,6 +57,11 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private long startNanos;
     /** Body received before the handler decided how to take it. */
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    /**
+     * Messages of later requests that arrived while this one was still being answered (HTTP/1.1 pipelining). Reading
+     * stops as soon as one is queued, so this holds at most what one read decoded.
+     */
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private BodyConsumer consumer;
     private boolean bodyComplete;
     private boolean decided;
@@ -80,6 +87,15 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!queued.isEmpty() || (exchange != null && bodyComplete)) {
+            queued.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        dispatch(ctx, msg);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             onRequest(ctx, request);
         }
@@ -173,8 +189,12 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         }
         if (!decided) {
             pending.add(content);
-            if (content instanceof LastHttpContent) {
+            if (content instanceof LastHttpContent || content.decoderResult().isFailure()) {
                 bodyComplete = true;
+            }
+            if (content.decoderResult().isFailure()) {
+                // The decoder skips the rest of the connection: nothing more can be read from it.
+                keepAlive = false;
             }
             return;
         }
@@ -183,6 +203,10 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     /** Hands one piece of body to the consumer, or drops it once the request has failed or was answered. */
     private void feed(ChannelHandlerContext ctx, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            brokenBody(ctx, content);
+            return;
+        }
         try {
             bodyBytes += content.content().readableBytes();
             if (consumer != null && !failedBody && !responded) {
@@ -205,6 +229,30 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().config().setAutoRead(false);
                 finishBody(ctx);
             }
+        }
+    }
+
+    /**
+     * The body is malformed (a bad chunk size or delimiter, say): the consumer drops what it took, so nothing is
+     * stored, and the request ends with 400, or with the connection closed when an answer was already sent. The
+     * decoder reads nothing more from this connection, so it closes in either case.
+     */
+    private void brokenBody(ChannelHandlerContext ctx, HttpContent content) {
+        LOG.debug("request {}: malformed body from {}: {}", exchange.requestId(), ctx.channel().remoteAddress(),
+                content.decoderResult().cause().toString());
+        content.release();
+        keepAlive = false;
+        bodyComplete = true;
+        if (consumer != null && !failedBody) {
+            failedBody = true;
+            consumer.abort();
+        }
+        if (!responded) {
+            RegistryException failure = consumer != null ? consumer.malformed()
+                    : new RegistryException(ErrorCode.INVALID_REQUEST, "malformed request body");
+            respond(ctx, ErrorMapper.toResponse(failure, exchange));
+        } else if (responseWritten) {
+            requestDone(ctx);
         }
     }
 
@@ -368,11 +416,18 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         consumer = null;
         if (!keepAlive) {
+            releaseQueued();
             ctx.close();
             return;
         }
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
+        // Pipelined requests next, in the order they came, until one is waiting for its answer.
+        while (!queued.isEmpty() && !(exchange != null && bodyComplete)) {
+            dispatch(ctx, queued.poll());
+        }
+        if (exchange == null && ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        }
     }
 
     private void releasePending() {
@@ -383,9 +438,16 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void releaseQueued() {
+        while (!queued.isEmpty()) {
+            ReferenceCountUtil.release(queued.poll());
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         releasePending();
+        releaseQueued();
         if (consumer != null && !responded) {
             BodyConsumer orphan = consumer;
             consumer = null;

@@ -38,11 +38,13 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final Channel channel;
+    private final boolean tls;
 
-    private HttpServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel channel) {
+    private HttpServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel channel, boolean tls) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.channel = channel;
+        this.tls = tls;
     }
 
     public static HttpServer start(InetSocketAddress address, List<Route> routes, Filter filter, Executor blocking,
@@ -81,10 +83,11 @@ public final class HttpServer implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            LOG.info("listening on {} ({} transport, {} event loops, send buffer {})", channel.localAddress(),
+            HttpServer server = new HttpServer(boss, workers, channel, ssl != null);
+            LOG.info("listening on {} ({} transport, {} event loops, send buffer {})", server.url(),
                     epoll ? "epoll" : "nio", threads == 0 ? "default" : threads,
                     sendBuffer > 0 ? sendBuffer + " bytes" : "autotuned");
-            return new HttpServer(boss, workers, channel);
+            return server;
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
@@ -115,6 +118,17 @@ public final class HttpServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** The scheme and the address actually bound, e.g. https://127.0.0.1:5443 or http://[::1]:5000. */
+    public String url() {
+        InetSocketAddress bound = address();
+        String host = bound.getAddress().getHostAddress();
+        if (host.indexOf(':') >= 0) {
+            int zone = host.indexOf('%');
+            host = "[" + (zone < 0 ? host : host.substring(0, zone)) + "]";
+        }
+        return (tls ? "https" : "http") + "://" + host + ":" + bound.getPort();
     }
 
     public void awaitClose() throws InterruptedException {

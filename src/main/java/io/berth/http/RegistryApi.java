@@ -63,7 +63,7 @@ public final class RegistryApi {
 
     Outcome getBlob(Exchange ex) throws java.io.IOException {
         RepositoryName name = name(ex);
-        Digest digest = Digest.parse(ex.param("digest"));
+        Digest digest = existingBlob(ex);
         BlobStore.BlobContent content = registry.blob(name, digest);
         if (!ex.isHead()) {
             Optional<java.net.URI> redirect = registry.redirect(digest);
@@ -112,6 +112,17 @@ public final class RegistryApi {
         return response.stream(() -> content.openStream(from, count), length);
     }
 
+    /** GET and HEAD of a blob answer 200 or 404 only (spec end-2): a digest that is not valid names no blob. */
+    private static Digest existingBlob(Exchange ex) {
+        String text = ex.param("digest");
+        try {
+            return Digest.parse(text);
+        } catch (RegistryException e) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown: " + e.getMessage(),
+                    Map.of("digest", text.substring(0, Math.min(text.length(), 200))));
+        }
+    }
+
     private static Response copyWithStatus(Response from, int status) {
         Response to = Response.status(status);
         from.headers().forEach(h -> to.header(h.getKey(), h.getValue()));
@@ -128,8 +139,11 @@ public final class RegistryApi {
     Outcome startUpload(Exchange ex) {
         RepositoryName name = name(ex);
         String mount = ex.query("mount");
-        if (mount != null) {
-            Digest digest = Digest.parse(mount);
+        // A mount of a digest that is not valid cannot be done: like any mount that cannot, it opens an upload
+        // session (202) instead, as the spec asks (end-11 answers 201 or 202).
+        Digest mountDigest = mount == null || !validDigest(mount) ? null : Digest.parse(mount);
+        if (mountDigest != null) {
+            Digest digest = mountDigest;
             String fromParam = ex.query("from");
             RepositoryName from = RepositoryName.isValid(fromParam) ? new RepositoryName(fromParam) : null;
             if (registry.mount(name, digest, from, ex.pullFilter())) {
@@ -143,10 +157,19 @@ public final class RegistryApi {
         if (digestParam != null && mount == null) {
             Digest digest = Digest.parse(digestParam);
             UploadSession session = registry.uploads().start(name, digest.algorithm());
-            return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest));
+            return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest), false);
         }
         UploadSession session = registry.uploads().start(name, algorithm);
         return uploadAccepted(ex, session, 202);
+    }
+
+    private static boolean validDigest(String text) {
+        try {
+            Digest.parse(text);
+            return true;
+        } catch (RegistryException e) {
+            return false;
+        }
     }
 
     Outcome uploadStatus(Exchange ex) {
@@ -162,7 +185,7 @@ public final class RegistryApi {
             // Validate the session first so an unknown upload is 404, not 416.
             registry.uploads().session(name, ex.param("uuid"));
         }
-        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null));
+        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null), false);
     }
 
     Outcome finishUpload(Exchange ex) {
@@ -174,8 +197,21 @@ public final class RegistryApi {
         }
         Digest digest = Digest.parse(digestParam);
         String rangeHeader = ex.header("Content-Range");
-        ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
-        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, digest));
+        try {
+            ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
+            return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, digest), true);
+        } catch (RegistryException e) {
+            throw closingFailure(e);
+        }
+    }
+
+    /**
+     * The closing PUT answers 201, 404 or 400 (spec end-6; 416 is the PATCH's answer): a range that does not follow
+     * the upload is 400 BLOB_UPLOAD_INVALID, still with the Range header that says where the upload ends.
+     */
+    private static RegistryException closingFailure(RegistryException e) {
+        return e.code() != ErrorCode.RANGE_INVALID ? e
+                : new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, e.getMessage(), e.detail(), 400, e.headers());
     }
 
     Outcome cancelUpload(Exchange ex) {
@@ -194,10 +230,12 @@ public final class RegistryApi {
     private static final class UploadBody implements BodyConsumer {
         private final Exchange ex;
         private final UploadWriter writer;
+        private final boolean closing;
 
-        UploadBody(Exchange ex, UploadWriter writer) {
+        UploadBody(Exchange ex, UploadWriter writer, boolean closing) {
             this.ex = ex;
             this.writer = writer;
+            this.closing = closing;
         }
 
         @Override
@@ -212,7 +250,12 @@ public final class RegistryApi {
 
         @Override
         public Response finish() {
-            UploadResult result = writer.complete();
+            UploadResult result;
+            try {
+                result = writer.complete();
+            } catch (RegistryException e) {
+                throw closing ? closingFailure(e) : e;
+            }
             if (result.isCommitted()) {
                 return Response.status(201)
                         .header("Location", ex.url("/v2/" + result.repository() + "/blobs/" + result.digest()))
@@ -225,19 +268,38 @@ public final class RegistryApi {
         public void abort() {
             writer.abort();
         }
+
+        @Override
+        public RegistryException malformed() {
+            return new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "malformed request body");
+        }
     }
 
     // ---- manifests
 
     Outcome getManifest(Exchange ex) {
         RepositoryName name = name(ex);
-        Reference reference = Reference.parse(ex.param("reference"));
+        Reference reference = existingManifest(ex);
         if (ex.isHead()) {
             ManifestRecord record = registry.manifestRecord(name, reference);
             return manifestHeaders(record).contentLength(record.size());
         }
         Registry.StoredManifest manifest = registry.manifest(name, reference);
         return manifestHeaders(manifest.record()).body(manifest.bytes(), null);
+    }
+
+    /**
+     * GET, HEAD and DELETE of a manifest: a reference that is neither a valid tag nor a valid digest names no
+     * manifest, and the spec allows only 404 for one that is not there (end-3). PUT still refuses it with 400.
+     */
+    private static Reference existingManifest(Exchange ex) {
+        String text = ex.param("reference");
+        try {
+            return Reference.parse(text);
+        } catch (RegistryException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown: not a valid tag or digest",
+                    Map.of("reference", text.substring(0, Math.min(text.length(), 200))));
+        }
     }
 
     private static Response manifestHeaders(ManifestRecord record) {
@@ -288,7 +350,8 @@ public final class RegistryApi {
     }
 
     Outcome deleteManifest(Exchange ex) {
-        registry.deleteManifest(name(ex), Reference.parse(ex.param("reference")), actor(ex));
+        RepositoryName name = name(ex);
+        registry.deleteManifest(name, existingManifest(ex), actor(ex));
         return Response.status(202);
     }
 

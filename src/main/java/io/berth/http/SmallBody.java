@@ -38,4 +38,10 @@ final class SmallBody implements BodyConsumer {
 
     @Override
     public void abort() {}
+
+    /** The error family of the body's other failures: MANIFEST_INVALID for a manifest, say. */
+    @Override
+    public RegistryException malformed() {
+        return new RegistryException(tooLarge.get().code(), "malformed request body");
+    }
 }

@@ -101,4 +101,51 @@ abstract class ErrorConformance extends Conformance {
         assertThat(errorCodes(put)).containsAnyOf("TAG_INVALID", "MANIFEST_INVALID");
         assertThat(http().get("/v2/" + repo + "/tags/list").text()).doesNotContain(tag);
     }
+
+    /** A 404 answer; its envelope's code checked where the registry sends an envelope on every failure. */
+    private void assertNotFound(Response response, String code) {
+        assertThat(response.status()).as("%s", response).isEqualTo(404);
+        if (registry().supports(Feature.ERROR_ENVELOPE_EVERYWHERE) && !response.method().equals("HEAD")) {
+            assertThat(errorCodes(response)).as("%s", response).containsExactly(code);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"-leading-dash", ".leading-dot", "has%20space", "tag+plus",
+            "x12345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678"})
+    void manifest_reference_that_is_neither_tag_nor_digest_gets_404_manifest_unknown(String reference) {
+        assertManifestNotFound(reference);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sha256:abc", "sha256:not-hex", "sha384:abc", "sha256:..%2F..%2Fpasswd"})
+    void manifest_reference_that_is_an_invalid_digest_gets_404_manifest_unknown(String reference) {
+        requires(Feature.NOT_FOUND_FOR_INVALID_DIGEST);
+        assertManifestNotFound(reference);
+    }
+
+    private void assertManifestNotFound(String reference) {
+        String repo = newRepo("errors");
+        pushImage(repo, "v1");
+        String path = "/v2/" + repo + "/manifests/" + reference;
+
+        for (String method : List.of("GET", "HEAD", "DELETE")) {
+            assertNotFound(RawHttp.send(registry().hostPort(), RawHttp.Request.of(method, path, "Accept", allManifestTypes())),
+                    "MANIFEST_UNKNOWN");
+        }
+        assertThat(getManifest(repo, "v1").status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sha256:not-hex", "sha256:abc", "sha384:abc", "notadigest", "sha256:..%2F..%2F..%2Fetc%2Fpasswd"})
+    void blob_digest_that_is_not_valid_gets_404_blob_unknown(String digest) {
+        requires(Feature.NOT_FOUND_FOR_INVALID_DIGEST);
+        String repo = newRepo("errors");
+        pushBlob(repo, Content.randomBlob(100));
+
+        for (String method : List.of("GET", "HEAD")) {
+            assertNotFound(RawHttp.send(registry().hostPort(), RawHttp.Request.of(method, "/v2/" + repo + "/blobs/" + digest)),
+                    "BLOB_UNKNOWN");
+        }
+    }
 }

@@ -117,6 +117,56 @@ final class RawHttp {
         return out.toByteArray();
     }
 
+    /**
+     * Writes raw bytes holding several requests back to back on one connection, before reading any answer (HTTP/1.1
+     * pipelining), then reads one answer per entry of methods, in order, until the server closes the connection.
+     * Returns the answers that came; a closed connection ends the list early.
+     */
+    static List<Response> pipelined(String hostPort, byte[] wire, String... methods) {
+        String[] hp = hostPort.split(":");
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            out.write(wire);
+            out.flush();
+            List<Response> answers = new ArrayList<>();
+            for (String method : methods) {
+                Response answer;
+                try {
+                    answer = read(in, Request.of(method, "(pipelined request " + (answers.size() + 1) + ")"));
+                } catch (IOException e) {
+                    break;
+                }
+                while (answer.status() >= 100 && answer.status() < 200) {
+                    answer = read(in, Request.of(method, "(pipelined request " + (answers.size() + 1) + ")"));
+                }
+                answers.add(answer);
+            }
+            return answers;
+        } catch (IOException e) {
+            throw new UncheckedIOException("pipelined requests", e);
+        }
+    }
+
+    /** One request as bytes on the wire, kept alive: the head (Host added) and body exactly as given. */
+    static byte[] wire(String hostPort, String method, String target, byte[] body, String... headers) {
+        StringBuilder head = new StringBuilder()
+                .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(hostPort).append("\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        head.append("\r\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null) {
+            out.writeBytes(body);
+        }
+        return out.toByteArray();
+    }
+
     private static Response read(InputStream in, Request request) throws IOException {
         String statusLine = line(in);
         if (statusLine == null) {

@@ -232,6 +232,42 @@ abstract class UploadConformance extends Conformance {
     }
 
     @Test
+    void closing_put_whose_range_does_not_follow_the_upload_gets_400_and_the_upload_stays_open() {
+        requires(Feature.CHUNK_RANGE_CHECK);
+        String repo = newRepo("uploads");
+        byte[] blob = Content.randomBlob(300);
+        Response first = patchChunk(startUpload(repo).location(), Arrays.copyOfRange(blob, 0, 100), 0);
+        assertThat(first.status()).as("%s", first).isEqualTo(202);
+
+        Response skipped = http().put(Http.withQuery(first.location(), "digest=" + Content.sha256(blob)),
+                Arrays.copyOfRange(blob, 200, 300), "Content-Type", OCTETS, "Content-Range", "200-299");
+
+        assertError(skipped, 400, "BLOB_UPLOAD_INVALID");
+        assertThat(skipped.header("Range")).isEqualTo("0-99");
+        Response status = http().get(first.location());
+        assertThat(status.status()).as("%s", status).isEqualTo(204);
+        assertThat(status.header("Range")).isEqualTo("0-99");
+        Response rest = http().put(Http.withQuery(status.location(), "digest=" + Content.sha256(blob)),
+                Arrays.copyOfRange(blob, 100, 300), "Content-Type", OCTETS, "Content-Range", "100-299");
+        assertCreatedBlob(rest, repo, Content.sha256(blob));
+    }
+
+    @Test
+    void mount_of_a_digest_that_is_not_valid_opens_an_upload_session_instead() {
+        String repo = newRepo("uploads");
+        String other = newRepo("uploads");
+        pushBlob(other, Content.randomBlob(100));
+
+        Response mount = http().post("/v2/" + repo + "/blobs/uploads/?mount=sha256:not-hex&from=" + other, null);
+
+        assertThat(mount.status()).as("%s", mount).isEqualTo(202);
+        byte[] blob = Content.randomBlob(200);
+        Response put = http().put(Http.withQuery(mount.location(), "digest=" + Content.sha256(blob)), blob,
+                "Content-Type", OCTETS);
+        assertCreatedBlob(put, repo, Content.sha256(blob));
+    }
+
+    @Test
     void repeated_chunk_gets_416_and_the_upload_stays_open() {
         requires(Feature.CHUNK_RANGE_CHECK);
         String repo = newRepo("uploads");

@@ -35,7 +35,9 @@ public interface RegistryUnderTest extends AutoCloseable {
         /** 400 NAME_INVALID / TAG_INVALID for malformed names; the reference answers 301 or a plain-text 404. */
         NAME_VALIDATION,
         /** The JSON error envelope on every failure (416, unknown route, ...); the reference answers some in plain text. */
-        ERROR_ENVELOPE_EVERYWHERE
+        ERROR_ENVELOPE_EVERYWHERE,
+        /** 404 for a GET or HEAD whose digest is not valid, the only failure spec end-2/end-3 allow; the reference answers 400, 500 or 301. */
+        NOT_FOUND_FOR_INVALID_DIGEST
     }
 
     /** "berth" or "reference". */
