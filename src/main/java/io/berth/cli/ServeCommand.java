@@ -56,6 +56,7 @@ final class ServeCommand implements Callable<Integer> {
         setLogLevel(config.log().level());
         Clock clock = Clock.systemUTC();
 
+        Stores.createDataDirectory(config);
         DiskReserve reserve = DiskReserve.open(config.data());
         BlobStore blobs = Stores.blobs(config, reserve);
         MetadataStore metadata = Stores.metadata(config, clock);

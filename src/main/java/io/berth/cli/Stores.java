@@ -49,7 +49,7 @@ final class Stores {
     }
 
     /** The data directory holds the database and the signing key: a new one is made 0700. */
-    private static void createDataDirectory(BerthConfig config) {
+    static void createDataDirectory(BerthConfig config) {
         try {
             PrivateFiles.createDirectories(config.data());
         } catch (IOException e) {

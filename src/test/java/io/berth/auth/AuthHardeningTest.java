@@ -293,6 +293,9 @@ class AuthHardeningTest {
         assertThat(send("POST", "/v2/robo-team/app/blobs/uploads/", robot, null).status()).isEqualTo(202);
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isIn(200, 404);
 
+        // A second owner first: the last owner of a namespace cannot be demoted or removed.
+        addUser("oscar", "oscar-password");
+        api("PUT", "/api/v1/namespaces/robo-team/members/oscar", "{\"role\":\"owner\"}");
         api("PUT", "/api/v1/namespaces/robo-team/members/olga", "{\"role\":\"reader\"}");
         assertThat(send("POST", "/v2/robo-team/app/blobs/uploads/", robot, null).status()).isEqualTo(403);
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isIn(200, 404);
