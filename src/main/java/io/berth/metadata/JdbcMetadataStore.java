@@ -17,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -105,25 +106,55 @@ public final class JdbcMetadataStore implements MetadataStore {
         return open(config, "", clock, Dialect.SQLITE);
     }
 
-    /** A PostgreSQL database; names compare in byte order. */
+    /** A PostgreSQL database; names compare in byte order; the default timeouts (1 s to connect, 60 s per answer). */
     public static JdbcMetadataStore postgres(String url, String user, String password, int poolSize, Clock clock) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("berth-postgres");
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword(password);
+        return postgres(url, user, password, poolSize, Duration.ofSeconds(1), Duration.ofSeconds(60), clock);
+    }
+
+    /**
+     * A PostgreSQL database; names compare in byte order. While the server is down, a request waits at most
+     * connectTimeout for a connection (Hikari's default of 30 s held every request that long before it failed), and a
+     * query on a server that stopped answering fails after socketTimeout instead of waiting on TCP for minutes.
+     */
+    public static JdbcMetadataStore postgres(String url, String user, String password, int poolSize,
+                                             Duration connectTimeout, Duration socketTimeout, Clock clock) {
+        if (connectTimeout.toMillis() < 250) {
+            throw new IllegalArgumentException("metadata.connectTimeout must be at least 250ms, got " + connectTimeout);
+        }
+        if (socketTimeout.isNegative()) {
+            throw new IllegalArgumentException("metadata.socketTimeout must not be negative, got " + socketTimeout);
+        }
+        HikariConfig config = postgresPool("berth-postgres", url, user, password, connectTimeout);
         config.setMaximumPoolSize(poolSize);
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        config.addDataSourceProperty("socketTimeout", Long.toString(ceilSeconds(socketTimeout)));
         JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
-        HikariConfig locks = new HikariConfig();
-        locks.setPoolName("berth-postgres-locks");
-        locks.setJdbcUrl(url);
-        locks.setUsername(user);
-        locks.setPassword(password);
+        // No socket timeout here: a digest lock waits in pg_advisory_lock as long as the holder's commit takes.
+        HikariConfig locks = postgresPool("berth-postgres-locks", url, user, password, connectTimeout);
         locks.setMaximumPoolSize(Math.max(8, poolSize));
         locks.setMinimumIdle(0);
         store.lockConnections = new HikariDataSource(locks);
         return store;
+    }
+
+    private static HikariConfig postgresPool(String name, String url, String user, String password, Duration connectTimeout) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setConnectionTimeout(connectTimeout.toMillis());
+        // Hikari checks a connection idle for over 500 ms before it hands it out; a dead server must fail that check
+        // within the connection timeout, so the check gets half of it (Hikari's floor is 250 ms).
+        config.setValidationTimeout(Math.max(250, connectTimeout.toMillis() / 2));
+        config.addDataSourceProperty("connectTimeout", Long.toString(ceilSeconds(connectTimeout)));
+        config.addDataSourceProperty("loginTimeout", Long.toString(ceilSeconds(connectTimeout)));
+        return config;
+    }
+
+    /** The PostgreSQL driver counts its timeouts in whole seconds; 0 means none. */
+    private static long ceilSeconds(Duration duration) {
+        return (duration.toMillis() + 999) / 1000;
     }
 
     private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect) {
@@ -670,14 +701,32 @@ public final class JdbcMetadataStore implements MetadataStore {
         });
     }
 
+    /**
+     * Readiness has its own deadline: a server that accepts connections but never answers (stopped, partitioned) would
+     * otherwise hold the check for the socket timeout. The probe thread is left to end on that timeout.
+     */
     @Override
     public boolean ping() {
+        java.util.concurrent.CompletableFuture<Boolean> answer = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("berth-ping").start(() -> {
+            try {
+                answer.complete(db.read(c -> Sql.exists(c, "SELECT 1")));
+            } catch (RuntimeException e) {
+                answer.complete(false);
+            }
+        });
         try {
-            return db.read(c -> Sql.exists(c, "SELECT 1"));
-        } catch (MetadataException e) {
+            return answer.get(PING_DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
+
+    /** How long a readiness check waits for the database; /readyz answers well within 2 s. */
+    private static final Duration PING_DEADLINE = Duration.ofMillis(1500);
 
     @Override
     public void close() {
