@@ -251,6 +251,25 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
+    public List<BlobRecord> blobRecords(Digest after, int limit) {
+        return db.read(c -> Sql.list(c, rs -> new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                "SELECT digest, size FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?", after == null ? "" : after.toString(),
+                limit));
+    }
+
+    /** Locks the record first, so a mount (which holds it FOR SHARE while it links) either links before or finds none. */
+    @Override
+    public boolean forgetBlob(Digest digest) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + dialect.forUpdate, digest)) {
+                return false;
+            }
+            Sql.update(c, "DELETE FROM repository_blobs WHERE digest = ?", digest);
+            return Sql.update(c, "DELETE FROM blobs WHERE digest = ?", digest) > 0;
+        });
+    }
+
+    @Override
     public void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size) {
         transaction(c -> {
             insertBlob(c, digest, size);
