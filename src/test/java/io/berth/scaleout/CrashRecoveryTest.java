@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -281,7 +282,7 @@ class CrashRecoveryTest {
                 throw e;
             }
             serverErrors.add(e.getMessage());
-            return new OciClient.Reply(500, new byte[0], java.util.Map.of());
+            return new OciClient.Reply(500, new byte[0], Map.of());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.berth.scaleout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
 import io.berth.testing.PostgresServer;
 import java.io.IOException;
@@ -71,7 +72,7 @@ class DatabaseOutageTest {
                     assertThat(ready.status()).as("readiness with the database down").isNotEqualTo(200);
                     assertThat(ready.millis()).as("readiness answered in ms").isLessThan(2000);
                 }
-                String blob = "/v2/outage/app/blobs/" + io.berth.oci.Digest.sha256(image.config());
+                String blob = "/v2/outage/app/blobs/" + Digest.sha256(image.config());
                 for (String[] request : List.of(new String[] {"GET", "/v2/outage/app/manifests/v1"},
                         new String[] {"HEAD", blob}, new String[] {"POST", "/v2/outage/app/blobs/uploads/"},
                         new String[] {"GET", "/v2/_catalog"})) {
