@@ -128,7 +128,12 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setMaximumPoolSize(poolSize);
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         config.addDataSourceProperty("socketTimeout", Long.toString(ceilSeconds(socketTimeout)));
-        JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
+        // The migration runs without the socket timeout: an index built on a large table may take longer than it.
+        org.postgresql.ds.PGSimpleDataSource migrations = new org.postgresql.ds.PGSimpleDataSource();
+        migrations.setUrl(url);
+        migrations.setUser(user);
+        migrations.setPassword(password);
+        JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES, migrations);
         // No socket timeout here: a digest lock waits in pg_advisory_lock as long as the holder's commit takes.
         HikariConfig locks = postgresPool("berth-postgres-locks", url, user, password, connectTimeout);
         locks.setMaximumPoolSize(Math.max(8, poolSize));
@@ -158,10 +163,16 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect) {
+        return open(config, textCollation, clock, dialect, null);
+    }
+
+    /** migrations: where the schema migration runs; null means the pool itself. */
+    private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect,
+                                          javax.sql.DataSource migrations) {
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             Flyway.configure()
-                    .dataSource(dataSource)
+                    .dataSource(migrations == null ? dataSource : migrations)
                     .locations("classpath:db/migration")
                     .placeholders(Map.of("text_collation", textCollation))
                     .load()
