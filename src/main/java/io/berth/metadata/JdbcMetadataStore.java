@@ -191,7 +191,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
         long key = java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(digest.hex().substring(0, 16))).getLong();
         try {
-            Connection connection = lockConnections.getConnection();
+            Connection connection = Sql.connect(lockConnections);
             try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
                 lock.setLong(1, key);
                 lock.execute();
