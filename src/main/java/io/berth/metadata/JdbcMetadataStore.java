@@ -150,12 +150,16 @@ public final class JdbcMetadataStore implements MetadataStore {
         config.setPassword(password);
         config.setConnectionTimeout(connectTimeout.toMillis());
         // Hikari checks a connection idle for over 500 ms before it hands it out; a dead server must fail that check
-        // within the connection timeout, so the check gets half of it (Hikari's floor is 250 ms).
-        config.setValidationTimeout(Math.max(250, connectTimeout.toMillis() / 2));
-        config.addDataSourceProperty("connectTimeout", Long.toString(ceilSeconds(connectTimeout)));
-        config.addDataSourceProperty("loginTimeout", Long.toString(ceilSeconds(connectTimeout)));
+        // within the connection timeout (Hikari's floor is 250 ms).
+        config.setValidationTimeout(Math.max(250, connectTimeout.toMillis() - 250));
+        // Opening a connection gets the time it always had (Hikari would derive 1 s from the connection timeout, too
+        // short for a busy server): a server that is down refuses at once, and the pool's timeout bounds the wait.
+        config.addDataSourceProperty("loginTimeout", Long.toString(CONNECTION_SETUP.toSeconds()));
         return config;
     }
+
+    /** How long the driver may take to open and authenticate a connection. */
+    private static final Duration CONNECTION_SETUP = Duration.ofSeconds(30);
 
     /** The PostgreSQL driver counts its timeouts in whole seconds; 0 means none. */
     private static long ceilSeconds(Duration duration) {
