@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, RepoCommand.class, AccessCommands.UserCommand.class,
                 AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class,
                 LifecycleCommands.Gc.class, LifecycleCommands.TagCommand.class, LifecycleCommands.Promote.class,
-                LifecycleCommands.RetentionCommand.class, MigrateCommand.class, ImportDistributionCommand.class})
+                LifecycleCommands.RetentionCommand.class, MigrateCommand.class, ImportDistributionCommand.class,
+                ScrubCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main())

@@ -30,7 +30,8 @@ final class Stores {
         }
         if (url.startsWith("jdbc:postgresql:")) {
             return JdbcMetadataStore.postgres(url, config.metadata().user(), config.metadata().password(),
-                    config.metadata().poolSize(), clock);
+                    config.metadata().poolSize(), config.metadata().connectTimeout(), config.metadata().socketTimeout(),
+                    clock);
         }
         throw new ConfigException("metadata.url must be jdbc:sqlite:... or jdbc:postgresql:...");
     }

@@ -57,8 +57,13 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
     public record S3(String endpoint, String region, String bucket, String prefix, boolean pathStyle, String accessKey,
                      String secretKey, ByteSize partSize, boolean redirect) {}
 
-    /** @param url JDBC URL; empty means SQLite at {@code <data>/berth.db} */
-    public record Metadata(String url, String user, String password, int poolSize, String sqliteSynchronous) {}
+    /**
+     * @param url            JDBC URL; empty means SQLite at {@code <data>/berth.db}
+     * @param connectTimeout PostgreSQL: how long a request waits for a database connection before it fails with 503
+     * @param socketTimeout  PostgreSQL: how long a query may go without an answer from the server (0s: no limit)
+     */
+    public record Metadata(String url, String user, String password, int poolSize, String sqliteSynchronous,
+                           Duration connectTimeout, Duration socketTimeout) {}
 
     public record Uploads(Duration maxAge, Duration purgeInterval) {}
 

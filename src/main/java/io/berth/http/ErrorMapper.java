@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.oci.ErrorCode;
+import io.berth.metadata.MetadataException;
 import io.berth.oci.RegistryException;
 import io.berth.storage.DiskReserve;
 import java.util.Map;
@@ -31,10 +32,30 @@ final class ErrorMapper {
                     "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
                     null, 507, Map.of());
         }
+        MetadataException unreachable = unreachableDatabase(failure);
+        if (unreachable != null) {
+            LOG.warn("request {}: metadata store unreachable: {}", exchange == null ? "-" : exchange.requestId(),
+                    unreachable.getMessage());
+            return envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable; retry later", null, 503,
+                    Map.of("Retry-After", DATABASE_RETRY_AFTER_SECONDS));
+        }
         LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
                 exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);
         return envelope(ErrorCode.INTERNAL, "internal server error; see the server log for this request id", null,
                 500, Map.of());
+    }
+
+    /** Seconds a client is asked to wait while the database is unreachable: about a database restart's time. */
+    private static final String DATABASE_RETRY_AFTER_SECONDS = "5";
+
+    /** The metadata failure, possibly wrapped (an async stage), that says the database is unreachable; else null. */
+    private static MetadataException unreachableDatabase(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MetadataException e && e.unavailable()) {
+                return e;
+            }
+        }
+        return null;
     }
 
     static Response envelope(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {

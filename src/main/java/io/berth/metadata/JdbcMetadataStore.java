@@ -17,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -105,32 +106,77 @@ public final class JdbcMetadataStore implements MetadataStore {
         return open(config, "", clock, Dialect.SQLITE);
     }
 
-    /** A PostgreSQL database; names compare in byte order. */
+    /** A PostgreSQL database; names compare in byte order; the default timeouts (1 s to connect, 60 s per answer). */
     public static JdbcMetadataStore postgres(String url, String user, String password, int poolSize, Clock clock) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("berth-postgres");
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword(password);
+        return postgres(url, user, password, poolSize, Duration.ofSeconds(1), Duration.ofSeconds(60), clock);
+    }
+
+    /**
+     * A PostgreSQL database; names compare in byte order. While the server is down, a request waits at most
+     * connectTimeout for a connection (Hikari's default of 30 s held every request that long before it failed), and a
+     * query on a server that stopped answering fails after socketTimeout instead of waiting on TCP for minutes.
+     */
+    public static JdbcMetadataStore postgres(String url, String user, String password, int poolSize,
+                                             Duration connectTimeout, Duration socketTimeout, Clock clock) {
+        if (connectTimeout.toMillis() < 250) {
+            throw new IllegalArgumentException("metadata.connectTimeout must be at least 250ms, got " + connectTimeout);
+        }
+        if (socketTimeout.isNegative()) {
+            throw new IllegalArgumentException("metadata.socketTimeout must not be negative, got " + socketTimeout);
+        }
+        HikariConfig config = postgresPool("berth-postgres", url, user, password, connectTimeout);
         config.setMaximumPoolSize(poolSize);
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-        JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES);
-        HikariConfig locks = new HikariConfig();
-        locks.setPoolName("berth-postgres-locks");
-        locks.setJdbcUrl(url);
-        locks.setUsername(user);
-        locks.setPassword(password);
+        config.addDataSourceProperty("socketTimeout", Long.toString(ceilSeconds(socketTimeout)));
+        // The migration runs without the socket timeout: an index built on a large table may take longer than it.
+        org.postgresql.ds.PGSimpleDataSource migrations = new org.postgresql.ds.PGSimpleDataSource();
+        migrations.setUrl(url);
+        migrations.setUser(user);
+        migrations.setPassword(password);
+        JdbcMetadataStore store = open(config, "COLLATE \"C\"", clock, Dialect.POSTGRES, migrations);
+        // No socket timeout here: a digest lock waits in pg_advisory_lock as long as the holder's commit takes.
+        HikariConfig locks = postgresPool("berth-postgres-locks", url, user, password, connectTimeout);
         locks.setMaximumPoolSize(Math.max(8, poolSize));
         locks.setMinimumIdle(0);
         store.lockConnections = new HikariDataSource(locks);
         return store;
     }
 
+    private static HikariConfig postgresPool(String name, String url, String user, String password, Duration connectTimeout) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setConnectionTimeout(connectTimeout.toMillis());
+        // Hikari checks a connection idle for over 500 ms before it hands it out; a dead server must fail that check
+        // within the connection timeout (Hikari's floor is 250 ms).
+        config.setValidationTimeout(Math.max(250, connectTimeout.toMillis() - 250));
+        // Opening a connection gets the time it always had (Hikari would derive 1 s from the connection timeout, too
+        // short for a busy server): a server that is down refuses at once, and the pool's timeout bounds the wait.
+        config.addDataSourceProperty("loginTimeout", Long.toString(CONNECTION_SETUP.toSeconds()));
+        return config;
+    }
+
+    /** How long the driver may take to open and authenticate a connection. */
+    private static final Duration CONNECTION_SETUP = Duration.ofSeconds(30);
+
+    /** The PostgreSQL driver counts its timeouts in whole seconds; 0 means none. */
+    private static long ceilSeconds(Duration duration) {
+        return (duration.toMillis() + 999) / 1000;
+    }
+
     private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect) {
+        return open(config, textCollation, clock, dialect, null);
+    }
+
+    /** migrations: where the schema migration runs; null means the pool itself. */
+    private static JdbcMetadataStore open(HikariConfig config, String textCollation, Clock clock, Dialect dialect,
+                                          javax.sql.DataSource migrations) {
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             Flyway.configure()
-                    .dataSource(dataSource)
+                    .dataSource(migrations == null ? dataSource : migrations)
                     .locations("classpath:db/migration")
                     .placeholders(Map.of("text_collation", textCollation))
                     .load()
@@ -149,7 +195,7 @@ public final class JdbcMetadataStore implements MetadataStore {
         }
         long key = java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(digest.hex().substring(0, 16))).getLong();
         try {
-            Connection connection = lockConnections.getConnection();
+            Connection connection = Sql.connect(lockConnections);
             try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
                 lock.setLong(1, key);
                 lock.execute();
@@ -217,6 +263,25 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public Optional<Long> blobSize(Digest digest) {
         return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT size FROM blobs WHERE digest = ?", digest));
+    }
+
+    @Override
+    public List<BlobRecord> blobRecords(Digest after, int limit) {
+        return db.read(c -> Sql.list(c, rs -> new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                "SELECT digest, size FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?", after == null ? "" : after.toString(),
+                limit));
+    }
+
+    /** Locks the record first, so a mount (which holds it FOR SHARE while it links) either links before or finds none. */
+    @Override
+    public boolean forgetBlob(Digest digest) {
+        return transaction(c -> {
+            if (!Sql.exists(c, "SELECT 1 FROM blobs WHERE digest = ?" + dialect.forUpdate, digest)) {
+                return false;
+            }
+            Sql.update(c, "DELETE FROM repository_blobs WHERE digest = ?", digest);
+            return Sql.update(c, "DELETE FROM blobs WHERE digest = ?", digest) > 0;
+        });
     }
 
     @Override
@@ -706,14 +771,32 @@ public final class JdbcMetadataStore implements MetadataStore {
         });
     }
 
+    /**
+     * Readiness has its own deadline: a server that accepts connections but never answers (stopped, partitioned) would
+     * otherwise hold the check for the socket timeout. The probe thread is left to end on that timeout.
+     */
     @Override
     public boolean ping() {
+        java.util.concurrent.CompletableFuture<Boolean> answer = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("berth-ping").start(() -> {
+            try {
+                answer.complete(db.read(c -> Sql.exists(c, "SELECT 1")));
+            } catch (RuntimeException e) {
+                answer.complete(false);
+            }
+        });
         try {
-            return db.read(c -> Sql.exists(c, "SELECT 1"));
-        } catch (MetadataException e) {
+            return answer.get(PING_DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
+
+    /** How long a readiness check waits for the database; /readyz answers well within 2 s. */
+    private static final Duration PING_DEADLINE = Duration.ofMillis(1500);
 
     @Override
     public void close() {

@@ -23,6 +23,19 @@ public interface MetadataStore extends AutoCloseable {
     /** The size of a blob Berth holds, whatever repository it was pushed to. */
     Optional<Long> blobSize(Digest digest);
 
+    /** A blob record: the metadata's word that the blob store holds digest, with this size. */
+    record BlobRecord(Digest digest, long size) {}
+
+    /** At most limit blob records in digest order, after the given digest (null: from the first): a scrub's walk. */
+    List<BlobRecord> blobRecords(Digest after, int limit);
+
+    /**
+     * Forgets a blob whose bytes are gone (lost, or quarantined as corrupt): its record and every repository's link to
+     * it, in one transaction, so a HEAD answers 404 and clients upload it again. Manifests that reference it stay; a
+     * push of the same bytes makes them whole. The caller holds the digest's locks. True when a record was removed.
+     */
+    boolean forgetBlob(Digest digest);
+
     /**
      * Records a verified upload in one transaction: the blob is held, reachable through repository, and the upload
      * session is gone. Refused with DENIED, changing nothing, when the blob's bytes would take the namespace past its

@@ -26,8 +26,29 @@ final class Sql {
         T map(ResultSet rs) throws SQLException;
     }
 
+    /** How long a request waits in all for a pool connection while the database answers but every connection is busy. */
+    private static final long BUSY_POOL_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * A connection from the pool. The pool's own timeout is short so that an unreachable database fails requests fast
+     * (503); the pool then names the connection failure as the cause. A timeout without a cause means only that every
+     * connection was busy, so the request asks again, up to the patience it always had.
+     */
+    static Connection connect(DataSource dataSource) throws SQLException {
+        long deadline = System.nanoTime() + BUSY_POOL_PATIENCE_NANOS;
+        while (true) {
+            try {
+                return dataSource.getConnection();
+            } catch (java.sql.SQLTransientConnectionException e) {
+                if (e.getCause() != null || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static <T> T read(DataSource dataSource, Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = connect(dataSource)) {
             return work.run(connection);
         } catch (SQLException e) {
             throw new MetadataException(e);
@@ -35,7 +56,7 @@ final class Sql {
     }
 
     static <T> T transaction(DataSource dataSource, Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = connect(dataSource)) {
             connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);

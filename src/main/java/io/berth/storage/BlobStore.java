@@ -38,6 +38,19 @@ public interface BlobStore extends AutoCloseable {
     /** Removes a blob; true when it existed. */
     boolean delete(Digest digest) throws IOException;
 
+    /**
+     * Calls visitor with every stored blob's digest and stored size, in no particular order (a scrub's walk). Blobs
+     * committed or deleted during the walk may or may not be visited.
+     */
+    void listBlobs(BlobVisitor visitor) throws IOException;
+
+    /**
+     * Moves a stored blob aside, out of every read, keeping its bytes for inspection (a {@code quarantine/} directory
+     * or key prefix beside {@code blobs/}); false when the store does not hold it. A later commit of the same digest
+     * stores it anew. The caller holds the digest's lock.
+     */
+    boolean quarantine(Digest digest) throws IOException;
+
     /** Creates the storage of a new, empty upload. */
     void createUpload(String uploadId) throws IOException;
 
@@ -133,6 +146,12 @@ public interface BlobStore extends AutoCloseable {
 
     @Override
     default void close() throws IOException {}
+
+    /** Receives the blobs {@link #listBlobs} finds. */
+    @FunctionalInterface
+    interface BlobVisitor {
+        void visit(Digest digest, long size) throws IOException;
+    }
 
     /** A readable stored blob. */
     interface BlobContent extends AutoCloseable {

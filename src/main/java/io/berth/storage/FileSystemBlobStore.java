@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,6 +46,7 @@ public final class FileSystemBlobStore implements BlobStore {
     private final Path uploads;
     private final Path staging;
     private final Path locks;
+    private final Path quarantine;
     /** In-process half of the digest locks (a file lock is held per process, not per thread); striped by digest. */
     private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[256];
     /** Early flushes of the uploads appended to since they were created; an entry ends with its commit or delete. */
@@ -64,6 +66,7 @@ public final class FileSystemBlobStore implements BlobStore {
         this.uploads = Files.createDirectories(root.resolve("uploads"));
         this.staging = Files.createDirectories(root.resolve("staging"));
         this.locks = Files.createDirectories(root.resolve("locks"));
+        this.quarantine = root.resolve("quarantine");
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new java.util.concurrent.locks.ReentrantLock();
         }
@@ -182,6 +185,71 @@ public final class FileSystemBlobStore implements BlobStore {
     @Override
     public boolean delete(Digest digest) throws IOException {
         return Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
+    public void listBlobs(BlobVisitor visitor) throws IOException {
+        // blobs/<algorithm>/<first two hex digits>/<hex>; anything else there is not a blob of ours.
+        try (DirectoryStream<Path> algorithms = Files.newDirectoryStream(blobs)) {
+            for (Path algorithm : algorithms) {
+                if (!Files.isDirectory(algorithm)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> fans = Files.newDirectoryStream(algorithm)) {
+                    for (Path fan : fans) {
+                        if (!Files.isDirectory(fan)) {
+                            continue;
+                        }
+                        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+                            for (Path file : files) {
+                                Digest digest = parseDigest(algorithm.getFileName() + ":" + file.getFileName());
+                                if (digest == null || !Files.isRegularFile(file)) {
+                                    continue;
+                                }
+                                long size;
+                                try {
+                                    size = Files.size(file);
+                                } catch (NoSuchFileException e) {
+                                    continue;
+                                }
+                                visitor.visit(digest, size);
+                            }
+                        } catch (NoSuchFileException e) {
+                            // the fan-out directory went away during the walk
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static Digest parseDigest(String text) {
+        try {
+            return Digest.parse(text);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** quarantine/<algorithm>/<hex>, beside blobs/; a second quarantine of the same digest gets a suffixed name. */
+    @Override
+    public boolean quarantine(Digest digest) throws IOException {
+        Path source = blobPath(digest);
+        if (!Files.exists(source)) {
+            return false;
+        }
+        Path directory = Files.createDirectories(quarantine.resolve(digest.algorithm()));
+        Path target = directory.resolve(digest.hex());
+        for (int n = 1; Files.exists(target) && n < 1000; n++) {
+            target = directory.resolve(digest.hex() + "." + n);
+        }
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        fsyncDirectory(source.getParent());
+        return true;
     }
 
     @Override

@@ -70,6 +70,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *                                                  line, then the tail; version = {millis:012x}-{token}
  * {prefix}uploads/{id}/part-{n:05d}-{token}        full part n (partSize bytes), written by the append "token"
  * {prefix}uploads/{id}/multipart                   while a commit runs: the multipart upload to abort if it dies
+ * {prefix}quarantine/{algorithm}/{hex}-{millis}    a blob that berth scrub --repair found corrupt, moved aside
  * </pre>
  *
  * S3 cannot read the parts of an unfinished multipart upload, so each full part is an object of its own until the
@@ -319,6 +320,81 @@ public final class S3BlobStore implements BlobStore {
             throw failure("DELETE " + key, e);
         }
         return true;
+    }
+
+    @Override
+    public void listBlobs(BlobVisitor visitor) throws IOException {
+        String prefix = options.prefix() + "blobs/";
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+                // blobs/<algorithm>/<first two hex digits>/<hex>
+                String[] parts = object.key().substring(prefix.length()).split("/");
+                if (parts.length != 3) {
+                    continue;
+                }
+                Digest digest;
+                try {
+                    digest = Digest.parse(parts[0] + ":" + parts[2]);
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                visitor.visit(digest, object.size());
+            }
+        } catch (SdkException e) {
+            throw failure("LIST " + prefix, e);
+        }
+    }
+
+    /**
+     * Copies the blob to quarantine/<algorithm>/<hex>-<time> under the prefix, then deletes it: S3 has no rename. A
+     * blob larger than one copy request allows (5 GiB) is copied in parts.
+     */
+    @Override
+    public boolean quarantine(Digest digest) throws IOException {
+        String source = blobKey(digest);
+        Optional<Long> size = objectSize(source);
+        if (size.isEmpty()) {
+            return false;
+        }
+        String target = options.prefix() + "quarantine/" + digest.algorithm() + "/" + digest.hex() + "-"
+                + System.currentTimeMillis();
+        try {
+            if (size.get() <= MAX_SINGLE_COPY) {
+                s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(source).destinationBucket(bucket).destinationKey(target));
+            } else {
+                copyInParts(source, target, size.get());
+            }
+            s3.deleteObject(r -> r.bucket(bucket).key(source));
+        } catch (SdkException e) {
+            throw failure("quarantine of " + source, e);
+        }
+        return true;
+    }
+
+    /** The largest object one CopyObject request copies. */
+    private static final long MAX_SINGLE_COPY = 5L << 30;
+
+    private void copyInParts(String source, String target, long size) throws IOException {
+        String multipart = s3.createMultipartUpload(r -> r.bucket(bucket).key(target)).uploadId();
+        boolean completed = false;
+        try {
+            long partSize = Math.max(options.partSize(), (size + 9_999) / 10_000);
+            List<CompletedPart> parts = new ArrayList<>();
+            for (long from = 0; from < size; from += partSize) {
+                int number = parts.size() + 1;
+                String range = "bytes=" + from + "-" + (Math.min(size, from + partSize) - 1);
+                String etag = s3.uploadPartCopy(r -> r.sourceBucket(bucket).sourceKey(source).copySourceRange(range)
+                        .destinationBucket(bucket).destinationKey(target).uploadId(multipart).partNumber(number))
+                        .copyPartResult().eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            s3.completeMultipartUpload(r -> r.bucket(bucket).key(target).uploadId(multipart).multipartUpload(m -> m.parts(parts)));
+            completed = true;
+        } finally {
+            if (!completed) {
+                abortMultipart(target, multipart);
+            }
+        }
     }
 
     @Override

@@ -73,6 +73,39 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void blobRecordsArePagedInDigestOrder() {
+        List<Digest> digests = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            digests.add(pushBlob(repo, "paged " + i));
+        }
+        List<Digest> walked = new java.util.ArrayList<>();
+        Digest after = null;
+        for (List<MetadataStore.BlobRecord> page = store.blobRecords(null, 2); !page.isEmpty();
+             page = store.blobRecords(after, 2)) {
+            assertThat(page.size()).isLessThanOrEqualTo(2);
+            page.forEach(r -> walked.add(r.digest()));
+            after = page.getLast().digest();
+        }
+        assertThat(walked).containsAll(digests).isSortedAccordingTo(java.util.Comparator.comparing(Digest::toString));
+        assertThat(store.blobRecords(null, 100)).contains(new MetadataStore.BlobRecord(digests.get(0), "paged 0".length()));
+    }
+
+    @Test
+    void forgottenBlobLosesItsRecordAndEveryLinkAndCanBePushedAgain() {
+        RepositoryName other = new RepositoryName("other/repo");
+        Digest d = pushBlob(repo, "lost layer");
+        assertThat(store.linkBlob(other, d)).isTrue();
+        assertThat(store.forgetBlob(d)).isTrue();
+        assertThat(store.blobSize(d)).isEmpty();
+        assertThat(store.linkedBlobSize(repo, d)).isEmpty();
+        assertThat(store.linkedBlobSize(other, d)).isEmpty();
+        assertThat(store.repositoriesHolding(d, 10)).isEmpty();
+        assertThat(store.forgetBlob(d)).isFalse();
+        pushBlob(repo, "lost layer");
+        assertThat(store.linkedBlobSize(repo, d)).contains((long) "lost layer".length());
+    }
+
+    @Test
     void manifestWithAMissingBlobIsRefusedAndNothingIsStored() {
         Digest config = pushBlob(repo, "config");
         ManifestRecord m = manifest("m1", null, null);

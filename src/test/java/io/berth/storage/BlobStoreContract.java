@@ -77,6 +77,35 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void listingVisitsEveryStoredBlobWithItsSize() throws Exception {
+        byte[] first = bytes("listed " + UUID.randomUUID());
+        byte[] second = bytes("listed too " + UUID.randomUUID());
+        store.put(Digest.sha256(first), first);
+        store.put(Digest.sha256(second), second);
+        java.util.Map<Digest, Long> listed = new java.util.HashMap<>();
+        store.listBlobs(listed::put);
+        assertThat(listed).containsEntry(Digest.sha256(first), (long) first.length)
+                .containsEntry(Digest.sha256(second), (long) second.length);
+    }
+
+    @Test
+    void quarantinedBlobIsGoneFromReadsAndListingAndCanBeStoredAgain() throws Exception {
+        byte[] content = bytes("quarantined " + UUID.randomUUID());
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        assertThat(store.quarantine(digest)).isTrue();
+        assertThat(store.size(digest)).isEmpty();
+        assertThat(store.open(digest)).isEmpty();
+        List<Digest> listed = new ArrayList<>();
+        store.listBlobs((d, size) -> listed.add(d));
+        assertThat(listed).doesNotContain(digest);
+        assertThat(store.quarantine(digest)).isFalse();
+        store.put(digest, content);
+        assertThat(store.size(digest)).contains((long) content.length);
+        assertThat(store.quarantine(digest)).as("a second quarantine of the same digest").isTrue();
+    }
+
+    @Test
     void uploadAppendedInChunksCommitsToItsDigest() throws Exception {
         String id = UUID.randomUUID().toString();
         store.createUpload(id);

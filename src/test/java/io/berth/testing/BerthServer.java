@@ -55,6 +55,18 @@ public final class BerthServer implements RegistryUnderTest {
 
     /** Runs a Berth command line (e.g. "repo", "delete", "x") against dataDir and returns its output; fails on non-zero exit. */
     public static String runCli(Path dataDir, String... args) {
+        CliRun run = runCliForExit(dataDir, args);
+        if (run.exitCode() != 0) {
+            throw new IllegalStateException("berth " + String.join(" ", args) + " exited " + run.exitCode() + ":\n" + run.output());
+        }
+        return run.output();
+    }
+
+    /** A command line's exit code and its output (stdout and stderr together). */
+    public record CliRun(int exitCode, String output) {}
+
+    /** Runs a Berth command line against dataDir and returns its exit code and output, whatever the exit code. */
+    public static CliRun runCliForExit(Path dataDir, String... args) {
         // A command line run is short: the client JIT and a small heap start it faster.
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -66,11 +78,7 @@ public final class BerthServer implements RegistryUnderTest {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
-            int rc = p.waitFor();
-            if (rc != 0) {
-                throw new IllegalStateException("berth " + String.join(" ", args) + " exited " + rc + ":\n" + out);
-            }
-            return out;
+            return new CliRun(p.waitFor(), out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

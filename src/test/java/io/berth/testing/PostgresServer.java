@@ -80,11 +80,7 @@ public final class PostgresServer implements AutoCloseable {
             try {
                 server.run(List.of(bin.resolve("initdb").toString(), "-D", server.data.toString(), "-U", USER, "-A", "trust",
                         "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"), 120);
-                String options = String.join(" ", "-h 127.0.0.1", "-p " + server.port, "-k " + directory,
-                        "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200",
-                        "-c shared_buffers=32MB");
-                server.run(List.of(bin.resolve("pg_ctl").toString(), "-D", server.data.toString(), "-l",
-                        directory.resolve("postgres.log").toString(), "-o", options, "-w", "-t", "60", "start"), 90);
+                server.startPostmaster();
                 return server;
             } catch (RuntimeException e) {
                 server.close();
@@ -93,6 +89,27 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void startPostmaster() {
+        String options = String.join(" ", "-h 127.0.0.1", "-p " + port, "-k " + directory,
+                "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200",
+                "-c shared_buffers=32MB");
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
+                directory.resolve("postgres.log").toString(), "-o", options, "-w", "-t", "60", "start"), 90);
+    }
+
+    /**
+     * Stops the server, cutting its clients off (fast mode). Not immediate mode: with synchronous_commit off, a
+     * crash would lose the last commits, which the tests' servers are set up to allow.
+     */
+    public void stop() {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "-t", "30", "stop"), 60);
+    }
+
+    /** Starts the server again on its data directory and port, after {@link #stop}. */
+    public void restart() {
+        startPostmaster();
     }
 
     /** Runs a server tool (as the postgres user when we are root) and fails with its output if it fails. */
