@@ -1,0 +1,52 @@
+package io.berth.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Any configuration file either loads or is refused with a ConfigException (the one-line error Berth prints at start);
+ * a YAML, Jackson or runtime exception escaping would be a stack trace instead. The loader sees an empty environment
+ * and no flags, and reads nothing but one temporary file.
+ */
+class ConfigLoaderFuzzTest {
+    private static final Path FILE = temporaryFile();
+    private static final ConfigLoader LOADER = new ConfigLoader();
+
+    /** The keys and value forms of defaults.yaml, so that mutations reach the typed fields and not only YAML syntax. */
+    @DictionaryEntries({"data:", "http:", "listen:", "eventLoopThreads:", "tls:", "certificate:", "storage:", "s3:",
+            "partSize:", "pathStyle:", "metadata:", "poolSize:", "uploads:", "maxAge:", "purgeInterval:", "auth:",
+            "tokenTtl:", "maxFailuresPerMinute:", "external:", "gc:", "interval:", "gracePeriod:", "history:",
+            "window:", "retention:", "log:", "access:", "\n  ", "\n    ", "ms", "24h", "7d", "PT1S", "16MiB", "1GiB",
+            "512KiB", "true", "~", "&a ", "*a", "<<: ", "!!binary ", "[", "{", "\"", "99999999999999999999"})
+    @FuzzTest(maxDuration = "15s")
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void everyConfigurationFileLoadsOrIsRefusedWithConfigException(byte[] yaml) throws IOException {
+        Files.write(FILE, yaml);
+        try {
+            BerthConfig config = LOADER.load(FILE, Map.of(), Map.of());
+            assertThat(config.http()).isNotNull();
+            assertThat(config.uploads().maxAge()).isNotNull();
+        } catch (ConfigException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+    }
+
+    private static Path temporaryFile() {
+        try {
+            Path file = Files.createTempFile("berth-fuzz-", ".yaml");
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
