@@ -32,7 +32,7 @@ class ConfigLoaderFuzzTest {
             "tokenTtl:", "maxFailuresPerMinute:", "external:", "gc:", "interval:", "gracePeriod:", "history:",
             "window:", "retention:", "log:", "access:", "ms", "24h", "7d", "PT1S", "16MiB", "1GiB",
             "512KiB", "true", "~", "&a ", "*a", "<<: ", "!!binary ", "[", "{", "99999999999999999999"})
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void everyConfigurationFileLoadsOrIsRefusedWithConfigException(byte[] yaml) throws IOException {
         Files.write(FILE, yaml);

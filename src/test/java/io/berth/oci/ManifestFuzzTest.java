@@ -19,7 +19,7 @@ class ManifestFuzzTest {
             MediaTypes.DOCKER_SCHEMA1_SIGNED, "application/json", "application/octet-stream",
             MediaTypes.OCI_MANIFEST + "; charset=utf-8", " APPLICATION/VND.OCI.IMAGE.INDEX.V1+JSON ", "text/plain"};
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void everyManifestParsesOrIsRefusedAsManifestInvalid(byte[] input) {
         if (input.length == 0) {

@@ -2,6 +2,7 @@ package io.berth.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -16,7 +17,9 @@ class NameFuzzTest {
     private static final Set<ErrorCode> REFERENCE_ERRORS =
             Set.of(ErrorCode.DIGEST_INVALID, ErrorCode.MANIFEST_INVALID, ErrorCode.MANIFEST_UNKNOWN);
 
-    @FuzzTest(maxDuration = "15s")
+    @DictionaryEntries({"sha256:", "sha512:", "md5:", "/", "__", "--", ".", "_", ":", "library/",
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"})
+    @FuzzTest(maxDuration = "10s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void everyNameTagDigestAndReferenceParsesOrIsRefusedWithItsCode(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
