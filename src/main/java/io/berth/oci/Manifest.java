@@ -38,8 +38,10 @@ public record Manifest(
             "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
             "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
 
+    /** As strict as the Go decoders of clients: no duplicate keys, nothing after the document. */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     static {
@@ -144,7 +146,8 @@ public record Manifest(
         String mediaType = textOrNull(node, "mediaType");
         String digest = textOrNull(node, "digest");
         JsonNode size = node.get("size");
-        if (mediaType == null || digest == null || size == null || !size.canConvertToLong()) {
+        if (mediaType == null || digest == null || size == null || !size.isIntegralNumber()
+                || !size.canConvertToLong()) {
             throw invalid(where + " needs mediaType, digest and size");
         }
         Digest parsed;

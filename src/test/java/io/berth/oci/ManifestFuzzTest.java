@@ -3,16 +3,27 @@ package io.berth.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Any bytes pushed as a manifest (OCI image manifest or index, Docker manifest or manifest list) under any
  * Content-Type either parse or are refused with MANIFEST_INVALID; a Jackson or runtime exception escaping would be a
- * 500. What parses keeps its bytes and holds the references its kind allows.
+ * 500. What parses keeps its bytes, holds the references its kind allows, and is what clients can decode too: one JSON
+ * document, every descriptor size an integer (Go's decoders refuse trailing data and 1.5 as an int64).
  */
 class ManifestFuzzTest {
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
     /** The Content-Types a client sends, picked by the input's first byte; the rest is the body. */
     private static final String[] CONTENT_TYPES = {null, "", MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX,
             MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_SCHEMA1,
@@ -21,7 +32,7 @@ class ManifestFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void everyManifestParsesOrIsRefusedAsManifestInvalid(byte[] input) {
+    void everyManifestParsesOrIsRefusedAsManifestInvalid(byte[] input) throws IOException {
         if (input.length == 0) {
             return;
         }
@@ -48,5 +59,24 @@ class ManifestFuzzTest {
         }
         assertThat(manifest.references()).allSatisfy(d -> assertThat(d.size()).isNotNegative());
         assertThat(manifest.children()).allSatisfy(d -> assertThat(d.size()).isNotNegative());
+
+        JsonNode root = STRICT.readTree(body);
+        assertThat(descriptors(root, manifest.isIndex()))
+                .allSatisfy(d -> assertThat(d.get("size").isIntegralNumber()).as("size of %s", d).isTrue());
+    }
+
+    /** The descriptors the parser read: an index's manifests, an image's config and layers, and either's subject. */
+    private static List<JsonNode> descriptors(JsonNode root, boolean index) {
+        List<JsonNode> all = new ArrayList<>();
+        if (index) {
+            root.get("manifests").forEach(all::add);
+        } else {
+            all.add(root.get("config"));
+            root.get("layers").forEach(all::add);
+        }
+        if (root.hasNonNull("subject")) {
+            all.add(root.get("subject"));
+        }
+        return all;
     }
 }
