@@ -38,7 +38,10 @@ public record Manifest(
             "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
             "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
 
-    /** As strict as the Go decoders of clients: no duplicate keys, nothing after the document. */
+    /**
+     * Duplicate keys are refused (two readers could see two manifests), and so is data after the document, which the
+     * Go decoders of clients refuse.
+     */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
