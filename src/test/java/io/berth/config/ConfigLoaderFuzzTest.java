@@ -36,15 +36,19 @@ class ConfigLoaderFuzzTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void everyConfigurationFileLoadsOrIsRefusedWithConfigException(byte[] yaml) throws IOException {
         Files.write(FILE, yaml);
+        String text = new String(yaml, StandardCharsets.UTF_8);
         try {
             BerthConfig config = LOADER.load(FILE, Map.of(), Map.of());
             assertThat(config.http()).isNotNull();
             assertThat(config.uploads().maxAge()).isNotNull();
         } catch (ConfigException e) {
-            assertThat(e.getMessage()).isNotBlank().doesNotContain("java.");
+            assertThat(e.getMessage()).isNotBlank();
+            if (!text.contains("(was ")) {
+                // Jackson's mark of a runtime exception thrown inside a field: "(was java.lang.NullPointerException)".
+                assertThat(e.getMessage()).doesNotContain("(was java.");
+            }
         }
 
-        String text = new String(yaml, StandardCharsets.UTF_8);
         try {
             assertThat(ConfigLoader.parseDuration(text)).isNotNull();
         } catch (ConfigException e) {
