@@ -19,7 +19,12 @@ public record ByteSize(long bytes) {
         if (!m.matches()) {
             throw new ConfigException("invalid size: " + text + " (use e.g. 16MiB, 512KiB, 1GiB or a number of bytes)");
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("size too large: " + text);
+        }
         int shift = switch (m.group(2)) {
             case "kib" -> 10;
             case "mib" -> 20;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +48,15 @@ public final class ConfigLoader {
         durations.addDeserializer(Path.class, new JsonDeserializer<>() {
             @Override
             public Path deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-                return Path.of(p.getValueAsString());
+                String text = p.getValueAsString();
+                if (text == null) {
+                    throw new ConfigException("expected a path, not a list or mapping");
+                }
+                try {
+                    return Path.of(text);
+                } catch (InvalidPathException e) {
+                    throw new ConfigException("invalid path: " + e.getMessage());
+                }
             }
         });
         this.yaml = new ObjectMapper(new YAMLFactory())
@@ -83,7 +93,7 @@ public final class ConfigLoader {
         try {
             config = yaml.treeToValue(tree, BerthConfig.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException("invalid configuration: " + e.getOriginalMessage());
+            throw new ConfigException("invalid configuration" + where(e) + ": " + e.getOriginalMessage());
         }
         checkTls(config.http().tls());
         return config;
@@ -98,6 +108,16 @@ public final class ConfigLoader {
                     : "http.tls.key is set but http.tls.certificate is not")
                     + ": set both to serve HTTPS, or neither to serve plain HTTP");
         }
+    }
+
+    /** " at uploads.maxAge" when Jackson failed inside a key, so that the one-line error names what to fix. */
+    private static String where(com.fasterxml.jackson.core.JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException mapping)) {
+            return "";
+        }
+        String path = mapping.getPath().stream().map(JsonMappingException.Reference::getFieldName)
+                .filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.joining("."));
+        return path.isEmpty() ? "" : " at " + path;
     }
 
     private ObjectNode defaults() {
@@ -196,14 +216,18 @@ public final class ConfigLoader {
         String trimmed = text == null ? "" : text.trim();
         Matcher m = DURATION.matcher(trimmed);
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new ConfigException("duration too long: " + text);
+            }
         }
         try {
             return Duration.parse(trimmed);

@@ -38,8 +38,13 @@ public record Manifest(
             "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
             "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
 
+    /**
+     * Duplicate keys are refused (two readers could see two manifests), and so is data after the document, which the
+     * Go decoders of clients refuse.
+     */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     static {
@@ -144,7 +149,8 @@ public record Manifest(
         String mediaType = textOrNull(node, "mediaType");
         String digest = textOrNull(node, "digest");
         JsonNode size = node.get("size");
-        if (mediaType == null || digest == null || size == null || !size.canConvertToLong()) {
+        if (mediaType == null || digest == null || size == null || !size.isIntegralNumber()
+                || !size.canConvertToLong()) {
             throw invalid(where + " needs mediaType, digest and size");
         }
         Digest parsed;
