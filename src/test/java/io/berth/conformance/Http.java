@@ -90,6 +90,12 @@ final class Http {
     }
 
     /** Adds a query parameter to a URL that may already carry a query (upload Locations often do). */
+    /** The path and query of a Location, to replay it against another server or after a restart. */
+    static String pathAndQuery(String location) {
+        java.net.URI uri = java.net.URI.create(location);
+        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    }
+
     static String withQuery(String url, String parameter) {
         return url + (url.contains("?") ? "&" : "?") + parameter;
     }

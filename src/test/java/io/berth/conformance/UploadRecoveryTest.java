@@ -6,7 +6,6 @@ import io.berth.testing.BerthServer;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,11 +31,6 @@ import org.junit.jupiter.api.Timeout;
 class UploadRecoveryTest {
     private static final String OCTETS = "application/octet-stream";
 
-    private static String pathAndQuery(String location) {
-        URI uri = URI.create(location);
-        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    }
-
     /** Starts an upload and sends one chunk of 100 bytes; returns the upload's Location and its id. */
     private static String[] uploadWithOneChunk(Http http, String repo) {
         Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
@@ -44,7 +38,7 @@ class UploadRecoveryTest {
         Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS,
                 "Content-Range", "0-99");
         assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-        return new String[] {pathAndQuery(patch.location()), patch.header("Docker-Upload-UUID")};
+        return new String[] {Http.pathAndQuery(patch.location()), patch.header("Docker-Upload-UUID")};
     }
 
     private static boolean sessionExists(Path data, String id) throws SQLException {
@@ -101,7 +95,7 @@ class UploadRecoveryTest {
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = pathAndQuery(patch.location());
+            upload = Http.pathAndQuery(patch.location());
 
             // The second chunk's PATCH is in flight, a part of its body sent, when the server is killed.
             slow.connect(new InetSocketAddress("127.0.0.1", first.baseUri().getPort()), 5_000);
@@ -125,7 +119,7 @@ class UploadRecoveryTest {
             Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
                     "Content-Type", OCTETS, "Content-Range", "100000-199999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(Http.withQuery(pathAndQuery(patch.location()), "digest=" + digest), null);
+            Response put = http.put(Http.withQuery(Http.pathAndQuery(patch.location()), "digest=" + digest), null);
             assertThat(put.status()).as("%s", put).isEqualTo(201);
             assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
         }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,12 +24,6 @@ import org.junit.jupiter.api.Timeout;
 class UploadSessionLifecycleTest {
     private static final String OCTETS = "application/octet-stream";
 
-    /** The path and query of a Location, to replay it against another server. */
-    private static String pathAndQuery(String location) {
-        URI uri = URI.create(location);
-        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    }
-
     @Test
     @Timeout(120)
     void upload_survives_a_restart() {
@@ -46,7 +39,7 @@ class UploadSessionLifecycleTest {
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = pathAndQuery(patch.location());
+            upload = Http.pathAndQuery(patch.location());
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
@@ -80,7 +73,7 @@ class UploadSessionLifecycleTest {
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = pathAndQuery(patch.location());
+            upload = Http.pathAndQuery(patch.location());
         } finally {
             first.process().kill();
         }
@@ -92,10 +85,10 @@ class UploadSessionLifecycleTest {
             int offset = Integer.parseInt(status.header("Range").substring(2)) + 1;
             assertThat(offset).as("bytes kept of the acknowledged 100000 (Range %s)", status.header("Range"))
                     .isBetween(1, 100_000);
-            Response patch = http.patch(pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
+            Response patch = http.patch(Http.pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
                     "Content-Type", OCTETS, "Content-Range", offset + "-" + (blob.length - 1));
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(Http.withQuery(pathAndQuery(patch.location()), "digest=" + digest), null);
+            Response put = http.put(Http.withQuery(Http.pathAndQuery(patch.location()), "digest=" + digest), null);
 
             assertThat(put.status()).as("%s", put).isEqualTo(201);
             assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
