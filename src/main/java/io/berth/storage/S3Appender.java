@@ -3,6 +3,7 @@ package io.berth.storage;
 import static io.berth.storage.S3Bucket.await;
 import static io.berth.storage.S3Bucket.failure;
 
+import io.berth.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -71,24 +72,9 @@ final class S3Appender implements BlobStore.UploadAppender {
         this.nextPart = start.fullParts() + 1;
     }
 
-    S3Uploads owner() {
-        return uploads;
-    }
-
-    /** Whether this append continues upload uploadId from length bytes. */
-    boolean continues(String uploadId, long length) {
-        return this.uploadId.equals(uploadId) && start.length() == length;
-    }
-
-    long startLength() {
-        return start.length();
-    }
-
-    /**
-     * The bytes this append continues (its start): the full parts from the bucket, the tail from the start of the
-     * spool, where opening the append copied it.
-     */
-    InputStream readBack() {
+    /** The full parts from the bucket, the tail from the start of the spool, where opening the append copied it. */
+    @Override
+    public InputStream readBack() {
         List<S3Streams.StreamSource> sources = new ArrayList<>();
         for (int part = 1; part <= start.fullParts(); part++) {
             String key = objects.partKey(uploadId, part, start.token(part));
@@ -169,8 +155,14 @@ final class S3Appender implements BlobStore.UploadAppender {
         }
     }
 
-    /** Ends the append by committing everything the upload holds as the blob at target; see commitAppend. */
-    void commitAs(String target) throws IOException {
+    /**
+     * Commits straight from the append: a blob that never filled a part is one PUT from the spool (no state object,
+     * no copy); a larger one is assembled from its part objects, with the tail uploaded from the spool as the last
+     * part. The caller verified the digest over these bytes, so nothing becomes visible unverified.
+     */
+    @Override
+    public void commit(Digest digest) throws IOException {
+        String target = objects.blobKey(digest);
         if (closed) {
             throw new IOException("append to upload " + uploadId + " is closed");
         }

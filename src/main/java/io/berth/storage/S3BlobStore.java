@@ -10,6 +10,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -113,14 +114,12 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
-    public Optional<BlobContent> open(Digest digest) throws IOException {
+    public Optional<BlobContent> open(Digest digest, OptionalLong recordedSize) throws IOException {
         String key = blobKey(digest);
+        if (recordedSize.isPresent()) {
+            return Optional.of(new S3Content(key, recordedSize.getAsLong()));
+        }
         return objects.objectSize(key).map(size -> new S3Content(key, size));
-    }
-
-    @Override
-    public Optional<BlobContent> openRecorded(Digest digest, long size) {
-        return Optional.of(new S3Content(blobKey(digest), size));
     }
 
     @Override
@@ -241,61 +240,22 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    // ---- uploads (S3Uploads)
+    // ---- uploads, locks
 
     @Override
-    public void createUpload(String uploadId) {
-        uploads.createUpload(uploadId);
+    public Upload openUpload(String uploadId) {
+        return uploads.handle(uploadId);
+    }
+
+    /** Nodes share nothing but the bucket and the database: the metadata store's digest lock is the one that counts. */
+    @Override
+    public AutoCloseable lock(Digest digest) {
+        return () -> { };
     }
 
     @Override
-    public UploadAppender append(String uploadId, long offset) throws IOException {
-        return uploads.append(uploadId, offset, null);
-    }
-
-    @Override
-    public UploadAppender append(String uploadId, long offset, String version) throws IOException {
-        return uploads.append(uploadId, offset, version);
-    }
-
-    @Override
-    public boolean holdsUpload(String uploadId, long length) throws IOException {
-        return uploads.holdsUpload(uploadId, length);
-    }
-
-    @Override
-    public InputStream readUpload(String uploadId, long length) throws IOException {
-        return uploads.readUpload(uploadId, length, null);
-    }
-
-    @Override
-    public InputStream readUpload(String uploadId, long length, String version) throws IOException {
-        return uploads.readUpload(uploadId, length, version);
-    }
-
-    @Override
-    public InputStream readContinued(String uploadId, long length, UploadAppender appender) throws IOException {
-        return uploads.readContinued(uploadId, length, appender);
-    }
-
-    @Override
-    public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
-        uploads.commitUpload(uploadId, digest, length, null);
-    }
-
-    @Override
-    public void commitUpload(String uploadId, Digest digest, long length, String version) throws IOException {
-        uploads.commitUpload(uploadId, digest, length, version);
-    }
-
-    @Override
-    public void commitAppend(String uploadId, UploadAppender appender, Digest digest) throws IOException {
-        uploads.commitAppend(uploadId, appender, digest);
-    }
-
-    @Override
-    public void deleteUpload(String uploadId) throws IOException {
-        uploads.deleteUpload(uploadId);
+    public boolean full() {
+        return false;
     }
 
     @Override

@@ -54,7 +54,7 @@ final class S3Multipart {
 
     /**
      * Assembles the blob from the part objects and a tail of tailLength bytes with a multipart upload of server-side
-     * copies. The multipart upload's id is recorded first, so a deleteUpload after a crash here can abort it.
+     * copies. The multipart upload's id is recorded first, so deleting the upload after a crash here aborts it.
      */
     void assemble(String uploadId, String target, List<String> partKeys, long tailLength, LastPart tail)
             throws IOException {

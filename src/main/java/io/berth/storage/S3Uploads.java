@@ -46,12 +46,50 @@ final class S3Uploads {
         this.bucket = objects.bucket;
     }
 
-    /** Nothing to store: an upload of no bytes has no state object (every append at 0 starts from empty). */
-    void createUpload(String uploadId) {
+    /** The handle of an upload; checks the id, which becomes part of every key. */
+    BlobStore.Upload handle(String uploadId) {
         objects.uploadPrefix(uploadId);
+        return new Handle(uploadId);
     }
 
-    S3Appender append(String uploadId, long offset, String version) throws IOException {
+    private final class Handle implements BlobStore.Upload {
+        private final String id;
+
+        Handle(String id) {
+            this.id = id;
+        }
+
+        /** Nothing to store: an upload of no bytes has no state object (every append at 0 starts from empty). */
+        @Override
+        public void create() {}
+
+        @Override
+        public BlobStore.UploadAppender append(long offset, String version) throws IOException {
+            return S3Uploads.this.append(id, offset, version);
+        }
+
+        @Override
+        public boolean holds(long length) throws IOException {
+            return holdsUpload(id, length);
+        }
+
+        @Override
+        public InputStream read(long length, String version) throws IOException {
+            return readUpload(id, length, version);
+        }
+
+        @Override
+        public void commit(Digest digest, long length, String version) throws IOException {
+            commitUpload(id, digest, length, version);
+        }
+
+        @Override
+        public void delete() throws IOException {
+            deleteUpload(id);
+        }
+    }
+
+    private S3Appender append(String uploadId, long offset, String version) throws IOException {
         objects.uploadPrefix(uploadId);
         String token = HexFormat.of().formatHex(S3Bucket.randomBytes(8));
         Path spoolPath = objects.options.spoolDirectory().resolve(uploadId + "-" + token + ".spool");
@@ -184,7 +222,7 @@ final class S3Uploads {
         }
     }
 
-    boolean holdsUpload(String uploadId, long length) throws IOException {
+    private boolean holdsUpload(String uploadId, long length) throws IOException {
         if (length == 0) {
             return true;
         }
@@ -196,7 +234,7 @@ final class S3Uploads {
         }
     }
 
-    InputStream readUpload(String uploadId, long length, String version) throws IOException {
+    private InputStream readUpload(String uploadId, long length, String version) throws IOException {
         StateRead read = readState(uploadId, length, version, null);
         S3UploadState state = read.state();
         List<S3Streams.StreamSource> sources = new ArrayList<>();
@@ -213,15 +251,7 @@ final class S3Uploads {
         return new S3Streams.ConcatenatedStream(sources);
     }
 
-    /** The bytes an open append continues: its own start when it is one of this store's, else a read of its version. */
-    InputStream readContinued(String uploadId, long length, BlobStore.UploadAppender appender) throws IOException {
-        if (appender instanceof S3Appender append && append.owner() == this && append.continues(uploadId, length)) {
-            return append.readBack();
-        }
-        return readUpload(uploadId, length, appender.version());
-    }
-
-    void commitUpload(String uploadId, Digest digest, long length, String version) throws IOException {
+    private void commitUpload(String uploadId, Digest digest, long length, String version) throws IOException {
         String target = objects.blobKey(digest);
         if (objects.objectSize(target).isEmpty()) {
             StateRead read = readState(uploadId, length, version, null);
@@ -277,21 +307,7 @@ final class S3Uploads {
                 RequestBody.fromContentProvider(body, length, "application/octet-stream"));
     }
 
-    /**
-     * Commits straight from the append: a blob that never filled a part is one PUT from the spool (no state object,
-     * no copy); a larger one is assembled from its part objects, with the tail uploaded from the spool as the last
-     * part. The caller verified the digest over these bytes, so nothing becomes visible unverified.
-     */
-    void commitAppend(String uploadId, BlobStore.UploadAppender appender, Digest digest) throws IOException {
-        if (appender instanceof S3Appender append && append.owner() == this && append.continues(uploadId, append.startLength())) {
-            append.commitAs(objects.blobKey(digest));
-            return;
-        }
-        appender.close();
-        commitUpload(uploadId, digest, appender.length(), appender.version());
-    }
-
-    void deleteUpload(String uploadId) throws IOException {
+    private void deleteUpload(String uploadId) throws IOException {
         multipart.abortRecorded(uploadId);
         objects.deleteObjects(objects.uploadPrefix(uploadId));
     }
