@@ -98,12 +98,8 @@ public final class S3BlobStore implements BlobStore {
         return new S3BlobStore(S3Bucket.connect(options));
     }
 
-    String blobKey(Digest digest) {
+    private String blobKey(Digest digest) {
         return objects.blobKey(digest);
-    }
-
-    String uploadPrefix(String uploadId) {
-        return objects.uploadPrefix(uploadId);
     }
 
     // ---- blobs

@@ -90,7 +90,6 @@ final class S3Uploads {
     }
 
     private S3Appender append(String uploadId, long offset, String version) throws IOException {
-        objects.uploadPrefix(uploadId);
         String token = HexFormat.of().formatHex(S3Bucket.randomBytes(8));
         Path spoolPath = objects.options.spoolDirectory().resolve(uploadId + "-" + token + ".spool");
         FileChannel spool = FileChannel.open(spoolPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
