@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -175,7 +176,7 @@ final class MigrateCommand implements Callable<Integer> {
             for (BlobRow blob : blobs) {
                 futures.add(copying.submit(() -> {
                     copier.copy(blob.digest(), blob.size(), () -> {
-                        Optional<BlobStore.BlobContent> content = from.open(blob.digest());
+                        Optional<BlobStore.BlobContent> content = from.open(blob.digest(), OptionalLong.empty());
                         if (content.isEmpty()) {
                             throw new IOException("the source store lacks " + blob.digest());
                         }
@@ -269,13 +270,13 @@ final class MigrateCommand implements Callable<Integer> {
         }
 
         private void stream(Digest digest, long size, Source source) throws IOException {
-            String upload = "copy-" + UUID.randomUUID();
-            target.createUpload(upload);
+            BlobStore.Upload upload = target.openUpload("copy-" + UUID.randomUUID());
+            upload.create();
             boolean committed = false;
             try {
                 MessageDigest hash = digest.newMessageDigest();
                 long length = 0;
-                try (InputStream in = source.open(); BlobStore.UploadAppender appender = target.append(upload, 0)) {
+                try (InputStream in = source.open(); BlobStore.UploadAppender appender = upload.append(0, null)) {
                     byte[] buffer = new byte[1 << 20];
                     for (int n; (n = in.read(buffer)) > 0; ) {
                         hash.update(buffer, 0, n);
@@ -284,11 +285,11 @@ final class MigrateCommand implements Callable<Integer> {
                     }
                 }
                 check(digest, size, length, hash.digest());
-                target.commitUpload(upload, digest, length);
+                upload.commit(digest, length, null);
                 committed = true;
             } finally {
                 if (!committed) {
-                    target.deleteUpload(upload);
+                    upload.delete();
                 }
             }
         }

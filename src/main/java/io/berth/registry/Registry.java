@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -65,9 +66,8 @@ public final class Registry {
         try {
             // A linked blob's size is a recorded fact and blobs never change: a HEAD needs nothing from the store
             // (on S3, no request); a GET asks the store only for the bytes.
-            Optional<BlobStore.BlobContent> content = linkedSize.isPresent()
-                    ? blobs.openRecorded(digest, linkedSize.get())
-                    : blobs.open(digest);
+            Optional<BlobStore.BlobContent> content = blobs.open(digest,
+                    linkedSize.isPresent() ? OptionalLong.of(linkedSize.get()) : OptionalLong.empty());
             return content.orElseThrow(() -> blobUnknown(digest));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -196,7 +196,7 @@ public final class Registry {
             return cached;
         }
         try {
-            Optional<BlobStore.BlobContent> content = blobs.open(digest);
+            Optional<BlobStore.BlobContent> content = blobs.open(digest, OptionalLong.empty());
             if (content.isEmpty()) {
                 throw manifestUnknown(reference);
             }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -156,7 +157,7 @@ public final class Scrubber {
 
         /** Reads the stored blob; null when it matches digest and size, else what is wrong (or it went meanwhile). */
         private String verify(Digest digest, long recordedSize) throws IOException {
-            Optional<BlobStore.BlobContent> opened = blobs.open(digest);
+            Optional<BlobStore.BlobContent> opened = blobs.open(digest, OptionalLong.empty());
             if (opened.isEmpty()) {
                 return null;
             }

@@ -80,7 +80,7 @@ public final class Uploads {
         // The session first: storage made after it can always be found (and purged) through it, even after a crash.
         metadata.createUpload(session);
         try {
-            blobs.createUpload(id);
+            blobs.openUpload(id).create();
         } catch (IOException | RuntimeException e) {
             metadata.deleteUpload(id);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
@@ -136,7 +136,7 @@ public final class Uploads {
 
     private boolean holds(UploadSession session) {
         try {
-            return blobs.holdsUpload(session.id(), session.offset());
+            return blobs.openUpload(session.id()).holds(session.offset());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -214,11 +214,12 @@ public final class Uploads {
         try {
             BlobStore.UploadAppender appender = null;
             try {
+                BlobStore.Upload upload = blobs.openUpload(id);
                 RunningHash cached = hashes.remove(id);
                 MessageDigest digest = null;
                 if (cached != null && cached.offset() == session.offset() && cached.algorithm().equals(session.algorithm())) {
                     try {
-                        appender = blobs.append(id, session.offset(), cached.version());
+                        appender = upload.append(session.offset(), cached.version());
                         digest = cached.digest();
                     } catch (UploadMissingException e) {
                         // That version is gone; the store may still hold the upload in another.
@@ -226,10 +227,10 @@ public final class Uploads {
                 }
                 if (appender == null) {
                     // Continue whichever version the store holds, and hash exactly that version's bytes.
-                    appender = blobs.append(id, session.offset(), null);
+                    appender = upload.append(session.offset(), null);
                     digest = Digest.newMessageDigest(session.algorithm());
                     if (session.offset() > 0) {
-                        rehash(id, session.offset(), blobs.readContinued(id, session.offset(), appender), digest);
+                        rehash(id, session.offset(), appender.readBack(), digest);
                     }
                 }
                 return new Writer(session, writer, appender, digest, range, finishWith);
@@ -298,7 +299,7 @@ public final class Uploads {
     private void drop(String id) {
         hashes.remove(id);
         try {
-            blobs.deleteUpload(id);
+            blobs.openUpload(id).delete();
         } catch (IOException e) {
             LOG.warn("could not delete the bytes of upload {}: {}", id, e.toString());
         }
@@ -471,14 +472,15 @@ public final class Uploads {
                 // Rare: a digest of another algorithm than the running hash. Keep the bytes, re-hash that version.
                 whileRenewingClaim(appender::close);
                 MessageDigest other = finishWith.newMessageDigest();
-                rehash(session.id(), length, blobs.readUpload(session.id(), length, appender.version()), other);
+                BlobStore.Upload upload = blobs.openUpload(session.id());
+                rehash(session.id(), length, upload.read(length, appender.version()), other);
                 verify(other.digest(), appender::discard);
-                withDigestLocks(() -> blobs.commitUpload(session.id(), finishWith, length, appender.version()), length);
+                withDigestLocks(() -> upload.commit(finishWith, length, appender.version()), length);
                 return finishWith;
             }
             verify(digest.digest(), appender::discard);
             // The digest holds for exactly the bytes this append holds: write the blob straight from them.
-            withDigestLocks(() -> blobs.commitAppend(session.id(), appender, finishWith), length);
+            withDigestLocks(() -> appender.commit(finishWith), length);
             return finishWith;
         }
 

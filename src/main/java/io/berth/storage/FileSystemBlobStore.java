@@ -3,6 +3,7 @@ package io.berth.storage;
 import io.berth.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -14,7 +15,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,8 +123,9 @@ public final class FileSystemBlobStore implements BlobStore {
         }
     }
 
+    /** A stat costs no request here, so recordedSize is not needed: the file's own size answers. */
     @Override
-    public Optional<BlobContent> open(Digest digest) throws IOException {
+    public Optional<BlobContent> open(Digest digest, OptionalLong recordedSize) throws IOException {
         Path path = blobPath(digest);
         long size;
         try {
@@ -253,91 +257,112 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public void createUpload(String uploadId) throws IOException {
-        refuseWhileFull();
-        try {
-            Files.newByteChannel(uploadPath(uploadId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        } catch (IOException e) {
-            noteFailure(e);
-            throw e;
-        }
+    public Upload openUpload(String uploadId) {
+        return new FileUpload(uploadId, uploadPath(uploadId));
     }
 
     @Override
-    public UploadAppender append(String uploadId, long offset) throws IOException {
-        Path path = uploadPath(uploadId);
-        refuseWhileFull();
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.WRITE);
-        } catch (NoSuchFileException e) {
-            throw new UploadMissingException("upload storage missing: " + uploadId);
-        }
-        if (channel.size() < offset) {
-            channel.close();
-            throw new UploadMissingException("upload storage holds fewer bytes than recorded: " + uploadId);
-        }
-        channel.truncate(offset);
-        channel.position(offset);
-        return new FileAppender(channel, offset, writebacks.computeIfAbsent(uploadId, id -> new Writeback(path, earlyFlushes)),
-                this::noteFailure);
+    public Optional<URI> presignedUrl(Digest digest, Duration ttl) {
+        return Optional.empty();
     }
 
     @Override
-    public boolean holdsUpload(String uploadId, long length) throws IOException {
-        try {
-            return Files.size(uploadPath(uploadId)) >= length;
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-    }
+    public void close() {}
 
-    @Override
-    public InputStream readUpload(String uploadId, long length) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new UploadMissingException("upload storage missing: " + uploadId);
-        }
-        return new BoundedInputStream(Channels.newInputStream(channel), length);
-    }
+    /** An upload as the file uploads/<id>; one version per length, so versions are ignored. */
+    private final class FileUpload implements Upload {
+        private final String id;
+        private final Path path;
 
-    @Override
-    public void commitUpload(String uploadId, Digest digest, long length) throws IOException {
-        try {
-            commitFile(uploadId, digest, length);
-        } catch (IOException e) {
-            noteFailure(e);
-            throw e;
+        FileUpload(String id, Path path) {
+            this.id = id;
+            this.path = path;
         }
-    }
 
-    private void commitFile(String uploadId, Digest digest, long length) throws IOException {
-        Path source = uploadPath(uploadId);
-        Writeback writeback = writebacks.get(uploadId);
-        if (writeback != null) {
-            writeback.awaitFlushes();
-        }
-        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
-            if (channel.size() != length) {
-                channel.truncate(length);
+        @Override
+        public void create() throws IOException {
+            refuseWhileFull();
+            try {
+                Files.newByteChannel(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            } catch (IOException e) {
+                noteFailure(e);
+                throw e;
             }
-            channel.force(true);
         }
-        Path target = blobPath(digest);
-        if (Files.exists(target)) {
-            Files.deleteIfExists(source);
-        } else {
-            publish(source, target);
-        }
-        writebacks.remove(uploadId);
-    }
 
-    @Override
-    public void deleteUpload(String uploadId) throws IOException {
-        Files.deleteIfExists(uploadPath(uploadId));
-        writebacks.remove(uploadId);
+        @Override
+        public UploadAppender append(long offset, String version) throws IOException {
+            refuseWhileFull();
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException e) {
+                throw new UploadMissingException("upload storage missing: " + id);
+            }
+            if (channel.size() < offset) {
+                channel.close();
+                throw new UploadMissingException("upload storage holds fewer bytes than recorded: " + id);
+            }
+            channel.truncate(offset);
+            channel.position(offset);
+            return new FileAppender(this, channel, offset, writebacks.computeIfAbsent(id, i -> new Writeback(path, earlyFlushes)));
+        }
+
+        @Override
+        public boolean holds(long length) throws IOException {
+            try {
+                return Files.size(path) >= length;
+            } catch (NoSuchFileException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public InputStream read(long length, String version) throws IOException {
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                throw new UploadMissingException("upload storage missing: " + id);
+            }
+            return new BoundedInputStream(Channels.newInputStream(channel), length);
+        }
+
+        @Override
+        public void commit(Digest digest, long length, String version) throws IOException {
+            try {
+                commitFile(digest, length);
+            } catch (IOException e) {
+                noteFailure(e);
+                throw e;
+            }
+        }
+
+        private void commitFile(Digest digest, long length) throws IOException {
+            Writeback writeback = writebacks.get(id);
+            if (writeback != null) {
+                writeback.awaitFlushes();
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                if (channel.size() != length) {
+                    channel.truncate(length);
+                }
+                channel.force(true);
+            }
+            Path target = blobPath(digest);
+            if (Files.exists(target)) {
+                Files.deleteIfExists(path);
+            } else {
+                publish(path, target);
+            }
+            writebacks.remove(id);
+        }
+
+        @Override
+        public void delete() throws IOException {
+            Files.deleteIfExists(path);
+            writebacks.remove(id);
+        }
     }
 
     /** Uploads with early-flush state (tests: an entry must not outlive its upload). */
@@ -443,18 +468,20 @@ public final class FileSystemBlobStore implements BlobStore {
         }
     }
 
-    private static final class FileAppender implements UploadAppender {
+    private final class FileAppender implements UploadAppender {
+        private final FileUpload upload;
         private final FileChannel channel;
         private final Writeback writeback;
-        private final java.util.function.Predicate<IOException> noteFailure;
+        /** The length the append was opened at: the bytes it continues. */
+        private final long start;
         private long length;
 
-        FileAppender(FileChannel channel, long length, Writeback writeback,
-                     java.util.function.Predicate<IOException> noteFailure) {
+        FileAppender(FileUpload upload, FileChannel channel, long length, Writeback writeback) {
+            this.upload = upload;
             this.channel = channel;
+            this.start = length;
             this.length = length;
             this.writeback = writeback;
-            this.noteFailure = noteFailure;
         }
 
         @Override
@@ -465,7 +492,7 @@ public final class FileSystemBlobStore implements BlobStore {
                     length += channel.write(bytes);
                 }
             } catch (IOException e) {
-                noteFailure.test(e);
+                noteFailure(e);
                 throw e;
             }
             writeback.appended(length - before);
@@ -477,8 +504,29 @@ public final class FileSystemBlobStore implements BlobStore {
         }
 
         @Override
+        public String version() {
+            return "";
+        }
+
+        @Override
+        public InputStream readBack() throws IOException {
+            return upload.read(start, null);
+        }
+
+        @Override
         public void close() throws IOException {
             channel.close();
+        }
+
+        @Override
+        public void commit(Digest digest) throws IOException {
+            close();
+            upload.commit(digest, length, null);
+        }
+
+        @Override
+        public void discard() throws IOException {
+            close();
         }
     }
 }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +53,7 @@ public abstract class BlobStoreContract {
         Digest digest = Digest.sha256(content);
         store.put(digest, content);
         assertThat(store.size(digest)).contains((long) content.length);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(blob.size()).isEqualTo(content.length);
             assertThat(read(blob, 0, content.length)).isEqualTo(content);
             assertThat(read(blob, 3, 5)).isEqualTo(bytes("ifest"));
@@ -63,7 +64,7 @@ public abstract class BlobStoreContract {
     void absentBlobIsEmpty() throws Exception {
         Digest digest = Digest.sha256(bytes("never stored"));
         assertThat(store.size(digest)).isEmpty();
-        assertThat(store.open(digest)).isEmpty();
+        assertThat(store.open(digest, OptionalLong.empty())).isEmpty();
         assertThat(store.delete(digest)).isFalse();
     }
 
@@ -95,7 +96,7 @@ public abstract class BlobStoreContract {
         store.put(digest, content);
         assertThat(store.quarantine(digest)).isTrue();
         assertThat(store.size(digest)).isEmpty();
-        assertThat(store.open(digest)).isEmpty();
+        assertThat(store.open(digest, OptionalLong.empty())).isEmpty();
         List<Digest> listed = new ArrayList<>();
         store.listBlobs((d, size) -> listed.add(d));
         assertThat(listed).doesNotContain(digest);
@@ -108,21 +109,21 @@ public abstract class BlobStoreContract {
     @Test
     void uploadAppendedInChunksCommitsToItsDigest() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
-        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+        store.openUpload(id).create();
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(0, null)) {
             a.write(ByteBuffer.wrap(bytes("hello ")));
             assertThat(a.length()).isEqualTo(6);
         }
-        try (BlobStore.UploadAppender a = store.append(id, 6)) {
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(6, null)) {
             a.write(ByteBuffer.wrap(bytes("world")));
         }
-        try (InputStream in = store.readUpload(id, 11)) {
+        try (InputStream in = store.openUpload(id).read(11, null)) {
             assertThat(in.readAllBytes()).isEqualTo(bytes("hello world"));
         }
         Digest digest = Digest.sha256(bytes("hello world"));
         assertThat(store.size(digest)).isEmpty();
-        store.commitUpload(id, digest, 11);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+        store.openUpload(id).commit(digest, 11, null);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("hello world"));
         }
     }
@@ -130,19 +131,19 @@ public abstract class BlobStoreContract {
     @Test
     void appendAtAnEarlierOffsetDiscardsAnInterruptedChunk() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
-        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+        store.openUpload(id).create();
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(0, null)) {
             a.write(ByteBuffer.wrap(bytes("abc")));
         }
-        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(3, null)) {
             a.write(ByteBuffer.wrap(bytes("XXXX-never-recorded")));
         }
-        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(3, null)) {
             a.write(ByteBuffer.wrap(bytes("def")));
         }
         Digest digest = Digest.sha256(bytes("abcdef"));
-        store.commitUpload(id, digest, 6);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+        store.openUpload(id).commit(digest, 6, null);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("abcdef"));
         }
     }
@@ -150,23 +151,23 @@ public abstract class BlobStoreContract {
     @Test
     void discardedAppendLeavesTheUploadAtItsOffset() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
-        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+        store.openUpload(id).create();
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(0, null)) {
             a.write(ByteBuffer.wrap(bytes("abc")));
         }
-        BlobStore.UploadAppender failed = store.append(id, 3);
+        BlobStore.UploadAppender failed = store.openUpload(id).append(3, null);
         failed.write(ByteBuffer.wrap(bytes("request-that-failed")));
         failed.discard();
         failed.discard();
-        try (BlobStore.UploadAppender a = store.append(id, 3)) {
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(3, null)) {
             a.write(ByteBuffer.wrap(bytes("def")));
         }
-        try (InputStream in = store.readUpload(id, 6)) {
+        try (InputStream in = store.openUpload(id).read(6, null)) {
             assertThat(in.readAllBytes()).isEqualTo(bytes("abcdef"));
         }
         Digest digest = Digest.sha256(bytes("abcdef"));
-        store.commitUpload(id, digest, 6);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+        store.openUpload(id).commit(digest, 6, null);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("abcdef"));
         }
     }
@@ -174,21 +175,21 @@ public abstract class BlobStoreContract {
     @Test
     void appendBeyondWhatTheUploadHoldsFails() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
-        assertThatThrownBy(() -> store.append(id, 10).close()).isInstanceOf(IOException.class);
+        store.openUpload(id).create();
+        assertThatThrownBy(() -> store.openUpload(id).append(10, null).close()).isInstanceOf(IOException.class);
     }
 
     @Test
     void deletedUploadIsGoneAndDeletingTwiceIsHarmless() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
-        try (BlobStore.UploadAppender a = store.append(id, 0)) {
+        store.openUpload(id).create();
+        try (BlobStore.UploadAppender a = store.openUpload(id).append(0, null)) {
             a.write(ByteBuffer.wrap(bytes("abc")));
         }
-        store.deleteUpload(id);
-        store.deleteUpload(id);
+        store.openUpload(id).delete();
+        store.openUpload(id).delete();
         // (An upload of no bytes may have no storage at all: appending at 0 needs nothing stored.)
-        assertThatThrownBy(() -> store.append(id, 3)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> store.openUpload(id).append(3, null)).isInstanceOf(IOException.class);
     }
 
     @Test
@@ -202,11 +203,11 @@ public abstract class BlobStoreContract {
             for (int i = 0; i < 8; i++) {
                 futures.add(pool.submit(() -> {
                     String id = UUID.randomUUID().toString();
-                    store.createUpload(id);
-                    try (BlobStore.UploadAppender a = store.append(id, 0)) {
+                    store.openUpload(id).create();
+                    try (BlobStore.UploadAppender a = store.openUpload(id).append(0, null)) {
                         a.write(ByteBuffer.wrap(content));
                     }
-                    store.commitUpload(id, digest, content.length);
+                    store.openUpload(id).commit(digest, content.length, null);
                     return null;
                 }));
             }
@@ -216,8 +217,91 @@ public abstract class BlobStoreContract {
         } finally {
             pool.shutdownNow();
         }
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow()) {
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(read(blob, 0, blob.size())).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void openWithTheRecordedSizeReadsTheBlob() throws Exception {
+        byte[] content = bytes("recorded " + UUID.randomUUID());
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.of(content.length)).orElseThrow()) {
+            assertThat(blob.size()).isEqualTo(content.length);
+            assertThat(read(blob, 0, content.length)).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void anUploadHoldsTheBytesAppendedUntilItIsDeleted() throws Exception {
+        BlobStore.Upload upload = store.openUpload(UUID.randomUUID().toString());
+        upload.create();
+        assertThat(upload.holds(0)).isTrue();
+        try (BlobStore.UploadAppender a = upload.append(0, null)) {
+            a.write(ByteBuffer.wrap(bytes("abc")));
+        }
+        assertThat(upload.holds(3)).isTrue();
+        assertThat(upload.holds(10)).as("more than was appended").isFalse();
+        upload.delete();
+        assertThat(upload.holds(3)).isFalse();
+    }
+
+    @Test
+    void anAppendReadsBackWhatItContinuesAndCommitsStraightFromItself() throws Exception {
+        BlobStore.Upload upload = store.openUpload(UUID.randomUUID().toString());
+        upload.create();
+        BlobStore.UploadAppender first = upload.append(0, null);
+        first.write(ByteBuffer.wrap(bytes("hello ")));
+        first.close();
+        String version = first.version();
+        assertThat(version).isNotNull();
+        try (InputStream in = upload.read(6, version)) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes("hello "));
+        }
+        BlobStore.UploadAppender a = upload.append(6, version);
+        try (InputStream in = a.readBack()) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes("hello "));
+        }
+        a.write(ByteBuffer.wrap(bytes("world")));
+        assertThat(a.length()).isEqualTo(11);
+        Digest digest = Digest.sha256(bytes("hello world"));
+        a.commit(digest);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow()) {
+            assertThat(read(blob, 0, blob.size())).isEqualTo(bytes("hello world"));
+        }
+        assertThat(upload.holds(11)).as("a commit drops the upload's storage").isFalse();
+    }
+
+    @Test
+    void idsThatCouldNameSomethingOutsideTheUploadsAreRefused() {
+        assertThatThrownBy(() -> store.openUpload("../../etc")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.openUpload("a/b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aStoreWithoutAReserveIsNeverFullAndHandsOutNoUrlsUnlessConfigured() throws Exception {
+        byte[] content = bytes("served here " + UUID.randomUUID());
+        Digest digest = Digest.sha256(content);
+        store.put(digest, content);
+        assertThat(store.full()).isFalse();
+        assertThat(store.presignedUrl(digest, java.time.Duration.ofMinutes(5))).isEmpty();
+    }
+
+    @Test
+    void aDigestLockCanBeTakenAgainOnceReleased() throws Exception {
+        Digest digest = Digest.sha256(bytes("locked " + UUID.randomUUID()));
+        try (AutoCloseable lock = store.lock(digest)) {
+            store.put(digest, bytes("never mind the content"));
+        }
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            other.submit(() -> {
+                store.lock(digest).close();
+                return null;
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            other.shutdownNow();
         }
     }
 
@@ -227,6 +311,6 @@ public abstract class BlobStoreContract {
         Digest digest = Digest.sha256(content);
         store.put(digest, content);
         assertThat(store.delete(digest)).isTrue();
-        assertThat(store.open(digest)).isEmpty();
+        assertThat(store.open(digest, OptionalLong.empty())).isEmpty();
     }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -91,7 +92,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     private static void append(BlobStore node, String id, long offset, byte[] content, int from, int to) throws IOException {
-        try (BlobStore.UploadAppender appender = node.append(id, offset)) {
+        try (BlobStore.UploadAppender appender = node.openUpload(id).append(offset, null)) {
             // In slices, as request bodies arrive.
             for (int at = from; at < to; at += 100_000) {
                 appender.write(ByteBuffer.wrap(content, at, Math.min(100_000, to - at)));
@@ -101,7 +102,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     private static byte[] readUpload(BlobStore node, String id, long length) throws IOException {
-        try (InputStream in = node.readUpload(id, length)) {
+        try (InputStream in = node.openUpload(id).read(length, null)) {
             return in.readAllBytes();
         }
     }
@@ -123,7 +124,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         BlobStore node2 = node("node-2", false, server.endpoint());
         BlobStore node3 = node("node-3", false, server.endpoint());
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
+        store.openUpload(id).create();
 
         int first = 3 << 20;
         int second = 9 << 20;
@@ -138,8 +139,8 @@ class S3BlobStoreTest extends BlobStoreContract {
             assertThat(files.filter(Files::isRegularFile)).isEmpty();
         }
 
-        node2.commitUpload(id, digest, content.length);
-        try (BlobStore.BlobContent blob = node3.open(digest).orElseThrow()) {
+        node2.openUpload(id).commit(digest, content.length, null);
+        try (BlobStore.BlobContent blob = node3.open(digest, OptionalLong.empty()).orElseThrow()) {
             assertThat(blob.size()).isEqualTo(content.length);
             assertThat(blob.localFile()).isEmpty();
             try (InputStream in = blob.openStream(0, blob.size())) {
@@ -158,11 +159,11 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] content = random((int) PART, 7);
         Digest digest = Digest.sha256(content);
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
+        store.openUpload(id).create();
         append(store, id, 0, content, 0, content.length);
         append(store, id, content.length, content, content.length, content.length);
-        store.commitUpload(id, digest, content.length);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
+        store.openUpload(id).commit(digest, content.length, null);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
             assertThat(in.readAllBytes()).isEqualTo(content);
         }
         assertThat(keysUnder("uploads/")).isEmpty();
@@ -173,16 +174,16 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] good = random((int) (PART + 1000), 1);
         byte[] bad = random((int) (2 * PART), 2);
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
+        store.openUpload(id).create();
         append(store, id, 0, good, 0, 1000);
-        BlobStore.UploadAppender interrupted = store.append(id, 1000);
+        BlobStore.UploadAppender interrupted = store.openUpload(id).append(1000, null);
         interrupted.write(ByteBuffer.wrap(bad));
         interrupted.discard();
         append(store, id, 1000, good, 1000, good.length);
         assertThat(readUpload(store, id, good.length)).isEqualTo(good);
         Digest digest = Digest.sha256(good);
-        store.commitUpload(id, digest, good.length);
-        try (BlobStore.BlobContent blob = store.open(digest).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
+        store.openUpload(id).commit(digest, good.length, null);
+        try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
             assertThat(in.readAllBytes()).isEqualTo(good);
         }
     }
@@ -191,10 +192,10 @@ class S3BlobStoreTest extends BlobStoreContract {
     void deletedUploadLeavesNoObjectsBehind() throws Exception {
         byte[] content = random((int) PART + 10, 3);
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
+        store.openUpload(id).create();
         append(store, id, 0, content, 0, content.length);
         assertThat(keysUnder("uploads/" + id + "/")).hasSize(2); // the part, state-<length>-<version>
-        store.deleteUpload(id);
+        store.openUpload(id).delete();
         assertThat(keysUnder("uploads/")).isEmpty();
         assertThat(unfinishedMultipartUploads()).isEmpty();
     }
@@ -231,7 +232,7 @@ class S3BlobStoreTest extends BlobStoreContract {
             proxy.throttleNext(3);
             throttled.put(digest, content);
             assertThat(proxy.throttled()).isEqualTo(3);
-            try (BlobStore.BlobContent blob = store.open(digest).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
+            try (BlobStore.BlobContent blob = store.open(digest, OptionalLong.empty()).orElseThrow(); InputStream in = blob.openStream(0, blob.size())) {
                 assertThat(in.readAllBytes()).isEqualTo(content);
             }
         }
@@ -240,7 +241,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Test
     void uploadStateWithAHeaderLongerThanTheFirstReadIsStillRead() throws Exception {
         String id = UUID.randomUUID().toString();
-        store.createUpload(id);
+        store.openUpload(id).create();
         // 5,000 parts written by 5,000 appends: a header of about 120 KB. The parts themselves are never read here.
         S3UploadState state = S3UploadState.empty(PART);
         for (int part = 1; part <= 5000; part++) {
@@ -252,6 +253,6 @@ class S3BlobStoreTest extends BlobStoreContract {
         inspector.putObject(r -> r.bucket(BUCKET).key(prefix + "uploads/" + id + "/state-" + length + "-000000000001-"
                         + "0123456789abcdef"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(header));
-        store.readUpload(id, length).close();
+        store.openUpload(id).read(length, null).close();
     }
 }

@@ -28,12 +28,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +111,7 @@ class S3UploadsAcrossNodesTest {
     }
 
     private static byte[] blob(BlobStore store, Digest digest) throws Exception {
-        try (BlobStore.BlobContent content = store.open(digest).orElseThrow();
+        try (BlobStore.BlobContent content = store.open(digest, OptionalLong.empty()).orElseThrow();
              InputStream in = content.openStream(0, content.size())) {
             return in.readAllBytes();
         }
@@ -189,7 +191,7 @@ class S3UploadsAcrossNodesTest {
         send(node3, repo, takeover.uploadId(), wholeDigest, last);
 
         assertThat(Digest.sha256(blob(store("4", server.endpoint()), wholeDigest))).isEqualTo(wholeDigest);
-        assertThat(store("5", server.endpoint()).open(digest)).isEmpty();
+        assertThat(store("5", server.endpoint()).open(digest, OptionalLong.empty())).isEmpty();
     }
 
     /**
@@ -198,9 +200,8 @@ class S3UploadsAcrossNodesTest {
      */
     private static BlobStore slowToClose(BlobStore store, CountDownLatch closing, CountDownLatch release, boolean dies) {
         boolean[] first = {true};
-        return (BlobStore) Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
-                (proxy, method, args) -> {
-                    Object result = call(method, store, args);
+        return wrapping(BlobStore.class, store, opened -> !(opened instanceof BlobStore.Upload upload) ? opened
+                : wrapping(BlobStore.Upload.class, upload, result -> {
                     if (!(result instanceof BlobStore.UploadAppender appender) || !first[0]) {
                         return result;
                     }
@@ -217,7 +218,13 @@ class S3UploadsAcrossNodesTest {
                                 }
                                 return call(m, appender, a);
                             });
-                });
+                }));
+    }
+
+    /** A proxy of target whose every result passes through wrap. */
+    private static <T> T wrapping(Class<T> type, T target, UnaryOperator<Object> wrap) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> wrap.apply(call(method, target, args))));
     }
 
     private static Object call(Method method, Object target, Object[] args) throws Throwable {
