@@ -11,8 +11,8 @@ class SqliteAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
     Path dir;
 
     @Override
-    protected Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) {
+    protected Supplier<MetadataDatabase> sharedDatabase(Clock clock) {
         Path file = dir.resolve("berth.db");
-        return () -> JdbcMetadataStore.sqlite(file, clock);
+        return () -> MetadataDatabase.sqlite(file, clock);
     }
 }
