@@ -50,7 +50,7 @@ public abstract class AuthLifecycleStoreContract {
     private MetadataDatabase nodeB;
     private ExecutorService pool;
 
-    /** Opens stores on one fresh database: every call a new store (a node) on that same database. */
+    /** A fresh database on every call; each get() opens it anew (a node), with its own connection pool. */
     protected abstract Supplier<MetadataDatabase> sharedDatabase(Clock clock) throws Exception;
 
     @BeforeEach
@@ -528,5 +528,46 @@ public abstract class AuthLifecycleStoreContract {
         assertThat(nodeA.metadata().manifest(repo, m.digest())).as("rolled back").isPresent();
         assertThat(nodeA.metadata().linkedBlobSize(repo, layer)).as("rolled back").isPresent();
         assertThat(store.orphans(100)).as("rolled back").isEmpty();
+    }
+
+    // ---- the database
+
+    /**
+     * A copy (berth migrate's) into a fresh database carries the rows of all three stores, leaves uploads behind,
+     * and a second copy finds nothing to write.
+     */
+    @Test
+    void copyingTheTablesCarriesEveryStoresRowsAndASecondCopyWritesNothing() throws Exception {
+        Tag tag = new Tag("v1");
+        Digest layer = pushBlob(nodeA.metadata(), repo, "copied-layer");
+        ManifestRecord m = manifest("copied-manifest");
+        nodeA.metadata().putManifest(m, List.of(layer), List.of(), List.of(tag), TagChange.by("ci", "push"));
+        nodeA.metadata().createUpload(new UploadSession("copied-upload", repo, "sha256", 0, clock.instant(),
+                clock.instant()));
+        nodeA.auth().createUser(new User("copied-user", "hash", false, false, clock.instant()));
+        nodeA.lifecycle().setQuota("team", 1_000_000L);
+        assertThat(nodeA.uploadsInProgress()).isEqualTo(1);
+
+        try (MetadataDatabase target = sharedDatabase(clock).get()) {
+            List<MetadataDatabase.TableCopy> first = new ArrayList<>();
+            nodeA.copyTablesInto(target, first::add);
+            assertThat(first).extracting(MetadataDatabase.TableCopy::table).contains("repositories", "blobs", "tags",
+                    "tag_history", "users", "quotas").doesNotContain("uploads", "leases");
+            assertThat(first).filteredOn(c -> c.table().equals("tags"))
+                    .containsExactly(new MetadataDatabase.TableCopy("tags", 1, 1));
+            assertThat(target.metadata().manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(m.digest());
+            assertThat(target.metadata().linkedBlobSize(repo, layer)).contains(12L);
+            assertThat(target.metadata().tagHistory(repo, tag, 10)).extracting(TagMove::actor).containsExactly("ci");
+            assertThat(target.auth().user("copied-user")).isPresent();
+            assertThat(target.lifecycle().quota("team")).contains(1_000_000L);
+            assertThat(target.metadata().upload("copied-upload")).isEmpty();
+            assertThat(target.uploadsInProgress()).isZero();
+
+            List<MetadataDatabase.TableCopy> second = new ArrayList<>();
+            nodeA.copyTablesInto(target, second::add);
+            assertThat(second).extracting(MetadataDatabase.TableCopy::rows)
+                    .containsExactlyElementsOf(first.stream().map(MetadataDatabase.TableCopy::rows).toList());
+            assertThat(second).extracting(MetadataDatabase.TableCopy::written).containsOnly(0L);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,7 +13,7 @@ class SqliteAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
 
     @Override
     protected Supplier<MetadataDatabase> sharedDatabase(Clock clock) {
-        Path file = dir.resolve("berth.db");
+        Path file = dir.resolve("berth-" + UUID.randomUUID() + ".db");
         return () -> MetadataDatabase.sqlite(file, clock);
     }
 }
