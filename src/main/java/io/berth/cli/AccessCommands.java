@@ -9,7 +9,7 @@ import io.berth.metadata.AuthRecords.Namespace;
 import io.berth.metadata.AuthRecords.Role;
 import io.berth.metadata.AuthRecords.RobotToken;
 import io.berth.metadata.AuthRecords.User;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.auth.Passwords;
 import io.berth.auth.Principal;
 import java.io.BufferedReader;
@@ -44,8 +44,8 @@ final class AccessCommands {
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
             Clock clock = Clock.systemUTC();
-            try (MetadataStore metadata = Stores.metadata(config, clock)) {
-                run(AccessControl.admin(metadata, clock), AccessAdmin.commandLine());
+            try (MetadataDatabase database = Stores.database(config, clock)) {
+                run(AccessControl.admin(database, clock), AccessAdmin.commandLine());
             }
             return 0;
         }

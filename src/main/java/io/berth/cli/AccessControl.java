@@ -11,8 +11,7 @@ import io.berth.http.AuthFilter;
 import io.berth.http.Filter;
 import io.berth.http.TokenApi;
 import io.berth.metadata.AuthStore;
-import io.berth.metadata.JdbcMetadataStore;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.registry.GarbageCollector;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,15 +21,8 @@ import java.time.Clock;
 record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Authenticator authenticator,
                      TokenService tokens, Filter filter, TokenApi tokenApi) {
 
-    static AuthStore store(MetadataStore metadata) {
-        if (metadata instanceof JdbcMetadataStore jdbc) {
-            return jdbc.authStore();
-        }
-        throw new IllegalStateException("access control needs a JDBC metadata store");
-    }
-
-    static AccessAdmin admin(MetadataStore metadata, Clock clock) {
-        AuthStore store = store(metadata);
+    static AccessAdmin admin(MetadataDatabase database, Clock clock) {
+        AuthStore store = database.auth();
         return new AccessAdmin(store, new AccessPolicy(store, clock), clock);
     }
 
@@ -38,18 +30,18 @@ record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Au
      * Records a garbage collection that ran and was not a dry run (the API's runs are recorded by the audit filter).
      * actor is who started it: the command line's user, or "gc-scheduler" for the server's own runs.
      */
-    static void auditGc(MetadataStore metadata, Clock clock, String actor, String source, GarbageCollector.Report report) {
+    static void auditGc(MetadataDatabase database, Clock clock, String actor, String source, GarbageCollector.Report report) {
         if (!report.ran() || report.dryRun()) {
             return;
         }
-        admin(metadata, clock).audit(actor, "gc.run", null, source, "manifests " + report.manifestsDeleted()
+        admin(database, clock).audit(actor, "gc.run", null, source, "manifests " + report.manifestsDeleted()
                 + ", blob links " + report.linksRemoved() + ", blobs " + report.blobsDeleted() + ", bytes freed "
                 + report.bytesFreed());
     }
 
-    static AccessControl open(BerthConfig config, MetadataStore metadata, Clock clock) {
+    static AccessControl open(BerthConfig config, MetadataDatabase database, Clock clock) {
         BerthConfig.Auth auth = config.auth();
-        AuthStore store = store(metadata);
+        AuthStore store = database.auth();
         AccessPolicy policy = new AccessPolicy(store, clock);
         AccessAdmin admin = new AccessAdmin(store, policy, clock);
         Authenticator authenticator = new Authenticator(store, clock, auth.maxFailuresPerMinute());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.config.BerthConfig;
 import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.TagChange;
 import io.berth.oci.Descriptor;
@@ -101,9 +102,9 @@ final class ImportDistributionCommand implements Callable<Integer> {
         if (Files.isDirectory(root)) {
             findRepositories(root, root, repositories);
         }
-        try (BlobStore store = Stores.blobs(config); MetadataStore meta = Stores.metadata(config, clock)) {
+        try (BlobStore store = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
             blobs = store;
-            metadata = meta;
+            metadata = database.metadata();
             copier = new MigrateCommand.BlobCopier(store);
             System.out.println("importing " + v2 + ": " + repositories.size() + " repositories");
             linkLayers(repositories);

@@ -1,8 +1,8 @@
 package io.berth.cli;
 
 import io.berth.config.BerthConfig;
-import io.berth.metadata.JdbcMetadataStore;
 import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.registry.GarbageCollector;
 import io.berth.registry.ManifestCache;
@@ -17,11 +17,9 @@ import java.time.Clock;
 record Lifecycle(Registry registry, LifecycleStore store, GarbageCollector gc, Retention retention,
                  GarbageCollector.Settings gcSettings) {
 
-    static Lifecycle open(BerthConfig config, MetadataStore metadata, BlobStore blobs, Clock clock, String owner) {
-        if (!(metadata instanceof JdbcMetadataStore jdbc)) {
-            throw new IllegalStateException("lifecycle needs a JDBC metadata store");
-        }
-        LifecycleStore store = jdbc.lifecycleStore();
+    static Lifecycle open(BerthConfig config, MetadataDatabase database, BlobStore blobs, Clock clock, String owner) {
+        MetadataStore metadata = database.metadata();
+        LifecycleStore store = database.lifecycle();
         Policies policies = new Policies(store);
         Uploads uploads = new Uploads(metadata, blobs, clock);
         Registry registry = new Registry(metadata, blobs, uploads, new ManifestCache(64L * 1024 * 1024), policies);

@@ -3,7 +3,7 @@ package io.berth.cli;
 import io.berth.auth.AccessAdmin;
 import io.berth.config.BerthConfig;
 import io.berth.metadata.LifecycleStore.RetentionRule;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.TagMove;
 import io.berth.oci.Digest;
 import io.berth.oci.Reference;
@@ -38,16 +38,16 @@ final class LifecycleCommands {
     abstract static class LifecycleCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
-        /** The open metadata store while run works (for the audit log). */
-        MetadataStore metadata;
+        /** The open metadata database while run works (for the audit log). */
+        MetadataDatabase database;
 
         @Override
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
             Clock clock = Clock.systemUTC();
-            try (BlobStore blobs = Stores.blobs(config); MetadataStore metadata = Stores.metadata(config, clock)) {
-                this.metadata = metadata;
-                return run(Lifecycle.open(config, metadata, blobs, clock, "cli-" + ProcessHandle.current().pid()));
+            try (BlobStore blobs = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
+                this.database = database;
+                return run(Lifecycle.open(config, database, blobs, clock, "cli-" + ProcessHandle.current().pid()));
             }
         }
 
@@ -55,7 +55,7 @@ final class LifecycleCommands {
 
         /** Records a change in the audit log with the names the management API's entries use. */
         void audit(String action, String target, String detail) {
-            AccessControl.admin(metadata, Clock.systemUTC()).audit(actor(), action, target, "cli", detail);
+            AccessControl.admin(database, Clock.systemUTC()).audit(actor(), action, target, "cli", detail);
         }
     }
 
@@ -96,7 +96,7 @@ final class LifecycleCommands {
                     window == null ? s.historyWindow() : io.berth.config.ConfigLoader.parseDuration(window),
                     s.untaggedManifests());
             GarbageCollector.Report report = lifecycle.gc().run(settings, dryRun);
-            AccessControl.auditGc(metadata, Clock.systemUTC(), actor(), "cli", report);
+            AccessControl.auditGc(database, Clock.systemUTC(), actor(), "cli", report);
             if (!report.ran()) {
                 System.out.println("another node is collecting garbage now; try again later");
                 return 3;

@@ -3,6 +3,9 @@ package io.berth.cli;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataStore.BlobRecord;
 import io.berth.oci.Digest;
 import io.berth.storage.BlobStore;
 import java.io.IOException;
@@ -11,14 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,29 +49,6 @@ import picocli.CommandLine.Option;
                 + " what is missing or changed.",
                 "Stop pushes to the source first (or run once live, then again after stopping it)."})
 final class MigrateCommand implements Callable<Integer> {
-    /**
-     * Tables copied, in this order, with their primary keys. uploads (sessions whose bytes are not copied), leases
-     * and flyway_schema_history stay behind.
-     */
-    private static final Map<String, List<String>> TABLES = tables(
-            "repositories", "name",
-            "blobs", "digest",
-            "repository_blobs", "repository,digest",
-            "manifests", "repository,digest",
-            "manifest_references", "repository,manifest_digest,child_digest",
-            "tags", "repository,name",
-            "tag_history", "id",
-            "users", "name",
-            "namespaces", "name",
-            "namespace_members", "namespace,username",
-            "robot_tokens", "id",
-            "refresh_tokens", "id",
-            "audit_log", "id",
-            "immutable_rules", "namespace,pattern",
-            "retention_rules", "id",
-            "quotas", "namespace");
-    private static final int BATCH = 500;
-
     @Mixin
     CommonOptions options;
 
@@ -108,15 +80,13 @@ final class MigrateCommand implements Callable<Integer> {
                     + " does not exist (check --data and --config)");
         }
         Clock clock = Clock.systemUTC();
-        // Opening each metadata store brings its schema up to date (the target's is created here).
-        Stores.metadata(source, clock).close();
-        Stores.metadata(target, clock).close();
-
         long started = System.nanoTime();
-        try (BlobStore from = Stores.blobs(source); BlobStore into = Stores.blobs(target);
-             Connection sourceDb = connect(source); Connection targetDb = connect(target)) {
+        // Opening each metadata database brings its schema up to date (the target's is created here).
+        try (MetadataDatabase sourceDb = Stores.database(source, clock);
+             MetadataDatabase targetDb = Stores.database(target, clock);
+             BlobStore from = Stores.blobs(source); BlobStore into = Stores.blobs(target)) {
             System.out.println("copying " + describe(source) + " -> " + describe(target));
-            List<BlobRow> blobs = blobRows(sourceDb);
+            List<BlobRecord> blobs = blobRecords(sourceDb.metadata());
             BlobCopier copier = new BlobCopier(into);
             List<String> failures = copyBlobs(blobs, from, copier);
             System.out.printf(Locale.ROOT, "blobs: %d copied (%s, digests verified), %d already there%n",
@@ -128,11 +98,9 @@ final class MigrateCommand implements Callable<Integer> {
                 return 1;
             }
             System.out.printf("%-20s %10s %10s%n", "table", "rows", "written");
-            for (Map.Entry<String, List<String>> table : TABLES.entrySet()) {
-                long[] counts = copyTable(sourceDb, targetDb, table.getKey(), table.getValue());
-                System.out.printf(Locale.ROOT, "%-20s %10d %10d%n", table.getKey(), counts[0], counts[1]);
-            }
-            long uploads = count(sourceDb, "SELECT count(*) FROM uploads");
+            sourceDb.copyTablesInto(targetDb, table -> System.out.printf(Locale.ROOT, "%-20s %10d %10d%n", table.table(),
+                    table.rows(), table.written()));
+            long uploads = sourceDb.uploadsInProgress();
             if (uploads > 0) {
                 System.out.println("not copied: " + uploads + " upload(s) in progress; their clients start them again");
             }
@@ -145,35 +113,25 @@ final class MigrateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Map<String, List<String>> tables(String... nameAndKey) {
-        Map<String, List<String>> tables = new LinkedHashMap<>();
-        for (int i = 0; i < nameAndKey.length; i += 2) {
-            tables.put(nameAndKey[i], List.of(nameAndKey[i + 1].split(",")));
-        }
-        return tables;
-    }
-
     // ---- blobs
 
-    private record BlobRow(Digest digest, long size) {}
-
-    private static List<BlobRow> blobRows(Connection db) throws SQLException {
-        List<BlobRow> rows = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT digest, size FROM blobs ORDER BY digest")) {
-            while (rs.next()) {
-                rows.add(new BlobRow(Digest.parse(rs.getString(1)), rs.getLong(2)));
-            }
+    /** Every blob record, in digest order. */
+    private static List<BlobRecord> blobRecords(MetadataStore metadata) {
+        List<BlobRecord> records = new ArrayList<>();
+        for (List<BlobRecord> page = metadata.blobRecords(null, 1000); !page.isEmpty();
+             page = metadata.blobRecords(page.getLast().digest(), 1000)) {
+            records.addAll(page);
         }
-        return rows;
+        return records;
     }
 
     /** Copies every blob, parallel copies at once; returns what failed, one line each. */
-    private List<String> copyBlobs(List<BlobRow> blobs, BlobStore from, BlobCopier copier) throws InterruptedException {
+    private List<String> copyBlobs(List<BlobRecord> blobs, BlobStore from, BlobCopier copier) throws InterruptedException {
         List<String> failures = new ArrayList<>();
         AtomicInteger done = new AtomicInteger();
         try (ExecutorService copying = Executors.newFixedThreadPool(Math.max(1, parallel))) {
             List<Future<?>> futures = new ArrayList<>();
-            for (BlobRow blob : blobs) {
+            for (BlobRecord blob : blobs) {
                 futures.add(copying.submit(() -> {
                     copier.copy(blob.digest(), blob.size(), () -> {
                         Optional<BlobStore.BlobContent> content = from.open(blob.digest(), OptionalLong.empty());
@@ -314,7 +272,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     // ---- metadata tables
 
-    /** The JDBC URL a configuration's metadata store uses (the same rule as {@link Stores#metadata}). */
+    /** The JDBC URL a configuration's metadata store uses (the same rule as {@link Stores#database}). */
     private static String jdbcUrl(BerthConfig config) {
         String url = config.metadata().url();
         if (url == null || url.isBlank()) {
@@ -323,129 +281,11 @@ final class MigrateCommand implements Callable<Integer> {
         return url.trim();
     }
 
-    private static Connection connect(BerthConfig config) throws SQLException {
-        String url = jdbcUrl(config);
-        if (url.startsWith("jdbc:sqlite:")) {
-            return DriverManager.getConnection(url + "?busy_timeout=30000");
-        }
-        return DriverManager.getConnection(url, config.metadata().user(), config.metadata().password());
-    }
-
     private static String describe(BerthConfig config) {
         String url = jdbcUrl(config);
         String storage = "s3".equals(config.storage().type())
                 ? "s3://" + config.storage().s3().bucket() + "/" + config.storage().s3().prefix()
                 : config.storageRoot().toAbsolutePath().normalize().toString();
         return "[" + storage + " + " + url.replaceAll("password=[^&]*", "password=***") + "]";
-    }
-
-    private static long count(Connection db, String sql) throws SQLException {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getLong(1) : 0;
-        }
-    }
-
-    private static List<String> columns(Connection db, String table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
-            ResultSetMetaData meta = rs.getMetaData();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                columns.add(meta.getColumnName(i).toLowerCase(Locale.ROOT));
-            }
-        }
-        return columns;
-    }
-
-    /** The JDBC type of each column of table in db, by name. */
-    private static Map<String, Integer> columnTypes(Connection db, String table) throws SQLException {
-        Map<String, Integer> types = new LinkedHashMap<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
-            ResultSetMetaData meta = rs.getMetaData();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                types.put(meta.getColumnName(i).toLowerCase(Locale.ROOT), meta.getColumnType(i));
-            }
-        }
-        return types;
-    }
-
-    /**
-     * Upserts every row of table from source into target by its primary key, updating only rows that differ; returns
-     * {rows read, rows written}.
-     */
-    private static long[] copyTable(Connection source, Connection target, String table, List<String> key) throws SQLException {
-        Map<String, Integer> targetTypes = columnTypes(target, table);
-        List<String> columns = columns(source, table).stream().filter(targetTypes::containsKey).toList();
-        List<String> others = columns.stream().filter(c -> !key.contains(c)).toList();
-        String insert = "INSERT INTO " + table + " (" + String.join(", ", columns) + ") VALUES ("
-                + String.join(", ", columns.stream().map(c -> "?").toList()) + ") ON CONFLICT (" + String.join(", ", key) + ")"
-                + (others.isEmpty() ? " DO NOTHING"
-                        : " DO UPDATE SET " + String.join(", ", others.stream().map(c -> c + " = excluded." + c).toList())
-                        + " WHERE " + String.join(" OR ", others.stream()
-                                .map(c -> table + "." + c + " IS DISTINCT FROM excluded." + c).toList()));
-        long read = 0;
-        long written = 0;
-        boolean autoCommit = target.getAutoCommit();
-        target.setAutoCommit(false);
-        try (Statement select = source.createStatement();
-             ResultSet rows = select.executeQuery("SELECT " + String.join(", ", columns) + " FROM " + table);
-             PreparedStatement upsert = target.prepareStatement(insert)) {
-            int pending = 0;
-            while (rows.next()) {
-                for (int i = 0; i < columns.size(); i++) {
-                    bind(upsert, i + 1, rows, i + 1, targetTypes.get(columns.get(i)));
-                }
-                upsert.addBatch();
-                read++;
-                if (++pending == BATCH) {
-                    written += sum(upsert.executeBatch());
-                    target.commit();
-                    pending = 0;
-                }
-            }
-            if (pending > 0) {
-                written += sum(upsert.executeBatch());
-            }
-            target.commit();
-        } catch (SQLException e) {
-            target.rollback();
-            throw new SQLException("copying table " + table + ": " + e.getMessage(), e.getSQLState(), e);
-        } finally {
-            target.setAutoCommit(autoCommit);
-        }
-        return new long[] {read, written};
-    }
-
-    /** Binds a source value as the target column's type (SQLite hands out loosely typed values). */
-    private static void bind(PreparedStatement statement, int index, ResultSet row, int column, int type) throws SQLException {
-        switch (type) {
-            case Types.BIGINT, Types.INTEGER, Types.SMALLINT, Types.TINYINT -> {
-                long value = row.getLong(column);
-                if (row.wasNull()) {
-                    statement.setNull(index, type);
-                } else if (type == Types.BIGINT) {
-                    statement.setLong(index, value);
-                } else {
-                    statement.setInt(index, Math.toIntExact(value));
-                }
-            }
-            case Types.CHAR, Types.VARCHAR, Types.LONGVARCHAR, Types.NCHAR, Types.NVARCHAR, Types.CLOB -> {
-                String value = row.getString(column);
-                if (value == null) {
-                    statement.setNull(index, type);
-                } else {
-                    statement.setString(index, value);
-                }
-            }
-            default -> statement.setObject(index, row.getObject(column));
-        }
-    }
-
-    private static long sum(int[] counts) {
-        long total = 0;
-        for (int count : counts) {
-            // SUCCESS_NO_INFO (-2): the driver did not say; count the row as written.
-            total += count == Statement.SUCCESS_NO_INFO ? 1 : Math.max(0, count);
-        }
-        return total;
     }
 }

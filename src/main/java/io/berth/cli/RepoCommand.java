@@ -2,7 +2,7 @@ package io.berth.cli;
 
 import io.berth.auth.AccessAdmin;
 import io.berth.config.BerthConfig;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.oci.RepositoryName;
 import io.berth.storage.BlobStore;
 import java.time.Clock;
@@ -35,15 +35,15 @@ final class RepoCommand {
             RepositoryName repository = new RepositoryName(name);
             Clock clock = Clock.systemUTC();
             String actor = LifecycleCommands.actor();
-            try (BlobStore blobs = Stores.blobs(config); MetadataStore metadata = Stores.metadata(config, clock)) {
-                Lifecycle lifecycle = Lifecycle.open(config, metadata, blobs, clock, "cli-" + ProcessHandle.current().pid());
+            try (BlobStore blobs = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
+                Lifecycle lifecycle = Lifecycle.open(config, database, blobs, clock, "cli-" + ProcessHandle.current().pid());
                 List<String> overridden = force ? lifecycle.registry().immutableTags(repository) : List.of();
                 if (!lifecycle.registry().deleteRepository(repository, actor, force)) {
                     System.err.println("berth: no repository named " + repository);
                     return 2;
                 }
                 if (force) {
-                    AccessAdmin audit = AccessControl.admin(metadata, clock);
+                    AccessAdmin audit = AccessControl.admin(database, clock);
                     audit.audit(actor, "repository.delete.force", repository.value(), "cli",
                             overridden.isEmpty() ? "no immutable tags" : "immutable tags: " + String.join(", ", overridden));
                 }

@@ -9,7 +9,7 @@ import io.berth.http.ManagementApi;
 import io.berth.http.Route;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.registry.GarbageCollector;
 import io.berth.registry.Registry;
 import io.berth.registry.Uploads;
@@ -59,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
         Stores.createDataDirectory(config);
         DiskReserve reserve = DiskReserve.open(config.data());
         BlobStore blobs = Stores.blobs(config, reserve);
-        MetadataStore metadata = Stores.metadata(config, clock);
-        Lifecycle lifecycle = Lifecycle.open(config, metadata, blobs, clock, "node-" + ProcessHandle.current().pid()
+        MetadataDatabase database = Stores.database(config, clock);
+        Lifecycle lifecycle = Lifecycle.open(config, database, blobs, clock, "node-" + ProcessHandle.current().pid()
                 + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
         Registry registry = lifecycle.registry();
         Uploads uploads = registry.uploads();
@@ -95,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
                     GarbageCollector.Report report = lifecycle.gc().run(lifecycle.gcSettings(), false);
                     // Scheduled runs that found nothing to collect are not worth an audit row each interval.
                     if (report.candidates() > 0) {
-                        AccessControl.auditGc(metadata, clock, "gc-scheduler", null, report);
+                        AccessControl.auditGc(database, clock, "gc-scheduler", null, report);
                     }
                 } catch (RuntimeException e) {
                     LOG.warn("garbage collection failed: {}", e.toString());
@@ -118,10 +118,10 @@ final class ServeCommand implements Callable<Integer> {
 
         List<Route> routes = new ArrayList<>(Routes.of(new RegistryApi(registry)));
         Filter filter = Filter.NONE;
-        AccessControl access = config.auth().enabled() ? AccessControl.open(config, metadata, clock) : null;
+        AccessControl access = config.auth().enabled() ? AccessControl.open(config, database, clock) : null;
         routes.addAll(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(), lifecycle.gc(),
                 lifecycle.gcSettings(), access == null ? null : access.policy(),
-                access == null ? AccessControl.admin(metadata, clock) : access.admin()), access != null));
+                access == null ? AccessControl.admin(database, clock) : access.admin()), access != null));
         if (access != null) {
             access.admin().bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
                 if (password.isEmpty()) {
@@ -143,7 +143,7 @@ final class ServeCommand implements Callable<Integer> {
             server.close();
             scheduler.shutdownNow();
             blocking.close();
-            metadata.close();
+            database.close();
             try {
                 blobs.close();
             } catch (java.io.IOException e) {

@@ -3,8 +3,7 @@ package io.berth.cli;
 import io.berth.auth.PrivateFiles;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
-import io.berth.metadata.JdbcMetadataStore;
-import io.berth.metadata.MetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.storage.BlobStore;
 import io.berth.storage.FileSystemBlobStore;
 import io.berth.storage.S3BlobStore;
@@ -19,7 +18,8 @@ import java.time.Clock;
 final class Stores {
     private Stores() {}
 
-    static MetadataStore metadata(BerthConfig config, Clock clock) {
+    /** The metadata database the configuration names, with its metadata, auth and lifecycle stores. */
+    static MetadataDatabase database(BerthConfig config, Clock clock) {
         createDataDirectory(config);
         String url = config.metadata().url();
         if (url == null || url.isBlank()) {
@@ -29,7 +29,7 @@ final class Stores {
             return sqlite(Path.of(url.substring("jdbc:sqlite:".length())), config, clock);
         }
         if (url.startsWith("jdbc:postgresql:")) {
-            return JdbcMetadataStore.postgres(url, config.metadata().user(), config.metadata().password(),
+            return MetadataDatabase.postgres(url, config.metadata().user(), config.metadata().password(),
                     config.metadata().poolSize(), config.metadata().connectTimeout(), config.metadata().socketTimeout(),
                     clock);
         }
@@ -40,13 +40,13 @@ final class Stores {
      * The database holds password and token hashes: it is made 0600 before SQLite opens it (SQLite gives its -wal
      * and -shm files the database file's mode).
      */
-    private static MetadataStore sqlite(Path file, BerthConfig config, Clock clock) {
+    private static MetadataDatabase sqlite(Path file, BerthConfig config, Clock clock) {
         try {
             PrivateFiles.createFileIfMissing(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + file, e);
         }
-        return JdbcMetadataStore.sqlite(file, clock, config.metadata().sqliteSynchronous());
+        return MetadataDatabase.sqlite(file, clock, config.metadata().sqliteSynchronous());
     }
 
     /** The data directory holds the database and the signing key: a new one is made 0700. */

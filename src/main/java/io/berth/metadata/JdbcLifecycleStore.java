@@ -40,7 +40,7 @@ public final class JdbcLifecycleStore implements LifecycleStore {
     /** The row-lock clause of the SELECTs the collection steps depend on; SQLite (one writer at a time) needs none. */
     private final String forUpdate;
 
-    JdbcLifecycleStore(Database db, Clock clock, JdbcMetadataStore.Dialect dialect) {
+    JdbcLifecycleStore(Database db, Clock clock, Dialect dialect) {
         this.db = db;
         this.clock = clock;
         this.forUpdate = dialect.forUpdate;

@@ -183,6 +183,7 @@ public interface MetadataStore extends AutoCloseable {
     /** True when the store answers queries (for readiness). */
     boolean ping();
 
+    /** Closes the database the store is on, and with it the other stores of that {@link MetadataDatabase}. */
     @Override
     void close();
 }

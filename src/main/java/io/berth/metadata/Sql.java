@@ -115,6 +115,18 @@ final class Sql {
         }
     }
 
+    /** A page of the first column's values: the query asks for limit + 1 rows, the extra one only says there is more. */
+    static Page<String> page(Connection c, String sql, int limit, Object[] args) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement s = prepare(c, sql, args); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        boolean more = names.size() > limit;
+        return new Page<>(more ? names.subList(0, limit) : names, more);
+    }
+
     static Long nullableLong(ResultSet rs, int column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;

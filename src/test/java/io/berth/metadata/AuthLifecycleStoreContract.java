@@ -46,16 +46,16 @@ public abstract class AuthLifecycleStoreContract {
 
     private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final RepositoryName repo = new RepositoryName("team/app-" + UUID.randomUUID().toString().substring(0, 8));
-    private JdbcMetadataStore nodeA;
-    private JdbcMetadataStore nodeB;
+    private MetadataDatabase nodeA;
+    private MetadataDatabase nodeB;
     private ExecutorService pool;
 
-    /** Opens stores on one fresh database: every call a new store (a node) on that same database. */
-    protected abstract Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) throws Exception;
+    /** A fresh database on every call; each get() opens it anew (a node), with its own connection pool. */
+    protected abstract Supplier<MetadataDatabase> sharedDatabase(Clock clock) throws Exception;
 
     @BeforeEach
     void openNodes() throws Exception {
-        Supplier<JdbcMetadataStore> database = sharedDatabase(clock);
+        Supplier<MetadataDatabase> database = sharedDatabase(clock);
         nodeA = database.get();
         nodeB = database.get();
         pool = Executors.newFixedThreadPool(2);
@@ -68,11 +68,11 @@ public abstract class AuthLifecycleStoreContract {
         nodeB.close();
     }
 
-    protected JdbcMetadataStore nodeA() {
+    protected MetadataDatabase nodeA() {
         return nodeA;
     }
 
-    protected JdbcMetadataStore nodeB() {
+    protected MetadataDatabase nodeB() {
         return nodeB;
     }
 
@@ -153,11 +153,11 @@ public abstract class AuthLifecycleStoreContract {
         for (int i = 0; i < ROUNDS; i++) {
             String name = "ns" + i;
             List<Boolean> created = race(
-                    () -> nodeA.authStore().createNamespace(new Namespace(name, false, "a", clock.instant())),
-                    () -> nodeB.authStore().createNamespace(new Namespace(name, true, "b", clock.instant())));
+                    () -> nodeA.auth().createNamespace(new Namespace(name, false, "a", clock.instant())),
+                    () -> nodeB.auth().createNamespace(new Namespace(name, true, "b", clock.instant())));
             assertThat(created).as("round " + i).containsExactlyInAnyOrder(true, false);
             String creator = created.get(0) ? "a" : "b";
-            assertThat(nodeA.authStore().namespace(name).orElseThrow().createdBy()).isEqualTo(creator);
+            assertThat(nodeA.auth().namespace(name).orElseThrow().createdBy()).isEqualTo(creator);
         }
     }
 
@@ -166,13 +166,13 @@ public abstract class AuthLifecycleStoreContract {
         for (int i = 0; i < ROUNDS; i++) {
             String name = "user" + i;
             List<Boolean> created = race(
-                    () -> nodeA.authStore().createUser(new User(name, "hash-a", false, false, clock.instant())),
-                    () -> nodeB.authStore().createUser(new User(name, "hash-b", true, false, clock.instant())));
+                    () -> nodeA.auth().createUser(new User(name, "hash-a", false, false, clock.instant())),
+                    () -> nodeB.auth().createUser(new User(name, "hash-b", true, false, clock.instant())));
             assertThat(created).as("round " + i).containsExactlyInAnyOrder(true, false);
             String hash = created.get(0) ? "hash-a" : "hash-b";
-            assertThat(nodeA.authStore().user(name).orElseThrow().passwordHash()).isEqualTo(hash);
+            assertThat(nodeA.auth().user(name).orElseThrow().passwordHash()).isEqualTo(hash);
         }
-        assertThat(nodeB.authStore().countUsers()).isEqualTo(ROUNDS);
+        assertThat(nodeB.auth().countUsers()).isEqualTo(ROUNDS);
     }
 
     @Test
@@ -181,16 +181,16 @@ public abstract class AuthLifecycleStoreContract {
         for (int i = 0; i < ROUNDS; i++) {
             Instant at = minute.plusMillis(i * 1000L);
             race(() -> {
-                nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.1", at);
+                nodeA.auth().auditFolded("ci-user", "login", "10.0.0.1", at);
                 return true;
             }, () -> {
-                nodeB.authStore().auditFolded("ci-user", "login", "10.0.0.1", at);
+                nodeB.auth().auditFolded("ci-user", "login", "10.0.0.1", at);
                 return true;
             });
         }
-        nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.2", minute);
-        nodeA.authStore().auditFolded("ci-user", "login", "10.0.0.1", minute.plusSeconds(60));
-        List<AuditEntry> rows = nodeB.authStore().auditLog(100).stream().filter(e -> e.actor().equals("ci-user")).toList();
+        nodeA.auth().auditFolded("ci-user", "login", "10.0.0.2", minute);
+        nodeA.auth().auditFolded("ci-user", "login", "10.0.0.1", minute.plusSeconds(60));
+        List<AuditEntry> rows = nodeB.auth().auditLog(100).stream().filter(e -> e.actor().equals("ci-user")).toList();
         assertThat(rows).extracting(AuditEntry::source, AuditEntry::count, AuditEntry::at).containsExactlyInAnyOrder(
                 org.assertj.core.groups.Tuple.tuple("10.0.0.1", 2 * ROUNDS, minute),
                 org.assertj.core.groups.Tuple.tuple("10.0.0.2", 1, minute),
@@ -199,8 +199,8 @@ public abstract class AuthLifecycleStoreContract {
 
     @Test
     void twoOwnersRemovingOrDemotingEachOtherAtOnceLeaveTheNamespaceOneOwner() throws Exception {
-        AuthStore a = nodeA.authStore();
-        AuthStore b = nodeB.authStore();
+        AuthStore a = nodeA.auth();
+        AuthStore b = nodeB.auth();
         for (int i = 0; i < ROUNDS; i++) {
             String namespace = "pair" + i;
             a.createNamespace(new Namespace(namespace, false, "admin", clock.instant()));
@@ -229,25 +229,25 @@ public abstract class AuthLifecycleStoreContract {
     @Test
     void aRobotTokensLastUseNeverMovesBack() throws Exception {
         Instant created = clock.instant();
-        nodeA.authStore().createRobot(new RobotToken("0123456789abcdef", "ci", "alice", null, List.of("team/*"),
+        nodeA.auth().createRobot(new RobotToken("0123456789abcdef", "ci", "alice", null, List.of("team/*"),
                 Set.of("pull"), "hash", created, created.plus(Duration.ofDays(1)), null, null));
         Instant later = created.plusSeconds(20);
         Instant earlier = created.plusSeconds(10);
         // Two nodes authenticate the token; the one that saw the earlier request writes last.
-        nodeA.authStore().touchRobot("0123456789abcdef", later);
-        nodeB.authStore().touchRobot("0123456789abcdef", earlier);
-        assertThat(nodeA.authStore().robot("0123456789abcdef").orElseThrow().lastUsedAt()).isEqualTo(later);
+        nodeA.auth().touchRobot("0123456789abcdef", later);
+        nodeB.auth().touchRobot("0123456789abcdef", earlier);
+        assertThat(nodeA.auth().robot("0123456789abcdef").orElseThrow().lastUsedAt()).isEqualTo(later);
         for (int i = 1; i <= ROUNDS; i++) {
             Instant a = later.plusSeconds(2L * i);
             Instant b = later.plusSeconds(2L * i - 1);
             race(() -> {
-                nodeA.authStore().touchRobot("0123456789abcdef", a);
+                nodeA.auth().touchRobot("0123456789abcdef", a);
                 return null;
             }, () -> {
-                nodeB.authStore().touchRobot("0123456789abcdef", b);
+                nodeB.auth().touchRobot("0123456789abcdef", b);
                 return null;
             });
-            assertThat(nodeB.authStore().robot("0123456789abcdef").orElseThrow().lastUsedAt()).as("round " + i).isEqualTo(a);
+            assertThat(nodeB.auth().robot("0123456789abcdef").orElseThrow().lastUsedAt()).as("round " + i).isEqualTo(a);
         }
     }
 
@@ -255,8 +255,8 @@ public abstract class AuthLifecycleStoreContract {
 
     @Test
     void aLeaseIsHeldByOneOwnerUntilItExpiresOrIsReleased() {
-        LifecycleStore a = nodeA.lifecycleStore();
-        LifecycleStore b = nodeB.lifecycleStore();
+        LifecycleStore a = nodeA.lifecycle();
+        LifecycleStore b = nodeB.lifecycle();
         assertThat(a.acquireLease("gc", "a", Duration.ofMinutes(1))).isTrue();
         assertThat(b.acquireLease("gc", "b", Duration.ofMinutes(1))).isFalse();
         clock.advance(Duration.ofSeconds(50));
@@ -274,8 +274,8 @@ public abstract class AuthLifecycleStoreContract {
 
     @Test
     void twoNodesNeverHoldTheCollectionLeaseAtOnce() throws Exception {
-        LifecycleStore a = nodeA.lifecycleStore();
-        LifecycleStore b = nodeB.lifecycleStore();
+        LifecycleStore a = nodeA.lifecycle();
+        LifecycleStore b = nodeB.lifecycle();
         for (int i = 0; i < ROUNDS; i++) {
             // Even rounds race for a lease nobody holds; odd rounds for one whose holder let it expire.
             String name = "gc" + (i / 2);
@@ -290,36 +290,36 @@ public abstract class AuthLifecycleStoreContract {
 
     @Test
     void collectingALinkRacingAManifestPushNeverLeavesTheManifestWithoutItsBlob() throws Exception {
-        LifecycleStore gc = nodeB.lifecycleStore();
+        LifecycleStore gc = nodeB.lifecycle();
         for (int i = 0; i < ROUNDS; i++) {
-            Digest blob = pushBlob(nodeA, repo, "link-race-" + i);
+            Digest blob = pushBlob(nodeA.metadata(), repo, "link-race-" + i);
             ManifestRecord m = manifest("link-race-manifest-" + i);
             Tag tag = new Tag("t" + i);
             race(() -> {
-                nodeA.putManifest(m, List.of(blob), List.of(), List.of(tag));
+                nodeA.metadata().putManifest(m, List.of(blob), List.of(), List.of(tag));
                 return null;
             }, () -> gc.unlinkIfUnreferenced(new Link(repo, blob), FUTURE));
-            if (nodeA.manifest(repo, m.digest()).isPresent()) {
-                assertThat(nodeA.linkedBlobSize(repo, blob)).as("round " + i + ": blob of a stored manifest").isPresent();
+            if (nodeA.metadata().manifest(repo, m.digest()).isPresent()) {
+                assertThat(nodeA.metadata().linkedBlobSize(repo, blob)).as("round " + i + ": blob of a stored manifest").isPresent();
             }
         }
     }
 
     @Test
     void aNewTagPushedOnTwoNodesAtOnceIsRecordedAsCreatedOnceAndMovedOnce() throws Exception {
-        Digest config = pushBlob(nodeA, repo, "config");
+        Digest config = pushBlob(nodeA.metadata(), repo, "config");
         for (int i = 0; i < ROUNDS; i++) {
             ManifestRecord first = manifest("new-tag-a-" + i);
             ManifestRecord second = manifest("new-tag-b-" + i);
             Tag tag = new Tag("new-" + i);
             race(() -> {
-                nodeA.putManifest(first, List.of(config), List.of(), List.of(tag), TagChange.by("a", "push"));
+                nodeA.metadata().putManifest(first, List.of(config), List.of(), List.of(tag), TagChange.by("a", "push"));
                 return null;
             }, () -> {
-                nodeB.putManifest(second, List.of(config), List.of(), List.of(tag), TagChange.by("b", "push"));
+                nodeB.metadata().putManifest(second, List.of(config), List.of(), List.of(tag), TagChange.by("b", "push"));
                 return null;
             });
-            List<TagMove> history = nodeA.tagHistory(repo, tag, 10);
+            List<TagMove> history = nodeA.metadata().tagHistory(repo, tag, 10);
             assertThat(history).as("round %d: %s", i, history).hasSize(2);
             // Both moves carry the same time (the test's clock stands still): tell them apart by content.
             assertThat(history.stream().filter(move -> move.previous() == null))
@@ -328,92 +328,92 @@ public abstract class AuthLifecycleStoreContract {
             TagMove moved = history.stream().filter(move -> move != created).findFirst().orElseThrow();
             assertThat(moved.previous()).as("round %d: the second push moved the first one's tag: %s", i, history)
                     .isEqualTo(created.next());
-            assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(moved.next());
+            assertThat(nodeA.metadata().manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(moved.next());
         }
     }
 
     @Test
     void aChangeMadeOnlyIfTheTagStillPointsWhereItDidIsRefusedAfterAMove() {
-        Digest config = pushBlob(nodeA, repo, "config");
+        Digest config = pushBlob(nodeA.metadata(), repo, "config");
         ManifestRecord v1 = manifest("expected-v1");
         ManifestRecord v2 = manifest("expected-v2");
         Tag tag = new Tag("prod");
-        nodeA.putManifest(v1, List.of(config), List.of(), List.of(tag));
-        nodeA.putManifest(v2, List.of(config), List.of(), List.of());
+        nodeA.metadata().putManifest(v1, List.of(config), List.of(), List.of(tag));
+        nodeA.metadata().putManifest(v2, List.of(config), List.of(), List.of());
         TagChange rollback = TagChange.by("ops", "rollback").ifAt(v2.digest());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.moveTag(repo, tag, v1.digest(), rollback))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.metadata().moveTag(repo, tag, v1.digest(), rollback))
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(409));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.deleteTag(repo, tag,
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeB.metadata().deleteTag(repo, tag,
                         TagChange.by("retention", "retention").ifAt(v2.digest())))
                 .isInstanceOf(RegistryException.class);
-        assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).as("nothing changed").isEqualTo(v1.digest());
-        assertThat(nodeB.moveTag(repo, tag, v2.digest(), TagChange.by("ops", "rollback").ifAt(v1.digest()))).isTrue();
-        assertThat(nodeA.manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(v2.digest());
+        assertThat(nodeA.metadata().manifestByTag(repo, tag).orElseThrow().digest()).as("nothing changed").isEqualTo(v1.digest());
+        assertThat(nodeB.metadata().moveTag(repo, tag, v2.digest(), TagChange.by("ops", "rollback").ifAt(v1.digest()))).isTrue();
+        assertThat(nodeA.metadata().manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(v2.digest());
     }
 
     @Test
     void collectingAManifestRacingATagMoveNeverLeavesATagOnAMissingManifest() throws Exception {
-        LifecycleStore gc = nodeB.lifecycleStore();
-        Digest config = pushBlob(nodeA, repo, "config");
+        LifecycleStore gc = nodeB.lifecycle();
+        Digest config = pushBlob(nodeA.metadata(), repo, "config");
         for (int i = 0; i < ROUNDS; i++) {
             ManifestRecord m = manifest("tag-race-" + i);
-            nodeA.putManifest(m, List.of(config), List.of(), List.of());
+            nodeA.metadata().putManifest(m, List.of(config), List.of(), List.of());
             Tag tag = new Tag("tag-race-" + i);
-            race(() -> nodeA.moveTag(repo, tag, m.digest(), TagChange.by("ci", "push")),
+            race(() -> nodeA.metadata().moveTag(repo, tag, m.digest(), TagChange.by("ci", "push")),
                     () -> gc.deleteManifestIfCollectable(new Link(repo, m.digest()), FUTURE, FUTURE));
-            if (nodeA.tags(repo, null, 1000).items().contains(tag.value())) {
-                assertThat(nodeA.manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
+            if (nodeA.metadata().tags(repo, null, 1000).items().contains(tag.value())) {
+                assertThat(nodeA.metadata().manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
             }
         }
     }
 
     @Test
     void collectingAManifestRacingARepushNeverLeavesATagOnAMissingManifest() throws Exception {
-        LifecycleStore gc = nodeB.lifecycleStore();
-        Digest config = pushBlob(nodeA, repo, "config");
+        LifecycleStore gc = nodeB.lifecycle();
+        Digest config = pushBlob(nodeA.metadata(), repo, "config");
         for (int i = 0; i < ROUNDS; i++) {
             ManifestRecord m = manifest("repush-race-" + i);
-            nodeA.putManifest(m, List.of(config), List.of(), List.of());
+            nodeA.metadata().putManifest(m, List.of(config), List.of(), List.of());
             Tag tag = new Tag("repush-race-" + i);
             race(() -> {
-                nodeA.putManifest(m, List.of(config), List.of(), List.of(tag));
+                nodeA.metadata().putManifest(m, List.of(config), List.of(), List.of(tag));
                 return null;
             }, () -> gc.deleteManifestIfCollectable(new Link(repo, m.digest()), FUTURE, FUTURE));
-            if (nodeA.tags(repo, null, 1000).items().contains(tag.value())) {
-                assertThat(nodeA.manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
+            if (nodeA.metadata().tags(repo, null, 1000).items().contains(tag.value())) {
+                assertThat(nodeA.metadata().manifestByTag(repo, tag)).as("round " + i + ": manifest of tag " + tag).isPresent();
             }
         }
     }
 
     @Test
     void collectingAManifestRacingAnIndexPushNeverLeavesTheIndexWithoutItsChild() throws Exception {
-        LifecycleStore gc = nodeB.lifecycleStore();
-        Digest config = pushBlob(nodeA, repo, "config");
+        LifecycleStore gc = nodeB.lifecycle();
+        Digest config = pushBlob(nodeA.metadata(), repo, "config");
         for (int i = 0; i < ROUNDS; i++) {
             ManifestRecord child = manifest("child-race-" + i);
-            nodeA.putManifest(child, List.of(config), List.of(), List.of());
+            nodeA.metadata().putManifest(child, List.of(config), List.of(), List.of());
             ManifestRecord index = new ManifestRecord(repo, digest("index-race-" + i),
                     "application/vnd.oci.image.index.v1+json", 50, null, null, Map.of());
             Tag tag = new Tag("i" + i);
             race(() -> {
-                nodeA.putManifest(index, List.of(), List.of(child.digest()), List.of(tag));
+                nodeA.metadata().putManifest(index, List.of(), List.of(child.digest()), List.of(tag));
                 return null;
             }, () -> gc.deleteManifestIfCollectable(new Link(repo, child.digest()), FUTURE, FUTURE));
-            if (nodeA.manifest(repo, index.digest()).isPresent()) {
-                assertThat(nodeA.manifest(repo, child.digest())).as("round " + i + ": child of a stored index").isPresent();
+            if (nodeA.metadata().manifest(repo, index.digest()).isPresent()) {
+                assertThat(nodeA.metadata().manifest(repo, child.digest())).as("round " + i + ": child of a stored index").isPresent();
             }
         }
     }
 
     @Test
     void forgettingAnOrphanRacingAMountNeverLeavesALinkToAForgottenBlob() throws Exception {
-        LifecycleStore gc = nodeB.lifecycleStore();
+        LifecycleStore gc = nodeB.lifecycle();
         for (int i = 0; i < ROUNDS; i++) {
             Digest orphan = digest("orphan-race-" + i);
-            nodeA.recordBlob(orphan, 12);
-            race(() -> nodeA.linkBlob(repo, orphan), () -> gc.forgetIfOrphan(orphan));
-            if (nodeA.linkedBlobSize(repo, orphan).isPresent()) {
-                assertThat(nodeA.blobSize(orphan)).as("round " + i + ": record of a linked blob").isPresent();
+            nodeA.metadata().recordBlob(orphan, 12);
+            race(() -> nodeA.metadata().linkBlob(repo, orphan), () -> gc.forgetIfOrphan(orphan));
+            if (nodeA.metadata().linkedBlobSize(repo, orphan).isPresent()) {
+                assertThat(nodeA.metadata().blobSize(orphan)).as("round " + i + ": record of a linked blob").isPresent();
             }
         }
     }
@@ -424,24 +424,24 @@ public abstract class AuthLifecycleStoreContract {
     void uploadsRacingIntoOneNamespaceNeverTakeItPastItsQuota() throws Exception {
         for (int i = 0; i < ROUNDS; i++) {
             String namespace = "quota-race-" + i;
-            nodeA.lifecycleStore().setQuota(namespace, 100L);
+            nodeA.lifecycle().setQuota(namespace, 100L);
             Digest first = digest("quota-race-a-" + i);
             Digest second = digest("quota-race-b-" + i);
             RepositoryName one = new RepositoryName(namespace + "/one");
             RepositoryName two = new RepositoryName(namespace + "/two");
             String round = String.valueOf(i);
             List<Boolean> committed = race(() -> {
-                nodeA.commitUpload("upload-a-" + round, one, first, 60);
+                nodeA.metadata().commitUpload("upload-a-" + round, one, first, 60);
                 return true;
             }, () -> {
-                nodeB.commitUpload("upload-b-" + round, two, second, 60);
+                nodeB.metadata().commitUpload("upload-b-" + round, two, second, 60);
                 return true;
             });
             assertThat(committed).as("round " + i).containsExactlyInAnyOrder(true, null);
-            assertThat(nodeA.lifecycleStore().usage(namespace)).as("round " + i).isEqualTo(60);
+            assertThat(nodeA.lifecycle().usage(namespace)).as("round " + i).isEqualTo(60);
             Digest refused = committed.get(0) == null ? first : second;
-            assertThat(nodeA.repositoriesHolding(refused, 10)).as("round " + i + ": refused blob linked").isEmpty();
-            assertThat(nodeA.blobSize(refused)).as("round " + i + ": refused blob recorded").isEmpty();
+            assertThat(nodeA.metadata().repositoriesHolding(refused, 10)).as("round " + i + ": refused blob linked").isEmpty();
+            assertThat(nodeA.metadata().blobSize(refused)).as("round " + i + ": refused blob recorded").isEmpty();
         }
     }
 
@@ -449,19 +449,19 @@ public abstract class AuthLifecycleStoreContract {
     void mountsAndManifestsRacingIntoOneNamespaceNeverTakeItPastItsQuota() throws Exception {
         for (int i = 0; i < ROUNDS; i++) {
             String namespace = "quota-mix-" + i;
-            nodeA.lifecycleStore().setQuota(namespace, 150L);
+            nodeA.lifecycle().setQuota(namespace, 150L);
             RepositoryName app = new RepositoryName(namespace + "/app");
             Digest config = digest("quota-mix-config-" + i);
-            nodeA.commitUpload("upload-" + i, app, config, 40);
-            Digest elsewhere = pushBlob(nodeA, new RepositoryName("elsewhere/app"), "quota-mix-mounted-" + i + "-".repeat(59));
+            nodeA.metadata().commitUpload("upload-" + i, app, config, 40);
+            Digest elsewhere = pushBlob(nodeA.metadata(), new RepositoryName("elsewhere/app"), "quota-mix-mounted-" + i + "-".repeat(59));
             ManifestRecord m = new ManifestRecord(app, digest("quota-mix-manifest-" + i),
                     "application/vnd.oci.image.manifest.v1+json", 100, null, null, Map.of());
-            List<Boolean> done = race(() -> nodeB.linkBlob(new RepositoryName(namespace + "/other"), elsewhere), () -> {
-                nodeA.putManifest(m, List.of(config), List.of(), List.of(new Tag("t")));
+            List<Boolean> done = race(() -> nodeB.metadata().linkBlob(new RepositoryName(namespace + "/other"), elsewhere), () -> {
+                nodeA.metadata().putManifest(m, List.of(config), List.of(), List.of(new Tag("t")));
                 return true;
             });
             assertThat(done).as("round " + i).containsExactlyInAnyOrder(true, null);
-            assertThat(nodeA.lifecycleStore().usage(namespace)).as("round " + i).isLessThanOrEqualTo(150);
+            assertThat(nodeA.lifecycle().usage(namespace)).as("round " + i).isLessThanOrEqualTo(150);
         }
     }
 
@@ -469,41 +469,41 @@ public abstract class AuthLifecycleStoreContract {
     void bytesTheNamespaceAlreadyCountsAreNeverRefusedEvenOverQuota() {
         RepositoryName app = new RepositoryName("counted/app");
         Digest layer = digest("counted-layer");
-        nodeA.commitUpload("u1", app, layer, 500);
+        nodeA.metadata().commitUpload("u1", app, layer, 500);
         ManifestRecord m = new ManifestRecord(app, digest("counted-manifest"), "application/vnd.oci.image.manifest.v1+json",
                 100, null, null, Map.of());
-        nodeA.putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1")));
-        nodeA.lifecycleStore().setQuota("counted", 10L);
-        long usage = nodeA.lifecycleStore().usage("counted");
+        nodeA.metadata().putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1")));
+        nodeA.lifecycle().setQuota("counted", 10L);
+        long usage = nodeA.lifecycle().usage("counted");
         assertThat(usage).isEqualTo(600);
 
-        nodeB.putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1-again")));
-        assertThat(nodeB.moveTag(app, new Tag("prod"), m.digest(), TagChange.by("ops", "promote"))).isTrue();
-        nodeB.commitUpload("u2", new RepositoryName("counted/other"), layer, 500);
-        assertThat(nodeB.linkBlob(new RepositoryName("counted/third"), layer)).isTrue();
-        assertThat(nodeA.lifecycleStore().usage("counted")).isEqualTo(usage);
+        nodeB.metadata().putManifest(m, List.of(layer), List.of(), List.of(new Tag("v1-again")));
+        assertThat(nodeB.metadata().moveTag(app, new Tag("prod"), m.digest(), TagChange.by("ops", "promote"))).isTrue();
+        nodeB.metadata().commitUpload("u2", new RepositoryName("counted/other"), layer, 500);
+        assertThat(nodeB.metadata().linkBlob(new RepositoryName("counted/third"), layer)).isTrue();
+        assertThat(nodeA.lifecycle().usage("counted")).isEqualTo(usage);
 
         ManifestRecord fresh = new ManifestRecord(app, digest("counted-new-manifest"),
                 "application/vnd.oci.image.manifest.v1+json", 100, null, null, Map.of());
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> nodeB.putManifest(fresh, List.of(layer), List.of(), List.of(new Tag("v2"))))
+                        () -> nodeB.metadata().putManifest(fresh, List.of(layer), List.of(), List.of(new Tag("v2"))))
                 .isInstanceOfSatisfying(RegistryException.class, e -> {
                     assertThat(e.code()).isEqualTo(io.berth.oci.ErrorCode.DENIED);
                     assertThat((Map<Object, Object>) e.detail()).containsEntry("usedBytes", usage).containsEntry("quotaBytes", 10L)
                             .containsEntry("requestedBytes", 100L);
                 });
-        assertThat(nodeA.manifest(app, fresh.digest())).isEmpty();
-        assertThat(nodeA.tags(app, null, 100).items()).doesNotContain("v2");
+        assertThat(nodeA.metadata().manifest(app, fresh.digest())).isEmpty();
+        assertThat(nodeA.metadata().tags(app, null, 100).items()).doesNotContain("v2");
     }
 
     // ---- dry runs
 
     @Test
     void aRehearsalSeesItsOwnDeletionsAndChangesNothing() {
-        Digest layer = pushBlob(nodeA, repo, "rehearsed-layer");
+        Digest layer = pushBlob(nodeA.metadata(), repo, "rehearsed-layer");
         ManifestRecord m = manifest("rehearsed-manifest");
-        nodeA.putManifest(m, List.of(layer), List.of(), List.of());
-        LifecycleStore store = nodeB.lifecycleStore();
+        nodeA.metadata().putManifest(m, List.of(layer), List.of(), List.of());
+        LifecycleStore store = nodeB.lifecycle();
         List<String> steps = store.rehearse(s -> {
             List<String> done = new ArrayList<>();
             for (Link candidate : s.collectableManifests(FUTURE, FUTURE, 100)) {
@@ -525,8 +525,49 @@ public abstract class AuthLifecycleStoreContract {
         });
         assertThat(steps).containsExactlyInAnyOrder("manifest " + m.digest(), "link " + layer, "blob " + layer,
                 "blob " + m.digest());
-        assertThat(nodeA.manifest(repo, m.digest())).as("rolled back").isPresent();
-        assertThat(nodeA.linkedBlobSize(repo, layer)).as("rolled back").isPresent();
+        assertThat(nodeA.metadata().manifest(repo, m.digest())).as("rolled back").isPresent();
+        assertThat(nodeA.metadata().linkedBlobSize(repo, layer)).as("rolled back").isPresent();
         assertThat(store.orphans(100)).as("rolled back").isEmpty();
+    }
+
+    // ---- the database
+
+    /**
+     * A copy (berth migrate's) into a fresh database carries the rows of all three stores, leaves uploads behind,
+     * and a second copy finds nothing to write.
+     */
+    @Test
+    void copyingTheTablesCarriesEveryStoresRowsAndASecondCopyWritesNothing() throws Exception {
+        Tag tag = new Tag("v1");
+        Digest layer = pushBlob(nodeA.metadata(), repo, "copied-layer");
+        ManifestRecord m = manifest("copied-manifest");
+        nodeA.metadata().putManifest(m, List.of(layer), List.of(), List.of(tag), TagChange.by("ci", "push"));
+        nodeA.metadata().createUpload(new UploadSession("copied-upload", repo, "sha256", 0, clock.instant(),
+                clock.instant()));
+        nodeA.auth().createUser(new User("copied-user", "hash", false, false, clock.instant()));
+        nodeA.lifecycle().setQuota("team", 1_000_000L);
+        assertThat(nodeA.uploadsInProgress()).isEqualTo(1);
+
+        try (MetadataDatabase target = sharedDatabase(clock).get()) {
+            List<MetadataDatabase.TableCopy> first = new ArrayList<>();
+            nodeA.copyTablesInto(target, first::add);
+            assertThat(first).extracting(MetadataDatabase.TableCopy::table).contains("repositories", "blobs", "tags",
+                    "tag_history", "users", "quotas").doesNotContain("uploads", "leases");
+            assertThat(first).filteredOn(c -> c.table().equals("tags"))
+                    .containsExactly(new MetadataDatabase.TableCopy("tags", 1, 1));
+            assertThat(target.metadata().manifestByTag(repo, tag).orElseThrow().digest()).isEqualTo(m.digest());
+            assertThat(target.metadata().linkedBlobSize(repo, layer)).contains(12L);
+            assertThat(target.metadata().tagHistory(repo, tag, 10)).extracting(TagMove::actor).containsExactly("ci");
+            assertThat(target.auth().user("copied-user")).isPresent();
+            assertThat(target.lifecycle().quota("team")).contains(1_000_000L);
+            assertThat(target.metadata().upload("copied-upload")).isEmpty();
+            assertThat(target.uploadsInProgress()).isZero();
+
+            List<MetadataDatabase.TableCopy> second = new ArrayList<>();
+            nodeA.copyTablesInto(target, second::add);
+            assertThat(second).extracting(MetadataDatabase.TableCopy::rows)
+                    .containsExactlyElementsOf(first.stream().map(MetadataDatabase.TableCopy::rows).toList());
+            assertThat(second).extracting(MetadataDatabase.TableCopy::written).containsOnly(0L);
+        }
     }
 }

@@ -37,9 +37,9 @@ class PostgresAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
     }
 
     @Override
-    protected Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) {
+    protected Supplier<MetadataDatabase> sharedDatabase(Clock clock) {
         url = server.jdbcUrl(server.createDatabase());
-        return () -> JdbcMetadataStore.postgres(url, PostgresServer.USER, "", 8, clock);
+        return () -> MetadataDatabase.postgres(url, PostgresServer.USER, "", 8, clock);
     }
 
     /**
@@ -49,8 +49,8 @@ class PostgresAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
      */
     @Test
     void forgettingAnOrphanWhileAMountIsMidwayNeverLeavesALinkToAForgottenBlob() throws Exception {
-        JdbcMetadataStore mounter = nodeA();
-        LifecycleStore gc = nodeB().lifecycleStore();
+        MetadataStore mounter = nodeA().metadata();
+        LifecycleStore gc = nodeB().lifecycle();
         Digest existing = Digest.sha256("already linked".getBytes(StandardCharsets.UTF_8));
         mounter.recordBlob(existing, 14);
         assertThat(mounter.linkBlob(repository(), existing)).isTrue();

@@ -49,7 +49,7 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
 
     @Override
     protected MetadataStore openStore() {
-        return JdbcMetadataStore.postgres(server.jdbcUrl(server.createDatabase()), PostgresServer.USER, "", 8,
-                Clock.systemUTC());
+        return MetadataDatabase.postgres(server.jdbcUrl(server.createDatabase()), PostgresServer.USER, "", 8,
+                Clock.systemUTC()).metadata();
     }
 }

@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,8 +12,8 @@ class SqliteAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
     Path dir;
 
     @Override
-    protected Supplier<JdbcMetadataStore> sharedDatabase(Clock clock) {
-        Path file = dir.resolve("berth.db");
-        return () -> JdbcMetadataStore.sqlite(file, clock);
+    protected Supplier<MetadataDatabase> sharedDatabase(Clock clock) {
+        Path file = dir.resolve("berth-" + UUID.randomUUID() + ".db");
+        return () -> MetadataDatabase.sqlite(file, clock);
     }
 }

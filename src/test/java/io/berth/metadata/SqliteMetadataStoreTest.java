@@ -10,6 +10,6 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
 
     @Override
     protected MetadataStore openStore() {
-        return JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        return MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
     }
 }

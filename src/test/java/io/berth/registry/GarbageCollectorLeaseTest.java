@@ -2,8 +2,9 @@ package io.berth.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.metadata.JdbcMetadataStore;
 import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
 import io.berth.storage.BlobStore;
 import io.berth.storage.FileSystemBlobStore;
@@ -33,15 +34,16 @@ class GarbageCollectorLeaseTest {
     @TempDir
     Path dir;
 
-    private JdbcMetadataStore metadata;
+    private MetadataStore metadata;
     private LifecycleStore store;
     private BlobStore blobs;
     private ExecutorService pool;
 
     @BeforeEach
     void open() throws Exception {
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
-        store = metadata.lifecycleStore();
+        MetadataDatabase database = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        metadata = database.metadata();
+        store = database.lifecycle();
         blobs = new FileSystemBlobStore(dir);
         pool = Executors.newSingleThreadExecutor();
     }
@@ -94,9 +96,9 @@ class GarbageCollectorLeaseTest {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.dividedBy(2).toMillis());
             // Another node, whose clock says the lease expired (as after a pause longer than the TTL), takes it over.
-            try (JdbcMetadataStore later = JdbcMetadataStore.sqlite(dir.resolve("berth.db"),
+            try (MetadataDatabase later = MetadataDatabase.sqlite(dir.resolve("berth.db"),
                     Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))) {
-                assertThat(later.lifecycleStore().acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
+                assertThat(later.lifecycle().acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
             }
             garbage = orphan("garbage the next pass would find");
             // The next renewal (every third of the TTL) fails.

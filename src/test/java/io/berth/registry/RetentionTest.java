@@ -2,10 +2,11 @@ package io.berth.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.metadata.JdbcMetadataStore;
 import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.LifecycleStore.RetentionRule;
 import io.berth.metadata.ManifestRecord;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
@@ -27,15 +28,16 @@ class RetentionTest {
     @TempDir
     Path dir;
 
-    private JdbcMetadataStore metadata;
+    private MetadataStore metadata;
     private LifecycleStore store;
     private Retention retention;
     private final RepositoryName repo = new RepositoryName("team/app");
 
     @BeforeEach
     void open() {
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
-        store = metadata.lifecycleStore();
+        MetadataDatabase database = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        metadata = database.metadata();
+        store = database.lifecycle();
         retention = new Retention(store, metadata, new Policies(store), Clock.systemUTC());
         for (int i = 1; i <= 3; i++) {
             Digest d = Digest.sha256(("manifest " + i).getBytes(StandardCharsets.UTF_8));

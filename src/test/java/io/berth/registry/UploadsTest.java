@@ -3,7 +3,7 @@ package io.berth.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.UploadSession;
 import io.berth.oci.Digest;
@@ -36,7 +36,7 @@ class UploadsTest {
 
     @BeforeEach
     void open() throws Exception {
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
         blobs = new FileSystemBlobStore(dir);
         uploads = new Uploads(metadata, blobs, Clock.systemUTC());
     }

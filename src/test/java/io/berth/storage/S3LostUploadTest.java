@@ -3,7 +3,7 @@ package io.berth.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
@@ -60,7 +60,7 @@ class S3LostUploadTest {
 
     @BeforeEach
     void open() throws Exception {
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
         prefix = "lost-" + UUID.randomUUID() + "/";
         blobs = S3BlobStore.open(new S3BlobStore.Options(server.endpoint(), S3Server.REGION, BUCKET, prefix, true,
                 S3Server.ACCESS_KEY, S3Server.SECRET_KEY, S3BlobStore.MIN_PART_SIZE, false, dir.resolve("spool")));

@@ -3,7 +3,7 @@ package io.berth.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.metadata.UploadSession;
 import io.berth.oci.Digest;
@@ -84,7 +84,7 @@ class S3UploadsAcrossNodesTest {
 
     @BeforeEach
     void open() {
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), clock);
+        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), clock).metadata();
         prefix = "nodes-" + UUID.randomUUID() + "/";
     }
 
