@@ -58,18 +58,33 @@ final class Sql {
     static <T> T transaction(DataSource dataSource, Work<T> work) {
         try (Connection connection = connect(dataSource)) {
             connection.setAutoCommit(false);
+            T result;
             try {
-                T result = work.run(connection);
+                result = work.run(connection);
                 connection.commit();
-                return result;
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                // SQLite ends a transaction itself on some errors (SQLITE_FULL): the rollback and the return to
+                // auto-commit then fail too, and must not hide the error that says what happened.
+                endQuietly(connection, e);
                 throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
+            connection.setAutoCommit(true);
+            return result;
         } catch (SQLException e) {
             throw new MetadataException(e);
+        }
+    }
+
+    private static void endQuietly(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
         }
     }
 
