@@ -171,6 +171,11 @@ final class JdbcManifests {
         });
     }
 
+    List<RepositoryName> repositoriesWithManifest(Digest digest) {
+        return db.read(c -> Sql.list(c, rs -> new RepositoryName(rs.getString(1)),
+                "SELECT repository FROM manifests WHERE digest = ? ORDER BY repository", digest));
+    }
+
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject) {
         return db.read(c -> {
             List<ManifestRecord> result = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.berth.metadata;
 
 import io.berth.oci.Digest;
+import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.time.Clock;
@@ -64,6 +65,15 @@ final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean forgetBlob(Digest digest) {
+        // Manifest bytes that are gone cannot be served: the manifest goes too (its tags' history records it), so
+        // HEAD and GET agree on 404 and the image can be pushed again. One an index still references stays.
+        for (RepositoryName repository : manifests.repositoriesWithManifest(digest)) {
+            try {
+                manifests.deleteManifest(repository, digest, TagChange.by("scrub", "scrub"));
+            } catch (RegistryException referencedByAnIndex) {
+                // The index is whole only with it; pushing the same bytes again mends both.
+            }
+        }
         return links.forgetBlob(digest);
     }
 

@@ -32,7 +32,8 @@ public interface MetadataStore extends AutoCloseable {
     /**
      * Forgets a blob whose bytes are gone (lost, or quarantined as corrupt): its record and every repository's link to
      * it, in one transaction, so a HEAD answers 404 and clients upload it again. Manifests that reference it stay; a
-     * push of the same bytes makes them whole. The caller holds the digest's locks. True when a record was removed.
+     * push of the same bytes makes them whole. When the bytes were a manifest's, that manifest and its tags go too
+     * (unless an index still references it). The caller holds the digest's locks. True when a record was removed.
      */
     boolean forgetBlob(Digest digest);
 

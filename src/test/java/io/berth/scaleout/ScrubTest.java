@@ -131,8 +131,10 @@ class ScrubTest {
         OciClient client = new OciClient(server.hostPort());
         Images.Image damaged = Images.image("scrub/app", "v1", Images.OCI_MANIFEST, List.of(Images.bytes(30, 40_000)), 31, 50_000);
         Images.Image intact = Images.image("scrub/other", "v1", Images.OCI_MANIFEST, List.of(), 32, 30_000);
+        Images.Image headless = Images.image("scrub/gone", "v1", Images.OCI_MANIFEST, List.of(), 35, 20_000);
         damaged.push(client, 0);
         intact.push(client, 0);
+        headless.push(client, 0);
         byte[] corruptLayer = damaged.layers().get(0);
         Digest corrupt = Digest.sha256(corruptLayer);
         Digest lost = Digest.sha256(damaged.layers().get(1));
@@ -140,6 +142,8 @@ class ScrubTest {
         wrong[wrong.length / 2] ^= 0x5a;
         damage.overwrite(corrupt, wrong);
         damage.remove(lost);
+        Digest lostManifest = Digest.sha256(headless.manifest());
+        damage.remove(lostManifest);
         Digest recordOnly = Digest.sha256(Images.bytes(33, 1000));
         damage.record(recordOnly, 1000);
         byte[] strayBytes = Images.bytes(34, 2000);
@@ -149,12 +153,12 @@ class ScrubTest {
         BerthServer.CliRun report = scrub(data, config, "--progress-every", "2");
         assertThat(report.exitCode()).as(report.output()).isEqualTo(2);
         assertThat(report.output()).contains("corrupt " + corrupt, "missing " + lost, "missing " + recordOnly,
-                "unrecorded " + stray, "progress: ").doesNotContain("(repaired)");
-        assertThat(findings(report.output())).as(report.output()).hasSize(4);
+                "missing " + lostManifest, "unrecorded " + stray, "progress: ").doesNotContain("(repaired)");
+        assertThat(findings(report.output())).as(report.output()).hasSize(5);
 
         BerthServer.CliRun repair = scrub(data, config, "--repair");
         assertThat(repair.exitCode()).as(repair.output()).isZero();
-        assertThat(findings(repair.output())).as(repair.output()).hasSize(4).allMatch(line -> line.endsWith("(repaired)"));
+        assertThat(findings(repair.output())).as(repair.output()).hasSize(5).allMatch(line -> line.endsWith("(repaired)"));
         assertThat(damage.quarantined(corrupt)).as("the corrupt bytes, kept aside").hasSize(1);
         assertThat(damage.quarantined(stray)).as("the unrecorded bytes, kept aside").hasSize(1);
 
@@ -166,9 +170,17 @@ class ScrubTest {
         assertThat(client.blob("scrub/app", corrupt)).as("a pull of the quarantined blob").isNull();
         assertThat(OciClient.expect(client.send("HEAD", "/v2/scrub/app/blobs/" + corrupt, null), 404)).isNotNull();
         assertThat(client.blob("scrub/app", lost)).as("a pull of the lost blob").isNull();
+        // A manifest whose bytes are gone goes with its tag: HEAD and GET agree on 404.
+        for (String method : List.of("HEAD", "GET")) {
+            assertThat(OciClient.expect(client.send(method, "/v2/scrub/gone/manifests/v1", null), 404)).isNotNull();
+            assertThat(OciClient.expect(client.send(method, "/v2/scrub/gone/manifests/" + lostManifest, null), 404))
+                    .isNotNull();
+        }
         intact.verify(client);
         damaged.push(client, 0);
         damaged.verify(client);
+        headless.push(client, 0);
+        headless.verify(client);
         assertThat(scrub(data, config).exitCode()).as("a scrub after the image was pushed again").isZero();
     }
 
