@@ -120,8 +120,8 @@ public final class AccessPolicy {
     }
 
     /**
-     * True for those who may read a namespace's settings (rules, quota, usage): the admin, anyone for a public
-     * namespace, its members, and robot tokens made for it.
+     * True for those who may read a namespace's settings (rules, quota, usage): the admin, any caller for a public
+     * namespace, its members, and robot tokens made for it while their creator may read it.
      */
     public boolean canRead(Principal principal, String namespace) {
         if (principal.admin()) {
@@ -133,8 +133,10 @@ public final class AccessPolicy {
         }
         return switch (principal.kind()) {
             case USER -> ns.get().isPublic() || store.role(namespace, principal.name()).isPresent();
+            // A token reads no more than its creator may read now (a creator removed or disabled takes it along).
             case ROBOT -> ns.get().isPublic() || (principal.robot().activeAt(clock.instant())
-                    && namespace.equals(principal.robot().namespace()));
+                    && namespace.equals(principal.robot().namespace())
+                    && creator(principal.robot()).map(creator -> canRead(creator, namespace)).orElse(false));
             case ANONYMOUS -> ns.get().isPublic();
         };
     }

@@ -27,6 +27,8 @@ public final class Authenticator {
 
     private final AuthStore store;
     private final Clock clock;
+    /** The audit actor of failed logins to accounts that do not exist. */
+    static final String UNKNOWN_ACCOUNT = "(unknown account)";
     private final LoginLimiter limiter;
     /** Hash of user, password and stored hash → time verified. */
     private final Map<String, Long> verified = new ConcurrentHashMap<>();
@@ -52,18 +54,29 @@ public final class Authenticator {
         // A robot token is limited by its id, whatever user name came with it.
         String account = robot ? "robot:" + robotToken.group(1) : username;
         if (limiter.blocked(account, source)) {
-            store.auditFolded(account, "login.refused", source, clock.instant());
+            store.auditFolded(audited(account, robot, robot ? robotToken.group(1) : username), "login.refused",
+                    source, clock.instant());
             throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins; try again in a minute");
         }
         Optional<Principal> principal = robot ? robot(robotToken.group(1), robotToken.group(2))
                 : user(username, password);
         if (principal.isEmpty()) {
             limiter.failed(account, source);
-            store.auditFolded(account, "login.failed", source, clock.instant());
+            store.auditFolded(audited(account, robot, robot ? robotToken.group(1) : username), "login.failed",
+                    source, clock.instant());
         } else {
             store.auditFolded(principal.get().name(), "login", source, clock.instant());
         }
         return principal;
+    }
+
+    /**
+     * The actor a failed or refused login is audited under: the account when it exists, else one name for all
+     * unknown ones, so guesses of made-up names from one address fold into one row a minute instead of one each.
+     */
+    private String audited(String account, boolean robot, String name) {
+        boolean known = robot ? store.robot(name).isPresent() : store.user(name).isPresent();
+        return known ? account : UNKNOWN_ACCOUNT;
     }
 
     private Optional<Principal> user(String username, String password) {

@@ -42,12 +42,13 @@ public final class ManagementApi {
 
     // ---- request bodies: each field typed and checked (ManagementJson binds them strictly)
 
-    /** A password as set: 1 to 72 bytes, bcrypt's limit. */
+    /** A password as set: at least Passwords.MIN_LENGTH characters, at most 72 bytes (bcrypt's limit). */
     private static String checkedPassword(String password) {
         ManagementJson.required(password, "password");
         int bytes = password.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes == 0 || bytes > 72) {
-            throw ManagementJson.field("password", "must have 1 to 72 bytes");
+        if (password.length() < io.berth.auth.Passwords.MIN_LENGTH || bytes > 72) {
+            throw ManagementJson.field("password", "must have at least " + io.berth.auth.Passwords.MIN_LENGTH
+                    + " characters and at most 72 bytes");
         }
         return password;
     }
@@ -87,11 +88,13 @@ public final class ManagementApi {
     record Membership(Role role) {
         @JsonCreator
         static Membership of(@JsonProperty("role") String role) {
-            try {
-                return new Membership(Role.parse(ManagementJson.required(role, "role")));
-            } catch (IllegalArgumentException e) {
-                throw ManagementJson.field("role", "must be one of reader, writer, maintainer, owner");
+            // Exactly one of the labels: a body is a program's, so "OWNER" or "owner " is a mistake, not a role.
+            for (Role known : Role.values()) {
+                if (known.label().equals(ManagementJson.required(role, "role"))) {
+                    return new Membership(known);
+                }
             }
+            throw ManagementJson.field("role", "must be one of reader, writer, maintainer, owner");
         }
     }
 

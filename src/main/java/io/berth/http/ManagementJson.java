@@ -57,7 +57,12 @@ final class ManagementJson {
 
     static <T> T read(Class<T> type, byte[] bytes) {
         try {
-            return STRICT.readValue(bytes, type);
+            T value = STRICT.readValue(bytes, type);
+            if (value == null) {
+                // The JSON literal null: every management body is an object.
+                throw invalid("request body must be a JSON object, not null");
+            }
+            return value;
         } catch (JsonMappingException e) {
             throw refusal(e);
         } catch (StreamReadException e) {

@@ -225,6 +225,19 @@ class AuditLogTest {
     }
 
     @Test
+    void guessesOfMadeUpAccountNamesFoldIntoOneRowAMinuteInsteadOfOneEach() {
+        for (int i = 0; i < 30; i++) {
+            tokenReply("spray-" + i, "guess");
+        }
+        List<JsonNode> rows = audit();
+        assertThat(rows).noneMatch(e -> e.path("actor").asText().startsWith("spray-"));
+        List<JsonNode> unknown = rows.stream().filter(e -> e.path("actor").asText().equals("(unknown account)")).toList();
+        // One row per action a minute: failed, then refused once the address reached its ceiling; two minutes at most.
+        assertThat(unknown.size()).isBetween(1, 4);
+        assertThat(count(unknown, "login.failed") + count(unknown, "login.refused")).isEqualTo(30);
+    }
+
+    @Test
     void tokenLoginsOfOnePrincipalAreFoldedIntoOneRowAMinuteWithACount() {
         api("POST", "/api/v1/users", "{\"name\":\"busy\",\"password\":\"busy-password\"}");
         for (int i = 0; i < 6; i++) {

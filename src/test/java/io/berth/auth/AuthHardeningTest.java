@@ -300,10 +300,16 @@ class AuthHardeningTest {
         assertThat(send("POST", "/v2/robo-team/app/blobs/uploads/", robot, null).status()).isEqualTo(403);
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isIn(200, 404);
 
+        // A reader still reads the namespace's settings, and so does her token.
+        assertThat(send("GET", "/api/v1/namespaces/robo-team/usage", robot, null).status()).isEqualTo(200);
+
         api("PUT", "/api/v1/users/olga/disabled", "{\"disabled\":true}");
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isEqualTo(403);
+        assertThat(send("GET", "/api/v1/namespaces/robo-team/usage", robot, null).status()).isIn(401, 403, 404);
         api("PUT", "/api/v1/users/olga/disabled", "{\"disabled\":false}");
         api("DELETE", "/api/v1/namespaces/robo-team/members/olga", null);
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isEqualTo(403);
+        assertThat(send("GET", "/api/v1/namespaces/robo-team/usage", robot, null).status()).isIn(401, 403, 404);
+        assertThat(send("GET", "/api/v1/namespaces/robo-team/retention", robot, null).status()).isIn(401, 403, 404);
     }
 }

@@ -261,6 +261,8 @@ class ManagementApiTest {
                 {"PUT", "/api/v1/namespaces/carol/public", "{\"public\":null}", "public"},
                 {"PUT", "/api/v1/namespaces/carol/members/bob", "{\"role\":\"boss\"}", "role"},
                 {"PUT", "/api/v1/namespaces/carol/members/bob", "{\"role\":2}", "role"},
+                {"PUT", "/api/v1/namespaces/carol/members/bob", "{\"role\":\"OWNER\"}", "role"},
+                {"PUT", "/api/v1/namespaces/carol/members/bob", "{\"role\":\"owner \"}", "role"},
                 {"POST", "/api/v1/tokens", "{\"name\":\"t\",\"namespace\":\"carol\",\"repositories\":\"carol/*\",\"actions\":[\"pull\"]}", "repositories"},
                 {"POST", "/api/v1/tokens", "{\"name\":\"t\",\"namespace\":\"carol\",\"repositories\":[[\"carol/*\"]],\"actions\":[\"pull\"]}", "repositories[0]"},
                 {"POST", "/api/v1/tokens", "{\"name\":\"t\",\"namespace\":\"carol\",\"repositories\":[\"carol/*\"],\"actions\":[\"pull\",\"fly\"]}", "actions[1]"},
@@ -281,6 +283,20 @@ class ManagementApiTest {
         for (String notAnObject : List.of("{", "[]", "\"text\"", "{\"keepLast\":3} {}", "{\"keepLast\":3,\"keepLast\":4}")) {
             RegistryClient.Reply r = admin.send("POST", "/api/v1/namespaces/carol/retention", json(notAnObject), "application/json");
             assertThat(r.status()).as(notAnObject + ": " + r.body()).isEqualTo(400);
+            assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
+        }
+        // The JSON literal null is valid JSON but no body: 400 on every endpoint that reads one, never a 500.
+        String[][] writes = {
+                {"POST", "/api/v1/namespaces/carol/retention"}, {"POST", "/api/v1/namespaces/carol/immutable"},
+                {"PUT", "/api/v1/namespaces/carol/quota"}, {"POST", "/api/v1/users"},
+                {"PUT", "/api/v1/users/bob/password"}, {"PUT", "/api/v1/users/bob/disabled"},
+                {"POST", "/api/v1/namespaces"}, {"PUT", "/api/v1/namespaces/carol/public"},
+                {"PUT", "/api/v1/namespaces/carol/members/bob"}, {"POST", "/api/v1/tokens"},
+                {"POST", "/api/v1/promote"}, {"POST", "/api/v1/repositories/carol/app/tags/v1/rollback"},
+        };
+        for (String[] w : writes) {
+            RegistryClient.Reply r = admin.send(w[0], w[1], json("null"), "application/json");
+            assertThat(r.status()).as(w[0] + " " + w[1] + " null: " + r.body()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
         }
         RegistryClient.Reply flag = admin.send("POST", "/api/v1/gc?dryRun=yes", null, null);
