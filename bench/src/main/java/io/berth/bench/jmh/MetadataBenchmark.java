@@ -1,6 +1,7 @@
 package io.berth.bench.jmh;
 
-import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
 import io.berth.metadata.ManifestRecord;
 import io.berth.metadata.Page;
 import io.berth.oci.Digest;
@@ -58,7 +59,7 @@ public class MetadataBenchmark {
     @Param({"5000"})
     int tags;
 
-    private JdbcMetadataStore metadata;
+    private MetadataStore metadata;
     private ManifestCache cache;
     private RepositoryName[] names;
     private RepositoryName tagged;
@@ -85,7 +86,7 @@ public class MetadataBenchmark {
         if (!filled) {
             deleteTree(dir);
         }
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
+        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
         names = new RepositoryName[repositories];
         for (int i = 0; i < repositories; i++) {
             names[i] = new RepositoryName(String.format("team-%02d/service-%05d", i % 50, i));

@@ -1,6 +1,7 @@
 package io.berth.bench.jmh;
 
-import io.berth.metadata.JdbcMetadataStore;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
 import io.berth.metadata.UploadSession;
 import io.berth.oci.RepositoryName;
 import io.berth.registry.UploadWriter;
@@ -45,7 +46,7 @@ public class UploadBenchmark {
     int chunkBytes;
 
     private Path dir;
-    private JdbcMetadataStore metadata;
+    private MetadataStore metadata;
     private Uploads uploads;
     private RepositoryName repository;
     private ByteBuffer chunk;
@@ -58,7 +59,7 @@ public class UploadBenchmark {
         Files.createDirectories(fixtures);
         dir = Files.createTempDirectory(fixtures, "berth-jmh-upload-");
         Clock clock = Clock.systemUTC();
-        metadata = JdbcMetadataStore.sqlite(dir.resolve("berth.db"), clock);
+        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), clock).metadata();
         uploads = new Uploads(metadata, new FileSystemBlobStore(dir), clock);
         repository = new RepositoryName("bench/upload");
         byte[] bytes = new byte[chunkBytes];
