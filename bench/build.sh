@@ -26,6 +26,9 @@ bench_build() {
   if [ "$no_build" != 1 ] || [ ! -f "$cp_file" ] || [ "$root/bench/pom.xml" -nt "$cp_file" ] \
       || [ -n "$(find "$root/bench/src" -newer "$cp_file" -type f -print -quit 2>/dev/null)" ]; then
     echo "bench: building the bench project..." >&2
+    # Compiled anew each time: Maven does not recompile unchanged sources when only Berth's jar changed, so a change
+    # of Berth's API would otherwise surface at run time instead of here.
+    rm -rf "$root/bench/target/classes"
     (cd "$root" && ./mvnw -q -B -ntp -f bench/pom.xml -Dberth.jar="$BERTH_JAR" package) >&2
   fi
   BENCH_CP="$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt"):$BERTH_JAR"
