@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,7 +46,8 @@ public final class HttpServer implements AutoCloseable {
         this.tls = tls;
     }
 
-    public static HttpServer start(InetSocketAddress address, List<Route> routes, Filter filter, Executor blocking,
+    /** Serves what was installed: its routes, each through the chain of its filters. */
+    public static HttpServer start(InetSocketAddress address, Installation installed, Executor blocking,
                                    int threads, String externalUrl, boolean accessLog, SslContext ssl)
             throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -55,7 +55,7 @@ public final class HttpServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
-        Router router = new Router(routes, filter);
+        Router router = new Router(installed.routes(), Filter.chain(installed.filters()));
         AccessLog log = new AccessLog(accessLog);
         int sendBuffer = sendBufferBytes();
         try {
