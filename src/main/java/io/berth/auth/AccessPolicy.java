@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * disabled takes the token's rights down too. Tokens made on the command line ({@code cli:<os user>}) act with the
  * instance admin's authority, as the command line does.
  */
-public final class AccessPolicy {
+public final class AccessPolicy implements Permissions {
     public static final Set<String> ALL = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
     public static final String LIBRARY = "library";
     /** Who the command line acts as: {@code cli:<os user>}; user names cannot contain ':'. */
@@ -110,7 +110,18 @@ public final class AccessPolicy {
         };
     }
 
+    @Override
+    public boolean may(Principal caller, RepositoryName repository, String action) {
+        return allowed(caller, repository).contains(action);
+    }
+
+    @Override
+    public boolean isAdmin(Principal caller) {
+        return caller.admin();
+    }
+
     /** True for the admin and for owners of the namespace. */
+    @Override
     public boolean canManage(Principal principal, String namespace) {
         if (principal.admin()) {
             return true;
@@ -123,6 +134,7 @@ public final class AccessPolicy {
      * True for those who may read a namespace's settings (rules, quota, usage): the admin, any caller for a public
      * namespace, its members, and robot tokens made for it while their creator may read it.
      */
+    @Override
     public boolean canRead(Principal principal, String namespace) {
         if (principal.admin()) {
             return true;

@@ -3,12 +3,15 @@ package io.berth.cli;
 import io.berth.auth.AccessAdmin;
 import io.berth.auth.AccessPolicy;
 import io.berth.auth.Authenticator;
+import io.berth.auth.Permissions;
 import io.berth.auth.TokenService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.http.AuditFilter;
 import io.berth.http.AuthFilter;
-import io.berth.http.Filter;
+import io.berth.http.Installation;
+import io.berth.http.ManagementApi;
+import io.berth.http.Routes;
 import io.berth.http.TokenApi;
 import io.berth.metadata.AuthStore;
 import io.berth.metadata.MetadataDatabase;
@@ -16,10 +19,29 @@ import io.berth.registry.GarbageCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The access-control object graph, built from the auth configuration. */
-record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Authenticator authenticator,
-                     TokenService tokens, Filter filter, TokenApi tokenApi) {
+/**
+ * Access control as {@code serve} installs it, chosen once from {@code auth.enabled}: on, it adds the token endpoint,
+ * the management API and the auth and audit filters; off, it adds nothing, says so in the log, and lets every caller
+ * do everything. Nothing else asks whether it is on.
+ */
+sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
+    Logger LOG = LoggerFactory.getLogger(AccessControl.class);
+
+    /** What the lifecycle API lets a caller do. */
+    Permissions permissions();
+
+    /** Where audit entries go. */
+    AccessAdmin admin();
+
+    /** Adds this feature's routes and filters to the server being built. */
+    void install(Installation server);
+
+    static AccessControl from(BerthConfig config, MetadataDatabase database, Clock clock) {
+        return config.auth().enabled() ? On.open(config, database, clock) : new Off(config, admin(database, clock));
+    }
 
     static AccessAdmin admin(MetadataDatabase database, Clock clock) {
         AuthStore store = database.auth();
@@ -39,29 +61,65 @@ record AccessControl(AuthStore store, AccessPolicy policy, AccessAdmin admin, Au
                 + report.bytesFreed());
     }
 
-    static AccessControl open(BerthConfig config, MetadataDatabase database, Clock clock) {
-        BerthConfig.Auth auth = config.auth();
-        AuthStore store = database.auth();
-        AccessPolicy policy = new AccessPolicy(store, clock);
-        AccessAdmin admin = new AccessAdmin(store, policy, clock);
-        Authenticator authenticator = new Authenticator(store, clock, auth.maxFailuresPerMinute());
-        Path keyFile = auth.keyFile() == null || auth.keyFile().isBlank()
-                ? config.data().resolve("auth").resolve("token-key.json") : Path.of(auth.keyFile());
-        TokenService.External external = null;
-        try {
-            if (auth.external().enabled()) {
-                external = new TokenService.External(auth.external().issuer(), auth.external().audience(),
-                        TokenService.loadKeySet(Path.of(auth.external().jwksFile())));
+    /** Access control on: the policy decides, callers authenticate, changes are audited. */
+    record On(BerthConfig config, AccessPolicy policy, AccessAdmin admin, AuthFilter auth, TokenApi tokenApi)
+            implements AccessControl {
+
+        static On open(BerthConfig config, MetadataDatabase database, Clock clock) {
+            BerthConfig.Auth auth = config.auth();
+            AuthStore store = database.auth();
+            AccessPolicy policy = new AccessPolicy(store, clock);
+            AccessAdmin admin = new AccessAdmin(store, policy, clock);
+            Authenticator authenticator = new Authenticator(store, clock, auth.maxFailuresPerMinute());
+            Path keyFile = auth.keyFile() == null || auth.keyFile().isBlank()
+                    ? config.data().resolve("auth").resolve("token-key.json") : Path.of(auth.keyFile());
+            TokenService.External external = null;
+            try {
+                if (auth.external().enabled()) {
+                    external = new TokenService.External(auth.external().issuer(), auth.external().audience(),
+                            TokenService.loadKeySet(Path.of(auth.external().jwksFile())));
+                }
+                TokenService tokens = new TokenService(TokenService.loadOrCreateKey(keyFile), auth.issuer(),
+                        auth.service(), auth.tokenTtl(), clock, external);
+                AuthFilter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm());
+                TokenApi tokenApi = new TokenApi(authenticator, policy, tokens, store, auth.refreshTtl(), clock);
+                return new On(config, policy, admin, filter, tokenApi);
+            } catch (IOException e) {
+                throw new ConfigException("auth: " + e.getMessage());
             }
-            TokenService tokens = new TokenService(TokenService.loadOrCreateKey(keyFile), auth.issuer(), auth.service(),
-                    auth.tokenTtl(), clock, external);
+        }
+
+        @Override
+        public Permissions permissions() {
+            return policy;
+        }
+
+        @Override
+        public void install(Installation server) {
+            admin.bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
+                if (password.isEmpty()) {
+                    LOG.info("created user 'admin' with the password from auth.adminPassword / BERTH_ADMIN_PASSWORD");
+                } else {
+                    LOG.warn("created user 'admin' with generated password: {} (shown once; change it with 'berth user passwd admin')", password);
+                }
+            });
+            server.routes(Routes.access(tokenApi, new ManagementApi(admin)));
             // Access control first; inside it, the audit of what the admitted caller changed.
-            Filter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm())
-                    .around(new AuditFilter(admin::audit));
-            TokenApi tokenApi = new TokenApi(authenticator, policy, tokens, store, auth.refreshTtl(), clock);
-            return new AccessControl(store, policy, admin, authenticator, tokens, filter, tokenApi);
-        } catch (IOException e) {
-            throw new ConfigException("auth: " + e.getMessage());
+            server.filter(auth).filter(new AuditFilter(admin::audit));
+        }
+    }
+
+    /** Access control off: no routes, no filters, every caller may do everything. */
+    record Off(BerthConfig config, AccessAdmin admin) implements AccessControl {
+        @Override
+        public Permissions permissions() {
+            return Permissions.OPEN;
+        }
+
+        @Override
+        public void install(Installation server) {
+            LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
+                    config.http().listen());
         }
     }
 }

@@ -2,11 +2,9 @@ package io.berth.cli;
 
 import ch.qos.logback.classic.Level;
 import io.berth.config.BerthConfig;
-import io.berth.http.Filter;
 import io.berth.http.HttpServer;
+import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
-import io.berth.http.ManagementApi;
-import io.berth.http.Route;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.metadata.MetadataDatabase;
@@ -19,8 +17,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -116,27 +112,13 @@ final class ServeCommand implements Callable<Integer> {
             }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
         }
 
-        List<Route> routes = new ArrayList<>(Routes.of(new RegistryApi(registry)));
-        Filter filter = Filter.NONE;
-        AccessControl access = config.auth().enabled() ? AccessControl.open(config, database, clock) : null;
-        routes.addAll(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(), lifecycle.gc(),
-                lifecycle.gcSettings(), access == null ? null : access.policy(),
-                access == null ? AccessControl.admin(database, clock) : access.admin()), access != null));
-        if (access != null) {
-            access.admin().bootstrapAdmin(config.auth().adminPassword()).ifPresent(password -> {
-                if (password.isEmpty()) {
-                    LOG.info("created user 'admin' with the password from auth.adminPassword / BERTH_ADMIN_PASSWORD");
-                } else {
-                    LOG.warn("created user 'admin' with generated password: {} (shown once; change it with 'berth user passwd admin')", password);
-                }
-            });
-            routes.addAll(Routes.access(access.tokenApi(), new ManagementApi(access.admin())));
-            filter = access.filter();
-        } else {
-            LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
-                    config.http().listen());
-        }
-        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), routes, filter, blocking,
+        // The registry API, the lifecycle API, then the optional features, each installing its routes and filters.
+        Installation installed = new Installation().routes(Routes.of(new RegistryApi(registry)));
+        AccessControl access = AccessControl.from(config, database, clock);
+        installed.routes(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(),
+                lifecycle.gc(), lifecycle.gcSettings(), access.permissions(), access.admin())));
+        access.install(installed);
+        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), installed, blocking,
                 config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), tls(config));
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -18,6 +18,15 @@ final class ErrorMapper {
 
     private ErrorMapper() {}
 
+    /** The outermost filter of the chain: whatever a filter or handler throws becomes the envelope here. */
+    static final Filter FILTER = (exchange, route, next) -> {
+        try {
+            return next.handle(exchange);
+        } catch (Throwable failure) {
+            return toResponse(failure, exchange);
+        }
+    };
+
     static Response toResponse(Throwable failure, Exchange exchange) {
         if (failure instanceof RegistryException e) {
             return envelope(e.code(), e.getMessage(), e.detail(), e.status(), e.headers());

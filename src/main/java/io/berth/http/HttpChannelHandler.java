@@ -139,6 +139,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                 try {
                     outcome = dispatch.run();
                 } catch (Throwable t) {
+                    // The chain maps failures itself (ErrorMapper.FILTER); this catches one of the mapping.
                     outcome = ErrorMapper.toResponse(t, current);
                 }
                 Outcome result = outcome;

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,8 @@ public final class HttpServer implements AutoCloseable {
         this.tls = tls;
     }
 
-    public static HttpServer start(InetSocketAddress address, List<Route> routes, Filter filter, Executor blocking,
+    /** Serves what was installed: its routes, each through the chain of its filters. */
+    public static HttpServer start(InetSocketAddress address, Installation installed, Executor blocking,
                                    int threads, String externalUrl, boolean accessLog, SslContext ssl)
             throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -55,7 +57,7 @@ public final class HttpServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
-        Router router = new Router(routes, filter);
+        Router router = new Router(installed.routes(), chain(installed));
         AccessLog log = new AccessLog(accessLog);
         int sendBuffer = sendBufferBytes();
         try {
@@ -93,6 +95,20 @@ public final class HttpServer implements AutoCloseable {
             workers.shutdownGracefully();
             throw e;
         }
+    }
+
+    /**
+     * The one chain every routed request runs through, outermost first: failures become the error envelope
+     * ({@link ErrorMapper#FILTER}), then the filters the features installed (access control, then its audit). The
+     * request id is given where the request is read, and the access line written once the response is out
+     * ({@link HttpChannelHandler}): both also cover requests that reach no route (malformed, or refused while the
+     * server is overloaded), and the body's bytes stream past the chain, so it adds no work per chunk.
+     */
+    static Filter chain(Installation installed) {
+        List<Filter> filters = new ArrayList<>();
+        filters.add(ErrorMapper.FILTER);
+        filters.addAll(installed.filters());
+        return Filter.chain(filters);
     }
 
     /** The socket send buffer for responses: 4 MiB where the kernel allows it, else its autotuning (0). */

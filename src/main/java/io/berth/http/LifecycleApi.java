@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.auth.AccessAdmin;
-import io.berth.auth.AccessPolicy;
 import io.berth.auth.Passwords;
-import io.berth.auth.Principal;
+import io.berth.auth.Permissions;
 import io.berth.auth.Scope;
 import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.LifecycleStore.RetentionRule;
@@ -32,9 +31,9 @@ import java.util.regex.Pattern;
 
 /**
  * Lifecycle operations in the management API: tag history, rollback, promotion, repository delete, immutable tag
- * rules, quotas and usage, retention rules, garbage collection. While access control is on each one checks the
- * caller's rights (repository actions, namespace ownership, admin); while it is off, as the rest of the registry,
- * it is open.
+ * rules, quotas and usage, retention rules, garbage collection. Each one checks the caller's rights (repository
+ * actions, namespace ownership, admin) with the {@link Permissions} serve installed: the access policy, or open
+ * while access control is off.
  */
 public final class LifecycleApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,33 +47,31 @@ public final class LifecycleApi {
     private final Retention retention;
     private final GarbageCollector gc;
     private final GarbageCollector.Settings gcSettings;
-    private final AccessPolicy policy;
+    private final Permissions permissions;
     private final AccessAdmin audit;
 
-    /** policy is null while access control is off; audit records forced repository deletes either way. */
+    /** audit records forced repository deletes. */
     public LifecycleApi(Registry registry, LifecycleStore store, Retention retention, GarbageCollector gc,
-                        GarbageCollector.Settings gcSettings, AccessPolicy policy, AccessAdmin audit) {
+                        GarbageCollector.Settings gcSettings, Permissions permissions, AccessAdmin audit) {
         this.registry = registry;
         this.store = store;
         this.retention = retention;
         this.gc = gc;
         this.gcSettings = gcSettings;
-        this.policy = policy;
+        this.permissions = permissions;
         this.audit = audit;
     }
 
     // ---- permission checks
 
     private void requireRepository(Exchange ex, RepositoryName repository, String action) {
-        Principal p = ex.principal();
-        if (policy != null && p != null && !policy.allowed(p, repository).contains(action)) {
+        if (!permissions.may(ex.principal(), repository, action)) {
             throw denied(action + " on " + repository + " needed");
         }
     }
 
     private void requireManager(Exchange ex, String namespace) {
-        Principal p = ex.principal();
-        if (policy != null && p != null && !policy.canManage(p, namespace)) {
+        if (!permissions.canManage(ex.principal(), namespace)) {
             throw denied("only an admin or an owner of " + namespace + " may do this");
         }
     }
@@ -84,15 +81,13 @@ public final class LifecycleApi {
      * whether it exists.
      */
     private void requireReader(Exchange ex, String namespace) {
-        Principal p = ex.principal();
-        if (policy != null && p != null && !policy.canRead(p, namespace)) {
+        if (!permissions.canRead(ex.principal(), namespace)) {
             throw new RegistryException(ErrorCode.NOT_FOUND, "namespace " + namespace + " not found");
         }
     }
 
     private void requireAdmin(Exchange ex) {
-        Principal p = ex.principal();
-        if (policy != null && p != null && !p.admin()) {
+        if (!permissions.isAdmin(ex.principal())) {
             throw denied("only an admin may do this");
         }
     }

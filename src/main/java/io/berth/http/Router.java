@@ -13,7 +13,7 @@ final class Router {
     private final List<String> prefixes;
     private final Filter filter;
 
-    /** filter wraps every matched route (access control); Filter.NONE for none. */
+    /** filter wraps every matched route: the installed chain (Filter.chain). */
     Router(List<Route> routes, Filter filter) {
         this.routes = List.copyOf(routes);
         this.prefixes = this.routes.stream().map(r -> literalPrefix(r.pattern().pattern())).toList();

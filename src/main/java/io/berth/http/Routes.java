@@ -69,9 +69,12 @@ public final class Routes {
         return routes;
     }
 
-    /** Lifecycle operations of the management API; installed whether access control is on or off. */
-    public static List<Route> lifecycle(LifecycleApi api, boolean accessControl) {
-        Action account = accessControl ? Action.ACCOUNT : Action.NONE;
+    /**
+     * Lifecycle operations of the management API, always installed: with access control on, the caller must be
+     * known (each operation then checks its own permission); with it off no filter asks.
+     */
+    public static List<Route> lifecycle(LifecycleApi api) {
+        Action account = Action.ACCOUNT;
         String repo = "/api/v1/repositories/(?<name>[^?#]+?)";
         String ns = "/api/v1/namespaces/(?<namespace>[^/]+)";
         List<Route> routes = new ArrayList<>();

@@ -1,0 +1,33 @@
+package io.berth.http;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code serve} installs into the HTTP server before it starts: routes in match order and filters, the first
+ * outermost. The core registry API is installed first; each optional feature (access control, and later the UI,
+ * mirrors, events) installs its own routes and filters from its configuration, or nothing when it is off.
+ */
+public final class Installation {
+    private final List<Route> routes = new ArrayList<>();
+    private final List<Filter> filters = new ArrayList<>();
+
+    public Installation routes(List<Route> more) {
+        routes.addAll(more);
+        return this;
+    }
+
+    /** Adds a filter inside those installed before it. */
+    public Installation filter(Filter filter) {
+        filters.add(filter);
+        return this;
+    }
+
+    List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
+    List<Filter> filters() {
+        return List.copyOf(filters);
+    }
+}
