@@ -40,6 +40,7 @@ public final class Uploads {
 
     private final MetadataStore metadata;
     private final BlobStore blobs;
+    private final DigestLocks digestLocks;
     private final Clock clock;
     /**
      * Running hashes by upload id; an entry is valid only for the offset and the stored version it records (a hash
@@ -69,6 +70,7 @@ public final class Uploads {
     public Uploads(MetadataStore metadata, BlobStore blobs, Clock clock) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.digestLocks = new DigestLocks(blobs, metadata);
         this.clock = clock;
     }
 
@@ -495,7 +497,7 @@ public final class Uploads {
         }
 
         private void withDigestLocks(StoreStep blobCommit, long length) throws IOException {
-            try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
+            digestLocks.run(finishWith, () -> {
                 whileRenewingClaim(blobCommit);
                 try {
                     metadata.commitUpload(session.id(), session.repository(), finishWith, length);
@@ -503,11 +505,7 @@ public final class Uploads {
                     releaseRefused();
                     throw refused;
                 }
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
+            });
         }
 
         /**
