@@ -134,8 +134,8 @@ public final class Registry {
     public PutResult putManifest(RepositoryName repository, Reference reference, String contentType, byte[] bytes,
                                  List<Tag> extraTags, String actor) {
         if (bytes.length > MAX_MANIFEST_BYTES) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
-                    Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES), 413, Map.of());
+            throw new RegistryException(ErrorCode.MANIFEST_TOO_LARGE, "manifest larger than 4 MiB",
+                    Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES));
         }
         Digest digest = Digest.of(reference.isDigest() ? reference.digest().algorithm() : "sha256", bytes);
         if (reference.isDigest() && !reference.digest().equals(digest)) {

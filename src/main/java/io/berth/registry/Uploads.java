@@ -270,10 +270,8 @@ public final class Uploads {
         }
     }
 
-    private static RegistryException rangeNotSatisfiable(UploadSession session, String message) {
-        return new RegistryException(ErrorCode.RANGE_INVALID, message, null, 416, Map.of(
-                "Range", "0-" + Math.max(0, session.offset() - 1),
-                "Docker-Upload-UUID", session.id()));
+    private static UploadRangeException rangeNotSatisfiable(UploadSession session, String message) {
+        return new UploadRangeException(message, session.id(), session.offset());
     }
 
     /** Hashes the length bytes of in (the stored bytes of one version of upload id), and closes it. */
@@ -393,10 +391,7 @@ public final class Uploads {
                 }
                 if (range != null && length - session.offset() != range.length()) {
                     appender.discard();
-                    throw new RegistryException(ErrorCode.RANGE_INVALID,
-                            "Content-Range length does not match the bytes sent", null, 416, Map.of(
-                                    "Range", "0-" + Math.max(0, session.offset() - 1),
-                                    "Docker-Upload-UUID", session.id()));
+                    throw rangeNotSatisfiable(session, "Content-Range length does not match the bytes sent");
                 }
                 if (finishWith == null) {
                     whileRenewingClaim(appender::close);
