@@ -14,6 +14,7 @@ import io.berth.oci.MediaTypes;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
+import io.berth.registry.DigestLocks;
 import io.berth.registry.Registry;
 import io.berth.storage.BlobStore;
 import java.io.IOException;
@@ -75,8 +76,8 @@ final class ImportDistributionCommand implements Callable<Integer> {
     int parallel;
 
     private Path v2;
-    private BlobStore blobs;
     private MetadataStore metadata;
+    private DigestLocks digestLocks;
     private MigrateCommand.BlobCopier copier;
     private TagChange change;
     /** Blobs found missing or corrupt, with why; each is reported once. */
@@ -103,8 +104,8 @@ final class ImportDistributionCommand implements Callable<Integer> {
             findRepositories(root, root, repositories);
         }
         try (BlobStore store = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
-            blobs = store;
             metadata = database.metadata();
+            digestLocks = new DigestLocks(store, metadata);
             copier = new MigrateCommand.BlobCopier(store);
             System.out.println("importing " + v2 + ": " + repositories.size() + " repositories");
             linkLayers(repositories);
@@ -275,13 +276,16 @@ final class ImportDistributionCommand implements Callable<Integer> {
             return false;
         }
         long size = Files.size(data);
-        try (AutoCloseable local = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
-            if (!stored.contains(digest)) {
-                copier.copy(digest, size, () -> Files.newInputStream(data));
-                metadata.recordBlob(digest, size);
-                stored.add(digest);
-            }
-            if (!metadata.linkBlob(repository, digest)) {
+        try {
+            boolean linked = digestLocks.call(digest, () -> {
+                if (!stored.contains(digest)) {
+                    copier.copy(digest, size, () -> Files.newInputStream(data));
+                    metadata.recordBlob(digest, size);
+                    stored.add(digest);
+                }
+                return metadata.linkBlob(repository, digest);
+            });
+            if (!linked) {
                 problems.add("blob " + digest + " of " + repository + ": not recorded after copying");
                 return false;
             }
@@ -290,10 +294,6 @@ final class ImportDistributionCommand implements Callable<Integer> {
                 problems.add("blob " + digest + ": " + e.getMessage());
             }
             return false;
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
         links.incrementAndGet();
         return true;
@@ -390,21 +390,19 @@ final class ImportDistributionCommand implements Callable<Integer> {
         ManifestRecord record = new ManifestRecord(repository, parsed.digest(), manifest.mediaType(), parsed.bytes().length,
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.effectiveArtifactType(),
                 manifest.annotations());
-        try (AutoCloseable local = blobs.lock(parsed.digest()); AutoCloseable nodes = metadata.lockDigest(parsed.digest())) {
-            if (!stored.contains(parsed.digest())) {
-                copier.copy(parsed.digest(), parsed.bytes().length, () -> new java.io.ByteArrayInputStream(parsed.bytes()));
-                metadata.recordBlob(parsed.digest(), parsed.bytes().length);
-                stored.add(parsed.digest());
-            }
-            metadata.putManifest(record, parsed.blobs(), parsed.children(), List.of(), change);
+        try {
+            digestLocks.run(parsed.digest(), () -> {
+                if (!stored.contains(parsed.digest())) {
+                    copier.copy(parsed.digest(), parsed.bytes().length, () -> new java.io.ByteArrayInputStream(parsed.bytes()));
+                    metadata.recordBlob(parsed.digest(), parsed.bytes().length);
+                    stored.add(parsed.digest());
+                }
+                metadata.putManifest(record, parsed.blobs(), parsed.children(), List.of(), change);
+            });
             return true;
         } catch (RegistryException e) {
             problems.add("manifest " + repository + "@" + parsed.digest() + ": " + e.getMessage());
             return false;
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
     }
 

@@ -29,29 +29,28 @@ final class ErrorMapper {
 
     static Response toResponse(Throwable failure, Exchange exchange) {
         if (failure instanceof RegistryException e) {
-            return envelope(e.code(), e.getMessage(), e.detail(), e.status(), e.headers());
+            return envelope(e.code(), e.getMessage(), e.detail(), e.headers());
         }
         if (DiskReserve.isNoSpace(failure)) {
             // Expected while the disk is full and seen on every push then: one line, no stack trace.
             LOG.warn("request {} {} {}: storage full: {}", exchange == null ? "-" : exchange.requestId(),
                     exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(),
                     DiskReserve.rootMessage(failure));
-            // 507 says what is wrong; the code is the spec-known UNAVAILABLE, as clients understand no storage code.
-            return envelope(ErrorCode.UNAVAILABLE,
+            return envelope(ErrorCode.STORAGE_FULL,
                     "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
-                    null, 507, Map.of());
+                    null, Map.of());
         }
         MetadataException unreachable = unreachableDatabase(failure);
         if (unreachable != null) {
             LOG.warn("request {}: metadata store unreachable: {}", exchange == null ? "-" : exchange.requestId(),
                     unreachable.getMessage());
-            return envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable; retry later", null, 503,
+            return envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable; retry later", null,
                     Map.of("Retry-After", DATABASE_RETRY_AFTER_SECONDS));
         }
         LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
                 exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);
         return envelope(ErrorCode.INTERNAL, "internal server error; see the server log for this request id", null,
-                500, Map.of());
+                Map.of());
     }
 
     /** Seconds a client is asked to wait while the database is unreachable: about a database restart's time. */
@@ -67,11 +66,16 @@ final class ErrorMapper {
         return null;
     }
 
+    /** The envelope of code, with the code's status from the table. */
+    static Response envelope(ErrorCode code, String message, Object detail, Map<String, String> headers) {
+        return envelope(code, message, detail, code.status(), headers);
+    }
+
     static Response envelope(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode errors = root.putArray("errors");
         ObjectNode error = errors.addObject();
-        error.put("code", code.name());
+        error.put("code", code.base().name());
         error.put("message", message == null ? code.message() : message);
         if (detail != null) {
             error.set("detail", JSON.valueToTree(detail));

@@ -15,6 +15,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.ContentRange;
 import io.berth.registry.Registry;
+import io.berth.registry.UploadRangeException;
 import io.berth.registry.UploadResult;
 import io.berth.registry.UploadWriter;
 import io.berth.storage.BlobStore;
@@ -52,7 +53,7 @@ public final class RegistryApi {
         String body = registry.uploads().storageFull() ? "ready\nstorage: full\n" : "ready\n";
         return registry.ready()
                 ? Response.status(200).body(body.getBytes(StandardCharsets.UTF_8), "text/plain")
-                : ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable", null, 503, Map.of());
+                : ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable", null, Map.of());
     }
 
     Outcome base(Exchange ex) {
@@ -87,7 +88,7 @@ public final class RegistryApi {
         if (range != null) {
             long[] r = ByteRanges.parse(range, size);
             if (r == null) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null, 416,
+                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null,
                         Map.of("Content-Range", "bytes */" + size));
             }
             if (r.length == 2) {
@@ -157,7 +158,11 @@ public final class RegistryApi {
         if (digestParam != null && mount == null) {
             Digest digest = Digest.parse(digestParam);
             UploadSession session = registry.uploads().start(name, digest.algorithm());
-            return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest), false);
+            try {
+                return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest), false);
+            } catch (RegistryException e) {
+                throw uploadFailure(e, false);
+            }
         }
         UploadSession session = registry.uploads().start(name, algorithm);
         return uploadAccepted(ex, session, 202);
@@ -185,7 +190,11 @@ public final class RegistryApi {
             // Validate the session first so an unknown upload is 404, not 416.
             registry.uploads().session(name, ex.param("uuid"));
         }
-        return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null), false);
+        try {
+            return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null), false);
+        } catch (RegistryException e) {
+            throw uploadFailure(e, false);
+        }
     }
 
     Outcome finishUpload(Exchange ex) {
@@ -201,17 +210,26 @@ public final class RegistryApi {
             ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
             return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, digest), true);
         } catch (RegistryException e) {
-            throw closingFailure(e);
+            throw uploadFailure(e, true);
         }
     }
 
     /**
-     * The closing PUT answers 201, 404 or 400 (spec end-6; 416 is the PATCH's answer): a range that does not follow
-     * the upload is 400 BLOB_UPLOAD_INVALID, still with the Range header that says where the upload ends.
+     * An upload request's failure as the client sees it. A chunk that does not follow the upload says where the
+     * upload ends (Range, Docker-Upload-UUID). The closing PUT answers 201, 404 or 400 (spec end-6; 416 is the
+     * PATCH's answer): there a range that does not follow the upload is 400 BLOB_UPLOAD_INVALID, with those headers.
      */
-    private static RegistryException closingFailure(RegistryException e) {
-        return e.code() != ErrorCode.RANGE_INVALID ? e
-                : new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, e.getMessage(), e.detail(), 400, e.headers());
+    private static RegistryException uploadFailure(RegistryException e, boolean closing) {
+        Map<String, String> headers = e instanceof UploadRangeException range
+                ? Map.of("Range", uploadRange(range.offset()), "Docker-Upload-UUID", range.uploadId())
+                : Map.of();
+        ErrorCode code = closing && e.code() == ErrorCode.RANGE_INVALID ? ErrorCode.BLOB_UPLOAD_INVALID : e.code();
+        return code == e.code() && headers.isEmpty() ? e : new RegistryException(code, e.getMessage(), e.detail(), headers);
+    }
+
+    /** The Range header of an upload holding offset bytes: the inclusive range it holds ("0-0" when empty). */
+    private static String uploadRange(long offset) {
+        return "0-" + Math.max(0, offset - 1);
     }
 
     Outcome cancelUpload(Exchange ex) {
@@ -223,7 +241,7 @@ public final class RegistryApi {
         return Response.status(status)
                 .header("Location", ex.url("/v2/" + session.repository() + "/blobs/uploads/" + session.id()))
                 .header("Docker-Upload-UUID", session.id())
-                .header("Range", "0-" + Math.max(0, session.offset() - 1));
+                .header("Range", uploadRange(session.offset()));
     }
 
     /** Streams a request body into an upload, then answers 202 (still open) or 201 (blob committed). */
@@ -254,7 +272,7 @@ public final class RegistryApi {
             try {
                 result = writer.complete();
             } catch (RegistryException e) {
-                throw closing ? closingFailure(e) : e;
+                throw uploadFailure(e, closing);
             }
             if (result.isCommitted()) {
                 return Response.status(201)
@@ -337,8 +355,8 @@ public final class RegistryApi {
     }
 
     private static RegistryException tooLarge() {
-        return new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
-                Map.of("limit", Registry.MAX_MANIFEST_BYTES), 413, Map.of());
+        return new RegistryException(ErrorCode.MANIFEST_TOO_LARGE, "manifest larger than 4 MiB",
+                Map.of("limit", Registry.MAX_MANIFEST_BYTES));
     }
 
     private static long parseLong(String value) {

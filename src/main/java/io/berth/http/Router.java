@@ -59,8 +59,8 @@ final class Router {
         if (!allowed.isEmpty()) {
             String allow = String.join(", ", allowed);
             return () -> ErrorMapper.envelope(ErrorCode.UNSUPPORTED, "method " + exchange.method() + " not allowed here",
-                    Map.of("allow", allow), 405, Map.of("Allow", allow));
+                    Map.of("allow", allow), Map.of("Allow", allow));
         }
-        return () -> ErrorMapper.envelope(ErrorCode.UNSUPPORTED, "no such endpoint", null, 404, Map.of());
+        return () -> ErrorMapper.envelope(ErrorCode.NO_SUCH_ENDPOINT, "no such endpoint", null, Map.of());
     }
 }

@@ -42,6 +42,6 @@ final class SmallBody implements BodyConsumer {
     /** The error family of the body's other failures: MANIFEST_INVALID for a manifest, say. */
     @Override
     public RegistryException malformed() {
-        return new RegistryException(tooLarge.get().code(), "malformed request body");
+        return new RegistryException(tooLarge.get().code().base(), "malformed request body");
     }
 }

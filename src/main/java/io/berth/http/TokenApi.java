@@ -130,7 +130,7 @@ public final class TokenApi {
     }
 
     private static RegistryException unauthorized() {
-        return new RegistryException(ErrorCode.UNAUTHORIZED, "incorrect username or password", null, 401,
+        return new RegistryException(ErrorCode.UNAUTHORIZED, "incorrect username or password", null,
                 Map.of("WWW-Authenticate", "Basic realm=\"berth\""));
     }
 }

@@ -164,9 +164,8 @@ public final class JdbcAuthStore implements AuthStore {
                 namespace, username, Role.OWNER.label());
         if (owner && !Sql.exists(c, "SELECT 1 FROM namespace_members WHERE namespace = ? AND username <> ? AND role = ?",
                 namespace, username, Role.OWNER.label())) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST, username + " is the last owner of namespace "
-                    + namespace + "; make another member owner first", Map.of("namespace", namespace, "user", username),
-                    409, Map.of());
+            throw new RegistryException(ErrorCode.LAST_OWNER, username + " is the last owner of namespace "
+                    + namespace + "; make another member owner first", Map.of("namespace", namespace, "user", username));
         }
     }
 

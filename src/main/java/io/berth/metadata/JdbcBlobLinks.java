@@ -142,9 +142,9 @@ final class JdbcBlobLinks {
             }
             if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'b'",
                     repository, digest)) {
-                throw new RegistryException(ErrorCode.DENIED,
+                throw new RegistryException(ErrorCode.STILL_REFERENCED,
                         "blob is referenced by a manifest of this repository; delete the manifest first",
-                        Map.of("digest", digest.toString()), 405, Map.of());
+                        Map.of("digest", digest.toString()));
             }
             Sql.update(c, "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?", repository, digest);
             return true;

@@ -153,9 +153,9 @@ final class JdbcManifests {
             }
             if (Sql.exists(c, "SELECT 1 FROM manifest_references WHERE repository = ? AND child_digest = ? AND kind = 'm'",
                     repository, digest)) {
-                throw new RegistryException(ErrorCode.DENIED,
+                throw new RegistryException(ErrorCode.STILL_REFERENCED,
                         "manifest is referenced by an index of this repository; delete the index first",
-                        Map.of("digest", digest.toString()), 405, Map.of());
+                        Map.of("digest", digest.toString()));
             }
             boolean untagged = false;
             for (String tag : Sql.list(c, rs -> rs.getString(1),

@@ -44,9 +44,9 @@ final class JdbcTags {
         Optional<String> current = currentTag(c, repository, tag);
         String next = digest == null ? null : digest.toString();
         if (change.expected() != null && !current.equals(Optional.of(change.expected().toString()))) {
-            throw new RegistryException(ErrorCode.DENIED, "tag " + tag + " moved meanwhile: it no longer points at "
+            throw new RegistryException(ErrorCode.TAG_MOVED, "tag " + tag + " moved meanwhile: it no longer points at "
                     + change.expected() + "; nothing was changed", Map.of("tag", tag.value(),
-                    "expected", change.expected().toString(), "current", current.orElse("none")), 409, Map.of());
+                    "expected", change.expected().toString(), "current", current.orElse("none")));
         }
         if (current.isEmpty() && next != null && !dialect.forUpdate.isEmpty()) {
             // FOR UPDATE locks no row of a tag that does not exist yet, so two transactions creating the same tag

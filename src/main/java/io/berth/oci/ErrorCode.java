@@ -1,6 +1,10 @@
 package io.berth.oci;
 
-/** The distribution-spec error codes, each with its spec message and the HTTP status Berth answers with. */
+/**
+ * Berth's one table of errors: each entry's code (the name the error envelope carries), message and HTTP status, like
+ * Distribution's errcode. No call site sets a status; an error that answers a code under another status is an entry
+ * of its own, below the codes, naming the code it answers with.
+ */
 public enum ErrorCode {
     BLOB_UNKNOWN("blob unknown to registry", 404),
     BLOB_UPLOAD_INVALID("blob upload invalid", 400),
@@ -19,21 +23,45 @@ public enum ErrorCode {
     /** Not in the spec's table; Distribution uses it for a PATCH whose range does not follow the upload. */
     RANGE_INVALID("invalid content range", 416),
     /** Berth's own codes for protocol-level failures outside the spec's table. */
-    PAYLOAD_TOO_LARGE("payload too large", 413),
     TAG_INVALID("manifest tag did not match URI", 400),
     PAGINATION_NUMBER_INVALID("invalid number of results requested", 400),
     NOT_FOUND("not found", 404),
     INVALID_REQUEST("invalid request", 400),
-    METHOD_NOT_ALLOWED("method not allowed", 405),
     UNAVAILABLE("service unavailable", 503),
-    INTERNAL("internal server error", 500);
+    INTERNAL("internal server error", 500),
 
+    /** A manifest over the size limit: the spec's 413 Payload Too Large, with the code of an invalid manifest. */
+    MANIFEST_TOO_LARGE(MANIFEST_INVALID, 413),
+    /** A delete of a blob or manifest that a manifest of its repository still references (spec: 405 for a delete). */
+    STILL_REFERENCED(DENIED, 405),
+    /** A tag change conditioned on the tag's current digest found another one. */
+    TAG_MOVED(DENIED, 409),
+    /** A change that would leave a namespace without an owner. */
+    LAST_OWNER(INVALID_REQUEST, 409),
+    /** The blob store's disk is full: 507 says what is wrong; the code is one clients know, as none names storage. */
+    STORAGE_FULL(UNAVAILABLE, 507),
+    /** A path no route serves. */
+    NO_SUCH_ENDPOINT(UNSUPPORTED, 404);
+
+    private final ErrorCode answersAs;
     private final String message;
     private final int status;
 
     ErrorCode(String message, int status) {
+        this.answersAs = null;
         this.message = message;
         this.status = status;
+    }
+
+    ErrorCode(ErrorCode answersAs, int status) {
+        this.answersAs = answersAs;
+        this.message = answersAs.message;
+        this.status = status;
+    }
+
+    /** The entry whose name the error envelope carries as its code: this one, or the code an entry answers with. */
+    public ErrorCode base() {
+        return answersAs == null ? this : answersAs;
     }
 
     public String message() {

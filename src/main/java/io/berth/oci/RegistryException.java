@@ -3,29 +3,42 @@ package io.berth.oci;
 import java.util.Map;
 
 /**
- * The one exception every layer throws for a failure a client should see. It carries the spec's error code,
- * an optional detail for the envelope, and optionally a status that overrides the code's default.
+ * The one exception every layer throws for a failure a client should see. It carries the error's entry in the
+ * {@link ErrorCode} table (which decides the status), an optional detail for the envelope, and headers only the HTTP
+ * layer adds (a challenge, where an upload ends). The domain extends it where a front door needs more to tell.
  */
-public final class RegistryException extends RuntimeException {
+public class RegistryException extends RuntimeException {
     private final ErrorCode code;
     private final Object detail;
-    private final int status;
     private final Map<String, String> headers;
 
     public RegistryException(ErrorCode code, String message) {
-        this(code, message, null, code.status(), Map.of());
+        this(code, message, null, Map.of());
     }
 
     public RegistryException(ErrorCode code, String message, Object detail) {
-        this(code, message, detail, code.status(), Map.of());
+        this(code, message, detail, Map.of());
     }
 
-    public RegistryException(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
+    /** With response headers: for the HTTP layer, which renders what the domain says into them. */
+    public RegistryException(ErrorCode code, String message, Object detail, Map<String, String> headers) {
         super(message == null ? code.message() : message, null, false, false);
         this.code = code;
         this.detail = detail;
-        this.status = status;
         this.headers = Map.copyOf(headers);
+    }
+
+    /**
+     * With a status, which must be the code's own (the table decides it).
+     *
+     * @deprecated name no status: use {@link #RegistryException(ErrorCode, String, Object, Map)}
+     */
+    @Deprecated
+    public RegistryException(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
+        this(code, message, detail, headers);
+        if (status != code.status()) {
+            throw new IllegalArgumentException(code + " answers " + code.status() + ", not " + status);
+        }
     }
 
     public ErrorCode code() {
@@ -36,8 +49,9 @@ public final class RegistryException extends RuntimeException {
         return detail;
     }
 
+    /** The HTTP status: the code's, from the table. */
     public int status() {
-        return status;
+        return code.status();
     }
 
     /** Extra response headers, e.g. Content-Range on a 416. */

@@ -5,6 +5,7 @@ import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.LifecycleStore.Link;
 import io.berth.metadata.LifecycleStore.Orphan;
 import io.berth.storage.BlobStore;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,8 +41,8 @@ public final class GarbageCollector {
                          int blobsDeleted, long bytesFreed, Duration took, List<String> items, boolean leaseLost) {}
 
     private final LifecycleStore store;
-    private final io.berth.metadata.MetadataStore metadata;
     private final BlobStore blobs;
+    private final DigestLocks digestLocks;
     private final Clock clock;
     private final String owner;
     private final Duration leaseTtl;
@@ -54,8 +55,8 @@ public final class GarbageCollector {
     public GarbageCollector(LifecycleStore store, io.berth.metadata.MetadataStore metadata, BlobStore blobs, Clock clock,
                             String owner, Duration leaseTtl) {
         this.store = store;
-        this.metadata = metadata;
         this.blobs = blobs;
+        this.digestLocks = new DigestLocks(blobs, metadata);
         this.clock = clock;
         this.owner = owner;
         this.leaseTtl = leaseTtl;
@@ -155,14 +156,15 @@ public final class GarbageCollector {
 
     /** Forgets an orphan's record and deletes its bytes, under the digest's locks; true when both went. */
     private boolean deleteOrphan(Orphan orphan) {
-        try (AutoCloseable lock = blobs.lock(orphan.digest());
-             AutoCloseable nodes = metadata.lockDigest(orphan.digest())) {
-            if (store.forgetIfOrphan(orphan.digest())) {
-                blobs.delete(orphan.digest());
-                return true;
-            }
-            return false;
-        } catch (Exception e) {
+        try {
+            return digestLocks.call(orphan.digest(), () -> {
+                if (store.forgetIfOrphan(orphan.digest())) {
+                    blobs.delete(orphan.digest());
+                    return true;
+                }
+                return false;
+            });
+        } catch (IOException | RuntimeException e) {
             LOG.warn("gc: could not delete blob {}: {}", orphan.digest(), e.toString());
             return false;
         }

@@ -33,6 +33,7 @@ public final class Registry {
 
     private final MetadataStore metadata;
     private final BlobStore blobs;
+    private final DigestLocks digestLocks;
     private final Uploads uploads;
     private final ManifestCache manifestBytes;
     private final Policies policies;
@@ -41,6 +42,7 @@ public final class Registry {
     public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes, Policies policies) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.digestLocks = new DigestLocks(blobs, metadata);
         this.uploads = uploads;
         this.manifestBytes = manifestBytes;
         this.policies = policies;
@@ -132,8 +134,8 @@ public final class Registry {
     public PutResult putManifest(RepositoryName repository, Reference reference, String contentType, byte[] bytes,
                                  List<Tag> extraTags, String actor) {
         if (bytes.length > MAX_MANIFEST_BYTES) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest larger than 4 MiB",
-                    Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES), 413, Map.of());
+            throw new RegistryException(ErrorCode.MANIFEST_TOO_LARGE, "manifest larger than 4 MiB",
+                    Map.of("size", bytes.length, "limit", MAX_MANIFEST_BYTES));
         }
         Digest digest = Digest.of(reference.isDigest() ? reference.digest().algorithm() : "sha256", bytes);
         if (reference.isDigest() && !reference.digest().equals(digest)) {
@@ -153,23 +155,21 @@ public final class Registry {
                 manifest.annotations());
         TagChange change = policies.tagChange(repository, actor, "push");
         // Under the digest's lock, so that garbage collection cannot drop the bytes between the write and the record.
-        try (AutoCloseable lock = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
-            blobs.put(digest, bytes);
-            try {
-                metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
-            } catch (RegistryException refused) {
-                // Refused (quota, a missing blob, an immutable tag): bytes no record names would never be collected.
-                if (metadata.blobSize(digest).isEmpty()) {
-                    blobs.delete(digest);
+        try {
+            digestLocks.run(digest, () -> {
+                blobs.put(digest, bytes);
+                try {
+                    metadata.putManifest(record, blobRefs, children, List.copyOf(tags), change);
+                } catch (RegistryException refused) {
+                    // Refused (quota, a missing blob, an immutable tag): bytes no record names would never be collected.
+                    if (metadata.blobSize(digest).isEmpty()) {
+                        blobs.delete(digest);
+                    }
+                    throw refused;
                 }
-                throw refused;
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
         manifestBytes.put(digest, bytes);
         return new PutResult(digest, record.subject(), List.copyOf(tags));

@@ -6,7 +6,6 @@ import io.berth.oci.Digest;
 import io.berth.storage.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,10 +59,12 @@ public final class Scrubber {
 
     private final MetadataStore metadata;
     private final BlobStore blobs;
+    private final DigestLocks digestLocks;
 
     public Scrubber(MetadataStore metadata, BlobStore blobs) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.digestLocks = new DigestLocks(blobs, metadata);
     }
 
     /**
@@ -110,7 +111,7 @@ public final class Scrubber {
         void checkStored(Digest digest, long storedSize) throws IOException {
             Optional<Long> recorded = metadata.blobSize(digest);
             if (recorded.isEmpty()) {
-                underLocks(digest, () -> {
+                digestLocks.run(digest, () -> {
                     if (metadata.blobSize(digest).isEmpty() && blobs.size(digest).isPresent()) {
                         boolean repaired = repair && blobs.quarantine(digest);
                         findings.add(new Finding(Problem.UNRECORDED, digest, storedSize + " bytes stored, no record"
@@ -121,7 +122,7 @@ public final class Scrubber {
                 String fault = verify(digest, recorded.get());
                 if (fault != null) {
                     // Blobs never change, but collection and a new commit could have replaced these bytes meanwhile.
-                    underLocks(digest, () -> {
+                    digestLocks.run(digest, () -> {
                         Optional<Long> now = metadata.blobSize(digest);
                         String confirmed = now.isPresent() ? verify(digest, now.get()) : null;
                         if (confirmed != null) {
@@ -143,7 +144,7 @@ public final class Scrubber {
         void checkRecord(BlobRecord record) throws IOException {
             Digest digest = record.digest();
             if (blobs.size(digest).isEmpty()) {
-                underLocks(digest, () -> {
+                digestLocks.run(digest, () -> {
                     if (metadata.blobSize(digest).isPresent() && blobs.size(digest).isEmpty()) {
                         boolean repaired = repair && metadata.forgetBlob(digest);
                         findings.add(new Finding(Problem.MISSING, digest, "recorded (" + record.size()
@@ -185,16 +186,6 @@ public final class Scrubber {
             }
         }
 
-        private void underLocks(Digest digest, LockedStep step) throws IOException {
-            try (AutoCloseable local = blobs.lock(digest); AutoCloseable nodes = metadata.lockDigest(digest)) {
-                step.run();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new UncheckedIOException(new IOException("releasing the lock of " + digest, e));
-            }
-        }
-
         private void tick() {
             long now = System.nanoTime();
             if ((blobsRead + recordsChecked) % progressBlobs == 0 || now - lastReport >= progressNanos) {
@@ -206,10 +197,5 @@ public final class Scrubber {
             lastReport = System.nanoTime();
             progress.accept(new Progress(blobsRead, bytesRead, recordsChecked, findings.size()));
         }
-    }
-
-    @FunctionalInterface
-    private interface LockedStep {
-        void run() throws IOException;
     }
 }

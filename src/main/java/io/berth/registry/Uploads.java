@@ -40,6 +40,7 @@ public final class Uploads {
 
     private final MetadataStore metadata;
     private final BlobStore blobs;
+    private final DigestLocks digestLocks;
     private final Clock clock;
     /**
      * Running hashes by upload id; an entry is valid only for the offset and the stored version it records (a hash
@@ -69,6 +70,7 @@ public final class Uploads {
     public Uploads(MetadataStore metadata, BlobStore blobs, Clock clock) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.digestLocks = new DigestLocks(blobs, metadata);
         this.clock = clock;
     }
 
@@ -268,10 +270,8 @@ public final class Uploads {
         }
     }
 
-    private static RegistryException rangeNotSatisfiable(UploadSession session, String message) {
-        return new RegistryException(ErrorCode.RANGE_INVALID, message, null, 416, Map.of(
-                "Range", "0-" + Math.max(0, session.offset() - 1),
-                "Docker-Upload-UUID", session.id()));
+    private static UploadRangeException rangeNotSatisfiable(UploadSession session, String message) {
+        return new UploadRangeException(message, session.id(), session.offset());
     }
 
     /** Hashes the length bytes of in (the stored bytes of one version of upload id), and closes it. */
@@ -391,10 +391,7 @@ public final class Uploads {
                 }
                 if (range != null && length - session.offset() != range.length()) {
                     appender.discard();
-                    throw new RegistryException(ErrorCode.RANGE_INVALID,
-                            "Content-Range length does not match the bytes sent", null, 416, Map.of(
-                                    "Range", "0-" + Math.max(0, session.offset() - 1),
-                                    "Docker-Upload-UUID", session.id()));
+                    throw rangeNotSatisfiable(session, "Content-Range length does not match the bytes sent");
                 }
                 if (finishWith == null) {
                     whileRenewingClaim(appender::close);
@@ -495,7 +492,7 @@ public final class Uploads {
         }
 
         private void withDigestLocks(StoreStep blobCommit, long length) throws IOException {
-            try (AutoCloseable lock = blobs.lock(finishWith); AutoCloseable nodes = metadata.lockDigest(finishWith)) {
+            digestLocks.run(finishWith, () -> {
                 whileRenewingClaim(blobCommit);
                 try {
                     metadata.commitUpload(session.id(), session.repository(), finishWith, length);
@@ -503,11 +500,7 @@ public final class Uploads {
                     releaseRefused();
                     throw refused;
                 }
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
+            });
         }
 
         /**

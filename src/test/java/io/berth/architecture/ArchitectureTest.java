@@ -6,6 +6,13 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.berth.metadata.MetadataStore;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.registry.DigestLocks;
+import io.berth.storage.BlobStore;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +69,25 @@ class ArchitectureTest {
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.auth..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.registry..", "io.berth.storage..")
+                .check(berth);
+    }
+
+    @Test
+    void onlyTheCommitProtocolTakesTheDigestLocks() {
+        noClasses().that().doNotBelongToAnyOf(DigestLocks.class).should()
+                .callMethod(BlobStore.class, "lock", Digest.class)
+                .orShould().callMethod(MetadataStore.class, "lockDigest", Digest.class)
+                .because("a commit and a collection of a digest take both locks in one order (docs/design/gc.md)")
+                .check(berth);
+    }
+
+    @Test
+    void belowTheHttpLayerNoErrorNamesAStatusOrAHeader() {
+        noClasses().that().resideOutsideOfPackage("io.berth.http..").and().doNotBelongToAnyOf(RegistryException.class)
+                .should().callConstructor(RegistryException.class, ErrorCode.class, String.class, Object.class, int.class,
+                        Map.class)
+                .orShould().callConstructor(RegistryException.class, ErrorCode.class, String.class, Object.class, Map.class)
+                .because("statuses come from the ErrorCode table, and only the HTTP layer renders headers")
                 .check(berth);
     }
 

@@ -146,7 +146,8 @@ public abstract class MetadataStoreContract {
         store.putManifest(index, List.of(), List.of(child.digest()), List.of(new Tag("multi")));
         assertThatThrownBy(() -> store.deleteManifest(repo, child.digest()))
                 .isInstanceOfSatisfying(RegistryException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.DENIED);
+                    assertThat(e.code()).isEqualTo(ErrorCode.STILL_REFERENCED);
+                    assertThat(e.code().base()).isEqualTo(ErrorCode.DENIED);
                     assertThat(e.status()).isEqualTo(405);
                 });
         assertThat(store.deleteManifest(repo, index.digest())).isTrue();

@@ -1,9 +1,13 @@
 package io.berth.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class ErrorCodeTest {
@@ -18,6 +22,40 @@ class ErrorCodeTest {
     @Test
     void everySpecCodeExistsWithItsStatus() {
         SPEC.forEach((code, status) -> assertThat(ErrorCode.valueOf(code).status()).as(code).isEqualTo(status));
+    }
+
+    /** Codes outside the spec's table: Docker's RANGE_INVALID and Berth's own, each in use. */
+    private static final Set<String> OTHERS = Set.of("RANGE_INVALID", "TAG_INVALID", "PAGINATION_NUMBER_INVALID",
+            "NOT_FOUND", "INVALID_REQUEST", "UNAVAILABLE", "INTERNAL");
+
+    @Test
+    void theEnvelopeCarriesTheSpecsCodesAndOnlyTheOthersInUse() {
+        Set<String> codes = Arrays.stream(ErrorCode.values()).map(c -> c.base().name()).collect(Collectors.toSet());
+        Set<String> expected = new HashSet<>(SPEC.keySet());
+        expected.addAll(OTHERS);
+        assertThat(codes).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void anEntryThatAnswersWithAnotherCodeDiffersFromItOnlyInItsStatus() {
+        assertThat(Arrays.stream(ErrorCode.values()).filter(c -> c.base() != c)).isNotEmpty().allSatisfy(c -> {
+            assertThat(c.base().base()).as(c.name()).isEqualTo(c.base());
+            assertThat(c.message()).as(c.name()).isEqualTo(c.base().message());
+            assertThat(c.status()).as(c.name()).isNotEqualTo(c.base().status());
+        });
+    }
+
+    @Test
+    void theTableAloneDecidesTheStatus() {
+        assertThat(new RegistryException(ErrorCode.TAG_MOVED, "moved").status()).isEqualTo(409);
+        assertThat(new RegistryException(ErrorCode.STILL_REFERENCED, "referenced", null, Map.of("Allow", "GET")).status())
+                .isEqualTo(405);
+        assertThatThrownBy(() -> statusOverride(ErrorCode.DENIED, 405)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static RegistryException statusOverride(ErrorCode code, int status) {
+        return new RegistryException(code, "overridden", null, status, Map.of());
     }
 
     @Test
