@@ -198,7 +198,7 @@ public final class AuthFilter implements Filter {
         String message = "invalid_token".equals(error) ? "invalid or expired token"
                 : "insufficient_scope".equals(error) ? "token lacks the scope this request needs"
                 : "authentication required";
-        return new RegistryException(ErrorCode.UNAUTHORIZED, message, null, 401,
+        return new RegistryException(ErrorCode.UNAUTHORIZED, message, null,
                 Map.of("WWW-Authenticate", header.toString()));
     }
 }

@@ -68,10 +68,7 @@ final class ErrorMapper {
 
     /** The envelope of code, with the code's status from the table. */
     static Response envelope(ErrorCode code, String message, Object detail, Map<String, String> headers) {
-        return envelope(code, message, detail, code.status(), headers);
-    }
-
-    static Response envelope(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
+        int status = code.status();
         ObjectNode root = JSON.createObjectNode();
         ArrayNode errors = root.putArray("errors");
         ObjectNode error = errors.addObject();

@@ -128,7 +128,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("malformed request from {} (a TLS client on the plain HTTP port?)", ctx.channel().remoteAddress());
             keepAlive = false;
             bodyComplete = true;
-            decide(ctx, ErrorMapper.envelope(ErrorCode.INVALID_REQUEST, "malformed HTTP request", null, 400, Map.of()));
+            decide(ctx, ErrorMapper.envelope(ErrorCode.INVALID_REQUEST, "malformed HTTP request", null, Map.of()));
             return;
         }
         Exchange current = exchange;
@@ -152,7 +152,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                 });
             });
         } catch (RejectedExecutionException e) {
-            decide(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down or overloaded", null, 503, Map.of()));
+            decide(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down or overloaded", null, Map.of()));
         }
     }
 
@@ -274,7 +274,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
             });
         } catch (RejectedExecutionException e) {
             current.abort();
-            respond(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down", null, 503, Map.of()));
+            respond(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down", null, Map.of()));
         }
     }
 

@@ -33,13 +33,6 @@ public class RegistryException extends RuntimeException {
      *
      * @deprecated name no status: use {@link #RegistryException(ErrorCode, String, Object, Map)}
      */
-    @Deprecated
-    public RegistryException(ErrorCode code, String message, Object detail, int status, Map<String, String> headers) {
-        this(code, message, detail, headers);
-        if (status != code.status()) {
-            throw new IllegalArgumentException(code + " answers " + code.status() + ", not " + status);
-        }
-    }
 
     public ErrorCode code() {
         return code;
