@@ -3,6 +3,7 @@ package io.berth.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Reference;
+import io.berth.oci.RegistryException;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.ByteArrayOutputStream;
@@ -198,6 +199,11 @@ public final class AuditFilter implements Filter {
         @Override
         public void abort() {
             inner.abort();
+        }
+
+        @Override
+        public RegistryException malformed() {
+            return inner.malformed();
         }
     }
 }
