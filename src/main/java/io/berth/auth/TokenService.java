@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,10 +92,9 @@ public final class TokenService {
         }
         try {
             ECKey key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).keyIDFromThumbprint(true).generate();
-            PrivateFiles.createDirectories(file.toAbsolutePath().getParent());
             Path temp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(temp);
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            PrivateFiles.createFileIfMissing(temp);
             Files.writeString(temp, key.toJSONString(), StandardCharsets.UTF_8, StandardOpenOption.WRITE);
             Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return key;
