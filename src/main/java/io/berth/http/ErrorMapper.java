@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.oci.ErrorCode;
-import io.berth.metadata.MetadataException;
 import io.berth.oci.RegistryException;
-import io.berth.storage.DiskReserve;
+import io.berth.registry.Failures;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,19 +30,19 @@ final class ErrorMapper {
         if (failure instanceof RegistryException e) {
             return envelope(e.code(), e.getMessage(), e.detail(), e.headers());
         }
-        if (DiskReserve.isNoSpace(failure)) {
+        if (Failures.storageFull(failure)) {
             // Expected while the disk is full and seen on every push then: one line, no stack trace.
             LOG.warn("request {} {} {}: storage full: {}", exchange == null ? "-" : exchange.requestId(),
                     exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(),
-                    DiskReserve.rootMessage(failure));
+                    Failures.rootMessage(failure));
             return envelope(ErrorCode.STORAGE_FULL,
                     "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
                     null, Map.of());
         }
-        MetadataException unreachable = unreachableDatabase(failure);
+        String unreachable = Failures.databaseUnreachable(failure);
         if (unreachable != null) {
             LOG.warn("request {}: metadata store unreachable: {}", exchange == null ? "-" : exchange.requestId(),
-                    unreachable.getMessage());
+                    unreachable);
             return envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable; retry later", null,
                     Map.of("Retry-After", DATABASE_RETRY_AFTER_SECONDS));
         }
@@ -56,15 +55,6 @@ final class ErrorMapper {
     /** Seconds a client is asked to wait while the database is unreachable: about a database restart's time. */
     private static final String DATABASE_RETRY_AFTER_SECONDS = "5";
 
-    /** The metadata failure, possibly wrapped (an async stage), that says the database is unreachable; else null. */
-    private static MetadataException unreachableDatabase(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof MetadataException e && e.unavailable()) {
-                return e;
-            }
-        }
-        return null;
-    }
 
     /** The envelope of code, with the code's status from the table. */
     static Response envelope(ErrorCode code, String message, Object detail, Map<String, String> headers) {
