@@ -1,11 +1,11 @@
 package io.berth.auth;
 
-import io.berth.metadata.AuthRecords.AuditEntry;
-import io.berth.metadata.AuthRecords.Member;
-import io.berth.metadata.AuthRecords.Namespace;
-import io.berth.metadata.AuthRecords.Role;
-import io.berth.metadata.AuthRecords.RobotToken;
-import io.berth.metadata.AuthRecords.User;
+import io.berth.model.AuthRecords.AuditEntry;
+import io.berth.model.AuthRecords.Member;
+import io.berth.model.AuthRecords.Namespace;
+import io.berth.model.AuthRecords.Role;
+import io.berth.model.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.User;
 import io.berth.metadata.AuthStore;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

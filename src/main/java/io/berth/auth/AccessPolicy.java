@@ -1,8 +1,8 @@
 package io.berth.auth;
 
-import io.berth.metadata.AuthRecords.Namespace;
-import io.berth.metadata.AuthRecords.Role;
-import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.Namespace;
+import io.berth.model.AuthRecords.Role;
+import io.berth.model.AuthRecords.RobotToken;
 import io.berth.metadata.AuthStore;
 import io.berth.oci.RepositoryName;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package io.berth.auth;
 
-import io.berth.metadata.AuthRecords.RobotToken;
-import io.berth.metadata.AuthRecords.User;
+import io.berth.model.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.User;
 import io.berth.metadata.AuthStore;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

@@ -1,6 +1,6 @@
 package io.berth.auth;
 
-import io.berth.metadata.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.RobotToken;
 
 /** Who is calling: a user, a robot token, or nobody (anonymous). */
 public record Principal(String name, Kind kind, boolean admin, RobotToken robot) {

@@ -2,9 +2,9 @@ package io.berth.cli;
 
 import io.berth.auth.AccessAdmin;
 import io.berth.config.BerthConfig;
-import io.berth.metadata.LifecycleStore.RetentionRule;
+import io.berth.model.RetentionRule;
 import io.berth.metadata.MetadataDatabase;
-import io.berth.metadata.TagMove;
+import io.berth.model.TagMove;
 import io.berth.oci.Digest;
 import io.berth.oci.Reference;
 import io.berth.oci.RepositoryName;

@@ -8,7 +8,7 @@ import io.berth.auth.Passwords;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
 import io.berth.auth.TokenService;
-import io.berth.metadata.AuthRecords.RefreshToken;
+import io.berth.model.AuthRecords.RefreshToken;
 import io.berth.metadata.AuthStore;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

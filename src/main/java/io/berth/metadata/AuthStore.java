@@ -1,12 +1,12 @@
 package io.berth.metadata;
 
-import io.berth.metadata.AuthRecords.AuditEntry;
-import io.berth.metadata.AuthRecords.Member;
-import io.berth.metadata.AuthRecords.Namespace;
-import io.berth.metadata.AuthRecords.RefreshToken;
-import io.berth.metadata.AuthRecords.Role;
-import io.berth.metadata.AuthRecords.RobotToken;
-import io.berth.metadata.AuthRecords.User;
+import io.berth.model.AuthRecords.AuditEntry;
+import io.berth.model.AuthRecords.Member;
+import io.berth.model.AuthRecords.Namespace;
+import io.berth.model.AuthRecords.RefreshToken;
+import io.berth.model.AuthRecords.Role;
+import io.berth.model.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.User;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

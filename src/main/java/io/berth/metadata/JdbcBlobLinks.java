@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.Page;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.RetentionRule;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
 package io.berth.metadata;
 
+import io.berth.model.ManifestRecord;
+import io.berth.model.TagChange;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,10 @@
 package io.berth.metadata;
 
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
+import io.berth.model.TagChange;
+import io.berth.model.TagMove;
+import io.berth.model.UploadSession;
 import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;

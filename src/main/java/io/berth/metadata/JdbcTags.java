@@ -1,5 +1,8 @@
 package io.berth.metadata;
 
+import io.berth.model.Page;
+import io.berth.model.TagChange;
+import io.berth.model.TagMove;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

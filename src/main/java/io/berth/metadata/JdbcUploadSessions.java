@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.UploadSession;
 import io.berth.oci.RepositoryName;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.RetentionRule;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
@@ -23,10 +24,6 @@ public interface LifecycleStore extends CollectionSteps {
     List<String> immutableRules(String namespace);
 
     // ---- retention
-
-    /** keepLast and maxAgeDays may be null; keepPatterns are tags never removed. */
-    record RetentionRule(String id, String namespace, String pattern, Integer keepLast, Integer maxAgeDays,
-                         List<String> keepPatterns, String createdBy, Instant createdAt) {}
 
     void addRetentionRule(RetentionRule rule);
 

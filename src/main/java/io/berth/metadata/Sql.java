@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.Page;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;

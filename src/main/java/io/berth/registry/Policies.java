@@ -1,7 +1,7 @@
 package io.berth.registry;
 
 import io.berth.metadata.LifecycleStore;
-import io.berth.metadata.TagChange;
+import io.berth.model.TagChange;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;

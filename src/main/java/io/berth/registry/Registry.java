@@ -1,10 +1,10 @@
 package io.berth.registry;
 
-import io.berth.metadata.ManifestRecord;
+import io.berth.model.ManifestRecord;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.Page;
-import io.berth.metadata.TagChange;
-import io.berth.metadata.TagMove;
+import io.berth.model.Page;
+import io.berth.model.TagChange;
+import io.berth.model.TagMove;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;

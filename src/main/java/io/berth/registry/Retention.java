@@ -1,10 +1,10 @@
 package io.berth.registry;
 
 import io.berth.metadata.LifecycleStore;
-import io.berth.metadata.LifecycleStore.RetentionRule;
+import io.berth.model.RetentionRule;
 import io.berth.metadata.LifecycleStore.TagAge;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.TagChange;
+import io.berth.model.TagChange;
 import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;

@@ -1,7 +1,7 @@
 package io.berth.registry;
 
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.Page;
+import io.berth.model.Page;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;

@@ -1,6 +1,6 @@
 package io.berth.registry;
 
-import io.berth.metadata.UploadSession;
+import io.berth.model.UploadSession;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 

@@ -1,7 +1,7 @@
 package io.berth.registry;
 
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.UploadSession;
+import io.berth.model.UploadSession;
 import io.berth.oci.Digest;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;

@@ -1,12 +1,16 @@
 package io.berth.metadata;
 
+import io.berth.model.ManifestRecord;
+import io.berth.model.TagChange;
+import io.berth.model.TagMove;
+import io.berth.model.UploadSession;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.metadata.AuthRecords.AuditEntry;
-import io.berth.metadata.AuthRecords.Namespace;
-import io.berth.metadata.AuthRecords.Role;
-import io.berth.metadata.AuthRecords.RobotToken;
-import io.berth.metadata.AuthRecords.User;
+import io.berth.model.AuthRecords.AuditEntry;
+import io.berth.model.AuthRecords.Namespace;
+import io.berth.model.AuthRecords.Role;
+import io.berth.model.AuthRecords.RobotToken;
+import io.berth.model.AuthRecords.User;
 import io.berth.metadata.LifecycleStore.Link;
 import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;

@@ -1,5 +1,9 @@
 package io.berth.metadata;
 
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
+import io.berth.model.TagChange;
+import io.berth.model.UploadSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

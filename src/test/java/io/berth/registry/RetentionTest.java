@@ -3,8 +3,8 @@ package io.berth.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.metadata.LifecycleStore;
-import io.berth.metadata.LifecycleStore.RetentionRule;
-import io.berth.metadata.ManifestRecord;
+import io.berth.model.RetentionRule;
+import io.berth.model.ManifestRecord;
 import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;

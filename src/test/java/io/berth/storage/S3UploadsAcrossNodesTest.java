@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.UploadSession;
+import io.berth.model.UploadSession;
 import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;

@@ -1,4 +1,4 @@
-package io.berth.metadata;
+package io.berth.model;
 
 import java.util.List;
 

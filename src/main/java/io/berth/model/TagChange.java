@@ -1,4 +1,4 @@
-package io.berth.metadata;
+package io.berth.model;
 
 import io.berth.oci.Digest;
 import io.berth.oci.Tag;

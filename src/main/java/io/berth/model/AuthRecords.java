@@ -1,10 +1,10 @@
-package io.berth.metadata;
+package io.berth.model;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
-/** The access-control facts the {@link AuthStore} keeps. */
+/** The access-control facts the metadata store keeps. */
 public final class AuthRecords {
     private AuthRecords() {}
 
