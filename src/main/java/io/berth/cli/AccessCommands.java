@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import io.berth.auth.AccessAdmin;
+import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigLoader;
 import io.berth.model.AuthRecords.AuditEntry;
@@ -9,7 +10,6 @@ import io.berth.model.AuthRecords.Namespace;
 import io.berth.model.AuthRecords.Role;
 import io.berth.model.AuthRecords.RobotToken;
 import io.berth.model.AuthRecords.User;
-import io.berth.metadata.MetadataDatabase;
 import io.berth.auth.Passwords;
 import io.berth.auth.Principal;
 import java.io.BufferedReader;
@@ -18,7 +18,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +42,8 @@ final class AccessCommands {
         @Override
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
-            Clock clock = Clock.systemUTC();
-            try (MetadataDatabase database = Stores.database(config, clock)) {
-                run(AccessControl.admin(database, clock), AccessAdmin.commandLine());
+            try (Instance instance = Instance.openMetadata(config)) {
+                run(instance.admin(), AccessAdmin.commandLine());
             }
             return 0;
         }

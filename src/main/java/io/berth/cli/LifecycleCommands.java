@@ -1,19 +1,19 @@
 package io.berth.cli;
 
 import io.berth.auth.AccessAdmin;
+import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
 import io.berth.model.RetentionRule;
-import io.berth.metadata.MetadataDatabase;
 import io.berth.model.TagMove;
 import io.berth.oci.Digest;
 import io.berth.oci.Reference;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.GarbageCollector;
+import io.berth.registry.Lifecycle;
 import io.berth.registry.Policies;
+import io.berth.registry.Registry;
 import io.berth.registry.Retention;
-import io.berth.storage.BlobStore;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,24 +38,23 @@ final class LifecycleCommands {
     abstract static class LifecycleCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
-        /** The open metadata database while run works (for the audit log). */
-        MetadataDatabase database;
+        /** The open instance while run works (for the audit log). */
+        Instance instance;
 
         @Override
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
-            Clock clock = Clock.systemUTC();
-            try (BlobStore blobs = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
-                this.database = database;
-                return run(Lifecycle.open(config, database, blobs, clock, "cli-" + ProcessHandle.current().pid()));
+            try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
+                this.instance = instance;
+                return run(instance.registry(), instance.lifecycle());
             }
         }
 
-        abstract int run(Lifecycle lifecycle) throws Exception;
+        abstract int run(Registry registry, Lifecycle lifecycle) throws Exception;
 
         /** Records a change in the audit log with the names the management API's entries use. */
         void audit(String action, String target, String detail) {
-            AccessControl.admin(database, Clock.systemUTC()).audit(actor(), action, target, "cli", detail);
+            instance.admin().audit(actor(), action, target, "cli", detail);
         }
     }
 
@@ -89,14 +88,14 @@ final class LifecycleCommands {
         @Option(names = "--history-window", description = "Override history.window (e.g. 0s).") String window;
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             GarbageCollector.Settings s = lifecycle.gcSettings();
             GarbageCollector.Settings settings = new GarbageCollector.Settings(
                     grace == null ? s.grace() : io.berth.config.ConfigLoader.parseDuration(grace),
                     window == null ? s.historyWindow() : io.berth.config.ConfigLoader.parseDuration(window),
                     s.untaggedManifests());
-            GarbageCollector.Report report = lifecycle.gc().run(settings, dryRun);
-            AccessControl.auditGc(database, Clock.systemUTC(), actor(), "cli", report);
+            GarbageCollector.Report report = lifecycle.collect(settings, dryRun);
+            instance.auditGc(actor(), "cli", report);
             if (!report.ran()) {
                 System.out.println("another node is collecting garbage now; try again later");
                 return 3;
@@ -124,10 +123,10 @@ final class LifecycleCommands {
         @Option(names = "--limit", defaultValue = "50") int limit;
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             ImageRef image = ImageRef.parse(ref);
             System.out.printf("%-24s %-10s %-20s %-73s %s%n", "WHEN", "OPERATION", "BY", "FROM", "TO");
-            for (TagMove m : lifecycle.registry().tagHistory(image.repository(), image.tag(), limit)) {
+            for (TagMove m : registry.tagHistory(image.repository(), image.tag(), limit)) {
                 System.out.printf("%-24s %-10s %-20s %-73s %s%n", m.at(), m.operation(), m.actor(),
                         m.previous() == null ? "-" : m.previous(), m.next() == null ? "(removed)" : m.next());
             }
@@ -143,9 +142,9 @@ final class LifecycleCommands {
         @Option(names = "--steps", defaultValue = "1") int steps;
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             ImageRef image = ImageRef.parse(ref);
-            Digest now = lifecycle.registry().rollback(image.repository(), image.tag(), to == null ? null : Digest.parse(to),
+            Digest now = registry.rollback(image.repository(), image.tag(), to == null ? null : Digest.parse(to),
                     steps, actor());
             audit("tag.rollback", image.repository() + ":" + image.tag(), "to " + now);
             System.out.println(image.repository() + ":" + image.tag() + " now points at " + now);
@@ -165,11 +164,11 @@ final class LifecycleCommands {
         }
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             ImageRef source = ImageRef.parse(ref);
             ImageRef destination = target.tag != null
                     ? new ImageRef(source.repository(), Reference.parse(target.tag)) : ImageRef.parse(target.to);
-            Digest digest = lifecycle.registry().promote(source.repository(), source.reference(), destination.repository(),
+            Digest digest = registry.promote(source.repository(), source.reference(), destination.repository(),
                     destination.tag(), actor());
             audit("tag.promote", destination.repository() + ":" + destination.tag(),
                     "from " + source.repository() + ":" + source.reference() + " " + digest);
@@ -190,9 +189,9 @@ final class LifecycleCommands {
         @Parameters(index = "1", paramLabel = "PATTERN") String pattern;
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             checkPattern(pattern, "PATTERN");
-            lifecycle.store().addImmutableRule(namespace, pattern, actor());
+            lifecycle.addImmutableRule(namespace, pattern, actor());
             audit("immutable.add", namespace, "pattern " + pattern);
             System.out.println("tags of " + namespace + " matching '" + pattern + "' are now immutable");
             return 0;
@@ -205,8 +204,8 @@ final class LifecycleCommands {
         @Parameters(index = "1", paramLabel = "PATTERN") String pattern;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            if (!lifecycle.store().removeImmutableRule(namespace, pattern)) {
+        int run(Registry registry, Lifecycle lifecycle) {
+            if (!lifecycle.removeImmutableRule(namespace, pattern)) {
                 System.err.println("berth: no rule '" + pattern + "' in " + namespace);
                 return 2;
             }
@@ -221,8 +220,8 @@ final class LifecycleCommands {
         @Parameters(paramLabel = "NAMESPACE") String namespace;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            lifecycle.store().immutableRules(namespace).forEach(System.out::println);
+        int run(Registry registry, Lifecycle lifecycle) {
+            lifecycle.immutableRules(namespace).forEach(System.out::println);
             return 0;
         }
     }
@@ -233,12 +232,12 @@ final class LifecycleCommands {
         @Parameters(index = "1", paramLabel = "LIMIT") String limit;
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             Long bytes = limit.equalsIgnoreCase("none") ? null : parseBytes(limit);
             if (bytes != null && bytes < 1) {
                 throw new IllegalArgumentException("a quota is at least 1 byte ('none' removes it), got " + limit);
             }
-            lifecycle.store().setQuota(namespace, bytes);
+            lifecycle.setQuota(namespace, bytes);
             audit("quota.set", namespace, "quotaBytes " + bytes);
             System.out.println(bytes == null ? "no quota for " + namespace : "quota of " + namespace + ": " + bytes + " bytes");
             return 0;
@@ -250,9 +249,9 @@ final class LifecycleCommands {
         @Parameters(paramLabel = "NAMESPACE") String namespace;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            long usage = lifecycle.store().usage(namespace);
-            String quota = lifecycle.store().quota(namespace).map(q -> q + " bytes").orElse("none");
+        int run(Registry registry, Lifecycle lifecycle) {
+            long usage = lifecycle.usage(namespace);
+            String quota = lifecycle.quota(namespace).map(q -> q + " bytes").orElse("none");
             System.out.println(namespace + ": " + usage + " bytes used, quota " + quota);
             return 0;
         }
@@ -293,7 +292,7 @@ final class LifecycleCommands {
         @Option(names = "--keep", paramLabel = "PATTERN") List<String> keep = new ArrayList<>();
 
         @Override
-        int run(Lifecycle lifecycle) {
+        int run(Registry registry, Lifecycle lifecycle) {
             if (keepLast == null && maxAgeDays == null) {
                 throw new IllegalArgumentException("give --keep-last and/or --max-age-days");
             }
@@ -306,7 +305,7 @@ final class LifecycleCommands {
             checkPattern(pattern, "--pattern");
             keep.forEach(k -> checkPattern(k, "--keep"));
             String id = io.berth.auth.Passwords.randomId();
-            lifecycle.store().addRetentionRule(new RetentionRule(id, namespace, pattern, keepLast, maxAgeDays, keep,
+            lifecycle.addRetentionRule(new RetentionRule(id, namespace, pattern, keepLast, maxAgeDays, keep,
                     actor(), Instant.now()));
             audit("retention.add", namespace, "rule " + id + " pattern " + pattern + " keepLast " + keepLast
                     + " maxAgeDays " + maxAgeDays + " keep " + keep);
@@ -320,9 +319,9 @@ final class LifecycleCommands {
         @Parameters(paramLabel = "NAMESPACE", arity = "0..1") String namespace;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            List<RetentionRule> rules = namespace == null ? lifecycle.store().allRetentionRules()
-                    : lifecycle.store().retentionRules(namespace);
+        int run(Registry registry, Lifecycle lifecycle) {
+            List<RetentionRule> rules = namespace == null ? lifecycle.allRetentionRules()
+                    : lifecycle.retentionRules(namespace);
             for (RetentionRule r : rules) {
                 System.out.printf("%s %s pattern=%s keep-last=%s max-age-days=%s keep=%s%n", r.id(), r.namespace(),
                         r.pattern(), r.keepLast(), r.maxAgeDays(), r.keepPatterns());
@@ -336,9 +335,9 @@ final class LifecycleCommands {
         @Parameters(paramLabel = "ID") String id;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            for (RetentionRule rule : lifecycle.store().allRetentionRules()) {
-                if (rule.id().equals(id) && lifecycle.store().removeRetentionRule(rule.namespace(), id)) {
+        int run(Registry registry, Lifecycle lifecycle) {
+            for (RetentionRule rule : lifecycle.allRetentionRules()) {
+                if (rule.id().equals(id) && lifecycle.removeRetentionRule(rule.namespace(), id)) {
                     audit("retention.remove", rule.namespace(), "rule " + id);
                     System.out.println("removed retention rule " + id + " of " + rule.namespace());
                     return 0;
@@ -355,8 +354,8 @@ final class LifecycleCommands {
         @Option(names = "--dry-run") boolean dryRun;
 
         @Override
-        int run(Lifecycle lifecycle) {
-            List<Retention.Removal> removals = lifecycle.retention().run(namespace, dryRun, actor());
+        int run(Registry registry, Lifecycle lifecycle) {
+            List<Retention.Removal> removals = lifecycle.runRetention(namespace, dryRun, actor());
             if (!dryRun) {
                 audit("retention.run", namespace == null ? "all namespaces" : namespace, removals.size() + " tags removed");
             }

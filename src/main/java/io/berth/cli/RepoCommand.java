@@ -1,11 +1,8 @@
 package io.berth.cli;
 
-import io.berth.auth.AccessAdmin;
+import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
-import io.berth.metadata.MetadataDatabase;
 import io.berth.oci.RepositoryName;
-import io.berth.storage.BlobStore;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,18 +30,15 @@ final class RepoCommand {
         public Integer call() throws Exception {
             BerthConfig config = options.load(Map.of());
             RepositoryName repository = new RepositoryName(name);
-            Clock clock = Clock.systemUTC();
             String actor = LifecycleCommands.actor();
-            try (BlobStore blobs = Stores.blobs(config); MetadataDatabase database = Stores.database(config, clock)) {
-                Lifecycle lifecycle = Lifecycle.open(config, database, blobs, clock, "cli-" + ProcessHandle.current().pid());
-                List<String> overridden = force ? lifecycle.registry().immutableTags(repository) : List.of();
-                if (!lifecycle.registry().deleteRepository(repository, actor, force)) {
+            try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
+                List<String> overridden = force ? instance.registry().immutableTags(repository) : List.of();
+                if (!instance.registry().deleteRepository(repository, actor, force)) {
                     System.err.println("berth: no repository named " + repository);
                     return 2;
                 }
                 if (force) {
-                    AccessAdmin audit = AccessControl.admin(database, clock);
-                    audit.audit(actor, "repository.delete.force", repository.value(), "cli",
+                    instance.admin().audit(actor, "repository.delete.force", repository.value(), "cli",
                             overridden.isEmpty() ? "no immutable tags" : "immutable tags: " + String.join(", ", overridden));
                 }
             }

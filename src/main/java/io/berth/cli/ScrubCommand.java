@@ -1,10 +1,8 @@
 package io.berth.cli;
 
+import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
-import io.berth.metadata.MetadataDatabase;
 import io.berth.registry.Scrubber;
-import io.berth.storage.BlobStore;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -36,8 +34,8 @@ final class ScrubCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BerthConfig config = options.load(Map.of());
-        try (BlobStore blobs = Stores.blobs(config); MetadataDatabase database = Stores.database(config, Clock.systemUTC())) {
-            Scrubber.Report report = new Scrubber(database.metadata(), blobs).run(repair, p -> System.out.printf(Locale.ROOT,
+        try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
+            Scrubber.Report report = instance.scrubber().run(repair, p -> System.out.printf(Locale.ROOT,
                     "progress: %d blobs read (%d bytes), %d records checked, %d problems%n", p.blobsRead(), p.bytesRead(),
                     p.recordsChecked(), p.problems()), progressEvery, Duration.ofSeconds(10));
             report.findings().forEach(System.out::println);

@@ -1,37 +1,23 @@
 package io.berth.cli;
 
 import ch.qos.logback.classic.Level;
+import io.berth.boot.Server;
 import io.berth.config.BerthConfig;
-import io.berth.http.HttpServer;
-import io.berth.http.Installation;
-import io.berth.http.LifecycleApi;
-import io.berth.http.RegistryApi;
-import io.berth.http.Routes;
-import io.berth.metadata.MetadataDatabase;
-import io.berth.registry.GarbageCollector;
-import io.berth.registry.Registry;
-import io.berth.registry.Uploads;
-import io.berth.storage.BlobStore;
-import io.berth.storage.DiskReserve;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLException;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Starts the registry. The whole object graph is built here, by hand. */
+/** Starts the registry; {@link Server} builds the object graph. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
@@ -50,88 +36,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         BerthConfig config = options.load(flags);
         setLogLevel(config.log().level());
-        Clock clock = Clock.systemUTC();
-
-        Stores.createDataDirectory(config);
-        DiskReserve reserve = DiskReserve.open(config.data());
-        BlobStore blobs = Stores.blobs(config, reserve);
-        MetadataDatabase database = Stores.database(config, clock);
-        Lifecycle lifecycle = Lifecycle.open(config, database, blobs, clock, "node-" + ProcessHandle.current().pid()
-                + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
-        Registry registry = lifecycle.registry();
-        Uploads uploads = registry.uploads();
-        uploads.recoverClaims(config.data().resolve("claims"));
-        BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
-
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("berth-scheduler").factory());
-        // One statfs a second: notices a disk filled from outside, and gives the reserve back when space returns.
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                reserve.check();
-            } catch (java.io.IOException | RuntimeException e) {
-                LOG.warn("checking the free space of {}: {}", config.data(), e.toString());
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-        long purgeMillis = Math.max(100, config.uploads().purgeInterval().toMillis());
-        scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
-            try {
-                int purged = uploads.purgeIdle(config.uploads().maxAge());
-                if (purged > 0) {
-                    LOG.info("purged {} idle uploads", purged);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("upload purge failed: {}", e.toString());
-            }
-        }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
-        if (config.gc().enabled()) {
-            long gcMillis = Math.max(100, config.gc().interval().toMillis());
-            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
-                try {
-                    GarbageCollector.Report report = lifecycle.gc().run(lifecycle.gcSettings(), false);
-                    // Scheduled runs that found nothing to collect are not worth an audit row each interval.
-                    if (report.candidates() > 0) {
-                        AccessControl.auditGc(database, clock, "gc-scheduler", null, report);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("garbage collection failed: {}", e.toString());
-                }
-            }), gcMillis, gcMillis, TimeUnit.MILLISECONDS);
-        }
-        long retentionMillis = config.retention().interval().toMillis();
-        if (retentionMillis > 0) {
-            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
-                try {
-                    int removed = lifecycle.retention().run(null, false, "retention").size();
-                    if (removed > 0) {
-                        LOG.info("retention removed {} tags", removed);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("retention failed: {}", e.toString());
-                }
-            }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
-        }
-
-        // The registry API, the lifecycle API, then the optional features, each installing its routes and filters.
-        Installation installed = new Installation().routes(Routes.of(new RegistryApi(registry)));
-        AccessControl access = AccessControl.from(config, database, clock);
-        installed.routes(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(),
-                lifecycle.gc(), lifecycle.gcSettings(), access.permissions(), access.admin())));
-        access.install(installed);
-        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), installed, blocking,
-                config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), tls(config));
+        Server server = Server.start(config, parseAddress(config.http().listen()), tls(config));
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            scheduler.shutdownNow();
-            blocking.close();
-            database.close();
-            try {
-                blobs.close();
-            } catch (java.io.IOException e) {
-                LOG.warn("closing the blob store: {}", e.toString());
-            }
-        }, "berth-shutdown"));
         server.awaitClose();
         return 0;
     }

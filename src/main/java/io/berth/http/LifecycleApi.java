@@ -10,7 +10,6 @@ import io.berth.auth.AccessAdmin;
 import io.berth.auth.Passwords;
 import io.berth.auth.Permissions;
 import io.berth.auth.Scope;
-import io.berth.metadata.LifecycleStore;
 import io.berth.model.RetentionRule;
 import io.berth.model.TagMove;
 import io.berth.oci.Digest;
@@ -20,6 +19,7 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.GarbageCollector;
+import io.berth.registry.Lifecycle;
 import io.berth.registry.Policies;
 import io.berth.registry.Registry;
 import io.berth.registry.Retention;
@@ -43,21 +43,14 @@ public final class LifecycleApi {
     static final long MAX_QUOTA = 1L << 60;
 
     private final Registry registry;
-    private final LifecycleStore store;
-    private final Retention retention;
-    private final GarbageCollector gc;
-    private final GarbageCollector.Settings gcSettings;
+    private final Lifecycle lifecycle;
     private final Permissions permissions;
     private final AccessAdmin audit;
 
     /** audit records forced repository deletes. */
-    public LifecycleApi(Registry registry, LifecycleStore store, Retention retention, GarbageCollector gc,
-                        GarbageCollector.Settings gcSettings, Permissions permissions, AccessAdmin audit) {
+    public LifecycleApi(Registry registry, Lifecycle lifecycle, Permissions permissions, AccessAdmin audit) {
         this.registry = registry;
-        this.store = store;
-        this.retention = retention;
-        this.gc = gc;
-        this.gcSettings = gcSettings;
+        this.lifecycle = lifecycle;
         this.permissions = permissions;
         this.audit = audit;
     }
@@ -255,7 +248,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireReader(ex, namespace);
         ArrayNode list = JSON.createArrayNode();
-        store.immutableRules(namespace).forEach(list::add);
+        lifecycle.immutableRules(namespace).forEach(list::add);
         return ok(list);
     }
 
@@ -263,7 +256,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireManager(ex, namespace);
         return ManagementJson.body(ImmutableRuleRequest.class, body -> {
-            store.addImmutableRule(namespace, body.pattern(), RegistryApi.actor(ex));
+            lifecycle.addImmutableRule(namespace, body.pattern(), RegistryApi.actor(ex));
             return Response.status(204);
         });
     }
@@ -272,7 +265,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireAdmin(ex);
         String pattern = ex.query("pattern");
-        if (pattern == null || !store.removeImmutableRule(namespace, pattern)) {
+        if (pattern == null || !lifecycle.removeImmutableRule(namespace, pattern)) {
             throw new RegistryException(ErrorCode.NOT_FOUND, "no such rule; give ?pattern=");
         }
         return Response.status(204);
@@ -283,8 +276,8 @@ public final class LifecycleApi {
         requireReader(ex, namespace);
         ObjectNode node = JSON.createObjectNode();
         node.put("namespace", namespace);
-        node.put("usedBytes", store.usage(namespace));
-        store.quota(namespace).ifPresentOrElse(q -> node.put("quotaBytes", q), () -> node.putNull("quotaBytes"));
+        node.put("usedBytes", lifecycle.usage(namespace));
+        lifecycle.quota(namespace).ifPresentOrElse(q -> node.put("quotaBytes", q), () -> node.putNull("quotaBytes"));
         return ok(node);
     }
 
@@ -292,7 +285,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireAdmin(ex);
         return ManagementJson.body(QuotaRequest.class, body -> {
-            store.setQuota(namespace, body.quotaBytes());
+            lifecycle.setQuota(namespace, body.quotaBytes());
             return Response.status(204);
         });
     }
@@ -303,7 +296,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireReader(ex, namespace);
         ArrayNode list = JSON.createArrayNode();
-        for (RetentionRule r : store.retentionRules(namespace)) {
+        for (RetentionRule r : lifecycle.retentionRules(namespace)) {
             ObjectNode node = list.addObject();
             node.put("id", r.id());
             node.put("pattern", r.pattern());
@@ -319,7 +312,7 @@ public final class LifecycleApi {
         requireManager(ex, namespace);
         return ManagementJson.body(RetentionRuleRequest.class, body -> {
             String id = Passwords.randomId();
-            store.addRetentionRule(new RetentionRule(id, namespace, body.pattern(), body.keepLast(), body.maxAgeDays(),
+            lifecycle.addRetentionRule(new RetentionRule(id, namespace, body.pattern(), body.keepLast(), body.maxAgeDays(),
                     body.keep(), RegistryApi.actor(ex), Instant.now()));
             ObjectNode node = JSON.createObjectNode();
             node.put("id", id);
@@ -331,7 +324,7 @@ public final class LifecycleApi {
         String namespace = namespace(ex);
         requireManager(ex, namespace);
         // Scoped to the path's namespace: an owner of one namespace must not reach another's rule by its id.
-        if (!store.removeRetentionRule(namespace, ex.param("id"))) {
+        if (!lifecycle.removeRetentionRule(namespace, ex.param("id"))) {
             throw new RegistryException(ErrorCode.NOT_FOUND, "no retention rule " + ex.param("id") + " in " + namespace);
         }
         return Response.status(204);
@@ -342,7 +335,7 @@ public final class LifecycleApi {
         requireManager(ex, namespace);
         boolean dryRun = ManagementJson.flag(ex, "dryRun");
         ArrayNode list = JSON.createArrayNode();
-        for (Retention.Removal r : retention.run(namespace, dryRun, RegistryApi.actor(ex))) {
+        for (Retention.Removal r : lifecycle.runRetention(namespace, dryRun, RegistryApi.actor(ex))) {
             ObjectNode node = list.addObject();
             node.put("repository", r.repository());
             node.put("tag", r.tag());
@@ -357,7 +350,7 @@ public final class LifecycleApi {
     Outcome collect(Exchange ex) {
         requireAdmin(ex);
         boolean dryRun = ManagementJson.flag(ex, "dryRun");
-        GarbageCollector.Report report = gc.run(gcSettings, dryRun);
+        GarbageCollector.Report report = lifecycle.collect(dryRun);
         ObjectNode node = JSON.createObjectNode();
         node.put("ran", report.ran());
         node.put("dryRun", report.dryRun());

@@ -13,12 +13,13 @@ import io.berth.oci.Reference;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
+import io.berth.registry.BlobBytes;
 import io.berth.registry.ContentRange;
 import io.berth.registry.Registry;
 import io.berth.registry.UploadRangeException;
 import io.berth.registry.UploadResult;
 import io.berth.registry.UploadWriter;
-import io.berth.storage.BlobStore;
+import io.berth.registry.Uploads;
 import io.netty.buffer.ByteBuf;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -37,9 +38,11 @@ public final class RegistryApi {
     private static final int MAX_REFERRERS_BYTES = Registry.MAX_MANIFEST_BYTES;
 
     private final Registry registry;
+    private final Uploads uploads;
 
-    public RegistryApi(Registry registry) {
+    public RegistryApi(Registry registry, Uploads uploads) {
         this.registry = registry;
+        this.uploads = uploads;
     }
 
     // ---- base and health
@@ -50,7 +53,7 @@ public final class RegistryApi {
 
     Outcome ready(Exchange ex) {
         // A full disk still serves pulls, so the node stays in rotation; the body says why pushes answer 507.
-        String body = registry.uploads().storageFull() ? "ready\nstorage: full\n" : "ready\n";
+        String body = uploads.storageFull() ? "ready\nstorage: full\n" : "ready\n";
         return registry.ready()
                 ? Response.status(200).body(body.getBytes(StandardCharsets.UTF_8), "text/plain")
                 : ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable", null, Map.of());
@@ -65,7 +68,7 @@ public final class RegistryApi {
     Outcome getBlob(Exchange ex) throws java.io.IOException {
         RepositoryName name = name(ex);
         Digest digest = existingBlob(ex);
-        BlobStore.BlobContent content = registry.blob(name, digest);
+        BlobBytes content = registry.blob(name, digest);
         if (!ex.isHead()) {
             Optional<java.net.URI> redirect = registry.redirect(digest);
             if (redirect.isPresent()) {
@@ -157,14 +160,14 @@ public final class RegistryApi {
         String digestParam = ex.query("digest");
         if (digestParam != null && mount == null) {
             Digest digest = Digest.parse(digestParam);
-            UploadSession session = registry.uploads().start(name, digest.algorithm());
+            UploadSession session = uploads.start(name, digest.algorithm());
             try {
-                return new UploadBody(ex, registry.uploads().openWriter(name, session.id(), null, digest), false);
+                return new UploadBody(ex, uploads.openWriter(name, session.id(), null, digest), false);
             } catch (RegistryException e) {
                 throw uploadFailure(e, false);
             }
         }
-        UploadSession session = registry.uploads().start(name, algorithm);
+        UploadSession session = uploads.start(name, algorithm);
         return uploadAccepted(ex, session, 202);
     }
 
@@ -178,7 +181,7 @@ public final class RegistryApi {
     }
 
     Outcome uploadStatus(Exchange ex) {
-        UploadSession session = registry.uploads().status(name(ex), ex.param("uuid"));
+        UploadSession session = uploads.status(name(ex), ex.param("uuid"));
         return uploadAccepted(ex, session, 204);
     }
 
@@ -188,10 +191,10 @@ public final class RegistryApi {
         ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
         if (range != null) {
             // Validate the session first so an unknown upload is 404, not 416.
-            registry.uploads().session(name, ex.param("uuid"));
+            uploads.session(name, ex.param("uuid"));
         }
         try {
-            return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, null), false);
+            return new UploadBody(ex, uploads.openWriter(name, ex.param("uuid"), range, null), false);
         } catch (RegistryException e) {
             throw uploadFailure(e, false);
         }
@@ -201,14 +204,14 @@ public final class RegistryApi {
         RepositoryName name = name(ex);
         String digestParam = ex.query("digest");
         if (digestParam == null) {
-            registry.uploads().session(name, ex.param("uuid"));
+            uploads.session(name, ex.param("uuid"));
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "digest query parameter required to finish an upload");
         }
         Digest digest = Digest.parse(digestParam);
         String rangeHeader = ex.header("Content-Range");
         try {
             ContentRange range = rangeHeader == null ? null : ContentRange.parse(rangeHeader);
-            return new UploadBody(ex, registry.uploads().openWriter(name, ex.param("uuid"), range, digest), true);
+            return new UploadBody(ex, uploads.openWriter(name, ex.param("uuid"), range, digest), true);
         } catch (RegistryException e) {
             throw uploadFailure(e, true);
         }
@@ -233,7 +236,7 @@ public final class RegistryApi {
     }
 
     Outcome cancelUpload(Exchange ex) {
-        registry.uploads().cancel(name(ex), ex.param("uuid"));
+        uploads.cancel(name(ex), ex.param("uuid"));
         return Response.status(204);
     }
 

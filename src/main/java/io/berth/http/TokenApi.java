@@ -4,22 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.auth.AccessPolicy;
 import io.berth.auth.Authenticator;
-import io.berth.auth.Passwords;
 import io.berth.auth.Principal;
+import io.berth.auth.RefreshTokens;
 import io.berth.auth.Scope;
 import io.berth.auth.TokenService;
-import io.berth.model.AuthRecords.RefreshToken;
-import io.berth.metadata.AuthStore;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The Docker token endpoint. GET with optional Basic credentials, repeated {@code scope}, {@code service},
@@ -33,18 +27,13 @@ public final class TokenApi {
     private final Authenticator authenticator;
     private final AccessPolicy policy;
     private final TokenService tokens;
-    private final AuthStore store;
-    private final Duration refreshTtl;
-    private final Clock clock;
+    private final RefreshTokens refreshTokens;
 
-    public TokenApi(Authenticator authenticator, AccessPolicy policy, TokenService tokens, AuthStore store,
-                    Duration refreshTtl, Clock clock) {
+    public TokenApi(Authenticator authenticator, AccessPolicy policy, TokenService tokens, RefreshTokens refreshTokens) {
         this.authenticator = authenticator;
         this.policy = policy;
         this.tokens = tokens;
-        this.store = store;
-        this.refreshTtl = refreshTtl;
-        this.clock = clock;
+        this.refreshTokens = refreshTokens;
     }
 
     Outcome get(Exchange ex) {
@@ -80,28 +69,11 @@ public final class TokenApi {
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = first(form, "refresh_token");
-            Principal principal = refreshPrincipal(refresh).orElseThrow(TokenApi::unauthorized);
+            Principal principal = refreshTokens.principal(refresh).orElseThrow(TokenApi::unauthorized);
             ex.identified(principal);
             return answer(principal, scopes, false, refresh);
         }
         throw new RegistryException(ErrorCode.INVALID_REQUEST, "grant_type must be password or refresh_token");
-    }
-
-    private Optional<Principal> refreshPrincipal(String refresh) {
-        if (refresh == null) {
-            return Optional.empty();
-        }
-        int dot = refresh.indexOf('.');
-        if (dot <= 0) {
-            return Optional.empty();
-        }
-        String id = refresh.substring(0, dot);
-        Optional<RefreshToken> token = id.matches("[0-9a-f]{16}") ? store.refreshToken(id) : Optional.empty();
-        if (token.isEmpty() || !token.get().activeAt(clock.instant())
-                || !Passwords.sameHash(Passwords.sha256(refresh.substring(dot + 1)), token.get().secretHash())) {
-            return Optional.empty();
-        }
-        return authenticator.bySubject(token.get().subject());
     }
 
     private Response answer(Principal principal, List<Scope> requested, boolean offline, String existingRefresh) {
@@ -112,12 +84,7 @@ public final class TokenApi {
         body.put("expires_in", issued.expiresIn());
         body.put("issued_at", issued.issuedAt().toString());
         if (offline && principal.kind() == Principal.Kind.USER) {
-            String id = Passwords.randomId();
-            String secret = Passwords.randomSecret(32);
-            Instant now = clock.instant();
-            store.createRefreshToken(new RefreshToken(id, principal.subject(), Passwords.sha256(secret), now,
-                    now.plus(refreshTtl), null));
-            body.put("refresh_token", id + "." + secret);
+            body.put("refresh_token", refreshTokens.issue(principal));
         } else if (existingRefresh != null) {
             body.put("refresh_token", existingRefresh);
         }

@@ -23,10 +23,6 @@ public final class Policies {
         this.store = store;
     }
 
-    public LifecycleStore store() {
-        return store;
-    }
-
     /** The tag change of actor in repository, protected by the namespace's immutable-tag rules. */
     public TagChange tagChange(RepositoryName repository, String actor, String operation) {
         List<String> rules = store.immutableRules(repository.namespace());

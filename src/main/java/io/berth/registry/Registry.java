@@ -1,6 +1,7 @@
 package io.berth.registry;
 
 import io.berth.model.ManifestRecord;
+import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.MetadataStore;
 import io.berth.model.Page;
 import io.berth.model.TagChange;
@@ -34,33 +35,26 @@ public final class Registry {
     private final MetadataStore metadata;
     private final BlobStore blobs;
     private final DigestLocks digestLocks;
-    private final Uploads uploads;
+    private final LifecycleStore lifecycle;
     private final ManifestCache manifestBytes;
     private final Policies policies;
     private final TagLists tagLists;
 
-    public Registry(MetadataStore metadata, BlobStore blobs, Uploads uploads, ManifestCache manifestBytes, Policies policies) {
+    public Registry(MetadataStore metadata, LifecycleStore lifecycle, BlobStore blobs, ManifestCache manifestBytes,
+                    Policies policies) {
         this.metadata = metadata;
+        this.lifecycle = lifecycle;
         this.blobs = blobs;
         this.digestLocks = new DigestLocks(blobs, metadata);
-        this.uploads = uploads;
         this.manifestBytes = manifestBytes;
         this.policies = policies;
         this.tagLists = new TagLists(metadata);
     }
 
-    public Policies policies() {
-        return policies;
-    }
-
-    public Uploads uploads() {
-        return uploads;
-    }
-
     // ---- blobs
 
     /** A blob readable through repository: an uploaded or mounted blob, or one of the repository's manifests. */
-    public BlobStore.BlobContent blob(RepositoryName repository, Digest digest) {
+    public BlobBytes blob(RepositoryName repository, Digest digest) {
         Optional<Long> linkedSize = metadata.linkedBlobSize(repository, digest);
         if (linkedSize.isEmpty() && metadata.manifest(repository, digest).isEmpty()) {
             throw blobUnknown(digest);
@@ -70,7 +64,7 @@ public final class Registry {
             // (on S3, no request); a GET asks the store only for the bytes.
             Optional<BlobStore.BlobContent> content = blobs.open(digest,
                     linkedSize.isPresent() ? OptionalLong.of(linkedSize.get()) : OptionalLong.empty());
-            return content.orElseThrow(() -> blobUnknown(digest));
+            return new BlobBytes(content.orElseThrow(() -> blobUnknown(digest)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -90,7 +84,7 @@ public final class Registry {
 
     /** Restarts the grace period of a blob link (a client checked it exists and will count on it). */
     public void touch(RepositoryName repository, Digest digest) {
-        policies.store().touchLink(repository, digest);
+        lifecycle.touchLink(repository, digest);
     }
 
     public void deleteBlob(RepositoryName repository, Digest digest) {
@@ -251,7 +245,7 @@ public final class Registry {
             // (409), never silently undone.
             change = change.ifAt(history.get(0).next());
         }
-        if (to != null && !policies.store().wasInHistory(repository, tag, to)) {
+        if (to != null && !lifecycle.wasInHistory(repository, tag, to)) {
             // A rollback returns a tag to where it was; another image is given a tag by promotion.
             throw new RegistryException(ErrorCode.INVALID_REQUEST, to + " was never in the history of " + repository
                     + ":" + tag + " (see its tag history; promote to give it another image)",

@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The layers of docs/ARCHITECTURE.md, held on Berth's compiled classes: `oci` and `config` at the ground, the stores
- * (`storage`, `metadata`) on them, the domain (`registry`, `auth`) on the stores, the front doors (`http`, `cli`) on
- * top; dependencies point down only and no two packages depend on each other. The front doors still reach the
- * stores in places (issue 13 removes that); every other rule holds.
+ * The layers of docs/ARCHITECTURE.md, held on Berth's compiled classes: `oci` and `config` at the ground, the
+ * domain's records (`model`) on `oci`, the stores (`storage`, `metadata`) on them, the domain services (`registry`,
+ * `auth`) on the stores, the front doors (`http`, `cli`) on the domain, and the wiring (`boot`) that opens the stores
+ * from the configuration and hands the front doors their services. Dependencies point down only, no two packages
+ * depend on each other, and no front door touches a store: only the domain and `boot` do.
  */
 @Timeout(120)
 class ArchitectureTest {
@@ -41,31 +42,39 @@ class ArchitectureTest {
     @Test
     void theValueTypesAndTheConfigurationDependOnNoOtherPackageOfBerth() {
         noClasses().that().resideInAPackage("io.berth.oci..").should().dependOnClassesThat()
-                .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..")
+                .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.config..").should().dependOnClassesThat()
-                .resideInAnyPackage("io.berth.oci..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..")
+                .resideInAnyPackage("io.berth.oci..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                .check(berth);
+    }
+
+    @Test
+    void theDomainsRecordsDependOnlyOnTheValueTypes() {
+        noClasses().that().resideInAPackage("io.berth.model..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.metadata..",
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
     @Test
     void theStoresKnowNeitherEachOtherNorAnythingAboveThem() {
         noClasses().that().resideInAPackage("io.berth.storage..").should().dependOnClassesThat()
-                .resideInAnyPackage("io.berth.config..", "io.berth.metadata..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..")
+                .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.metadata..", "io.berth.registry..",
+                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.metadata..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..")
+                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
     @Test
     void theDomainKnowsNoFrontDoor() {
         noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.auth..").should()
-                .dependOnClassesThat().resideInAnyPackage("io.berth.http..", "io.berth.cli..")
+                .dependOnClassesThat().resideInAnyPackage("io.berth.http..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.auth..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.registry..", "io.berth.storage..")
@@ -91,9 +100,33 @@ class ArchitectureTest {
     }
 
     @Test
-    void theHttpLayerIsNotDrivenByTheCommandLine() {
+    void theHttpLayerIsNotDrivenByTheCommandLineOrTheWiring() {
         noClasses().that().resideInAPackage("io.berth.http..").should().dependOnClassesThat()
-                .resideInAPackage("io.berth.cli..")
+                .resideInAnyPackage("io.berth.cli..", "io.berth.boot..")
+                .check(berth);
+    }
+
+    @Test
+    void theFrontDoorsTouchNoStore() {
+        noClasses().that().resideInAnyPackage("io.berth.http..", "io.berth.cli..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
+                .because("the front doors call the domain services (registry, auth); boot wires the stores")
+                .check(berth);
+    }
+
+    @Test
+    void onlyTheDomainAndTheWiringTouchTheStores() {
+        noClasses().that().resideOutsideOfPackages("io.berth.metadata..", "io.berth.storage..", "io.berth.registry..",
+                        "io.berth.auth..", "io.berth.boot..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
+                .because("boot alone opens the stores from the configuration and hands out the domain services")
+                .check(berth);
+    }
+
+    @Test
+    void onlyTheWiringIsAboveTheHttpLayer() {
+        noClasses().that().resideOutsideOfPackages("io.berth.boot..", "io.berth.cli..").should()
+                .dependOnClassesThat().resideInAnyPackage("io.berth.boot..")
                 .check(berth);
     }
 }

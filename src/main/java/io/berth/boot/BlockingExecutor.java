@@ -1,4 +1,4 @@
-package io.berth.cli;
+package io.berth.boot;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;

@@ -1,9 +1,10 @@
-package io.berth.cli;
+package io.berth.boot;
 
 import io.berth.auth.AccessAdmin;
 import io.berth.auth.AccessPolicy;
 import io.berth.auth.Authenticator;
 import io.berth.auth.Permissions;
+import io.berth.auth.RefreshTokens;
 import io.berth.auth.TokenService;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
@@ -15,7 +16,6 @@ import io.berth.http.Routes;
 import io.berth.http.TokenApi;
 import io.berth.metadata.AuthStore;
 import io.berth.metadata.MetadataDatabase;
-import io.berth.registry.GarbageCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,26 +39,9 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
     /** Adds this feature's routes and filters to the server being built. */
     void install(Installation server);
 
-    static AccessControl from(BerthConfig config, MetadataDatabase database, Clock clock) {
-        return config.auth().enabled() ? On.open(config, database, clock) : new Off(config, admin(database, clock));
-    }
-
-    static AccessAdmin admin(MetadataDatabase database, Clock clock) {
-        AuthStore store = database.auth();
-        return new AccessAdmin(store, new AccessPolicy(store, clock), clock);
-    }
-
-    /**
-     * Records a garbage collection that ran and was not a dry run (the API's runs are recorded by the audit filter).
-     * actor is who started it: the command line's user, or "gc-scheduler" for the server's own runs.
-     */
-    static void auditGc(MetadataDatabase database, Clock clock, String actor, String source, GarbageCollector.Report report) {
-        if (!report.ran() || report.dryRun()) {
-            return;
-        }
-        admin(database, clock).audit(actor, "gc.run", null, source, "manifests " + report.manifestsDeleted()
-                + ", blob links " + report.linksRemoved() + ", blobs " + report.blobsDeleted() + ", bytes freed "
-                + report.bytesFreed());
+    static AccessControl from(BerthConfig config, Instance instance) {
+        return config.auth().enabled() ? On.open(config, instance.database(), instance.clock())
+                : new Off(config, instance.admin());
     }
 
     /** Access control on: the policy decides, callers authenticate, changes are audited. */
@@ -82,7 +65,8 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
                 TokenService tokens = new TokenService(TokenService.loadOrCreateKey(keyFile), auth.issuer(),
                         auth.service(), auth.tokenTtl(), clock, external);
                 AuthFilter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm());
-                TokenApi tokenApi = new TokenApi(authenticator, policy, tokens, store, auth.refreshTtl(), clock);
+                TokenApi tokenApi = new TokenApi(authenticator, policy, tokens,
+                        new RefreshTokens(store, authenticator, auth.refreshTtl(), clock));
                 return new On(config, policy, admin, filter, tokenApi);
             } catch (IOException e) {
                 throw new ConfigException("auth: " + e.getMessage());

@@ -1,10 +1,11 @@
-package io.berth.cli;
+package io.berth.boot;
 
 import io.berth.auth.PrivateFiles;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
 import io.berth.metadata.MetadataDatabase;
 import io.berth.storage.BlobStore;
+import io.berth.storage.DiskReserve;
 import io.berth.storage.FileSystemBlobStore;
 import io.berth.storage.S3BlobStore;
 import java.io.IOException;
@@ -14,8 +15,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
 
-/** Opens the two stores the configuration names. */
-final class Stores {
+/** Opens the two stores the configuration names; nothing above this package opens a store. */
+public final class Stores {
     private Stores() {}
 
     /** The metadata database the configuration names, with its metadata, auth and lifecycle stores. */
@@ -63,7 +64,7 @@ final class Stores {
     }
 
     /** The blob store; a filesystem store's writes release reserve when the disk fills up (null: none). */
-    static BlobStore blobs(BerthConfig config, io.berth.storage.DiskReserve reserve) {
+    static BlobStore blobs(BerthConfig config, DiskReserve reserve) {
         createDataDirectory(config);
         String type = config.storage().type() == null ? "" : config.storage().type().trim();
         return switch (type) {
@@ -84,6 +85,24 @@ final class Stores {
             }
             default -> throw new ConfigException("storage.type must be filesystem or s3, got " + type);
         };
+    }
+
+    /** The JDBC URL a configuration's metadata store uses (the same rule as {@link #database}). */
+    public static String jdbcUrl(BerthConfig config) {
+        String url = config.metadata().url();
+        if (url == null || url.isBlank()) {
+            return "jdbc:sqlite:" + config.data().resolve("berth.db").toAbsolutePath().normalize();
+        }
+        return url.trim();
+    }
+
+    /** "[storage + metadata URL]", the password hidden: the stores a configuration names, for people to read. */
+    public static String describe(BerthConfig config) {
+        String url = jdbcUrl(config);
+        String storage = "s3".equals(config.storage().type())
+                ? "s3://" + config.storage().s3().bucket() + "/" + config.storage().s3().prefix()
+                : config.storageRoot().toAbsolutePath().normalize().toString();
+        return "[" + storage + " + " + url.replaceAll("password=[^&]*", "password=***") + "]";
     }
 
     /** The S3 store's options from storage.s3; appends spool their bytes under {@code <data>/s3-spool}. */

@@ -1,0 +1,172 @@
+package io.berth.boot;
+
+import io.berth.auth.AccessAdmin;
+import io.berth.auth.AccessPolicy;
+import io.berth.config.BerthConfig;
+import io.berth.metadata.AuthStore;
+import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.MetadataDatabase;
+import io.berth.metadata.MetadataStore;
+import io.berth.registry.DistributionImport;
+import io.berth.registry.GarbageCollector;
+import io.berth.registry.Lifecycle;
+import io.berth.registry.ManifestCache;
+import io.berth.registry.Migration;
+import io.berth.registry.Policies;
+import io.berth.registry.Registry;
+import io.berth.registry.Retention;
+import io.berth.registry.Scrubber;
+import io.berth.registry.Uploads;
+import io.berth.storage.BlobStore;
+import io.berth.storage.DiskReserve;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+
+/**
+ * One instance's stores, opened from its configuration, and the domain services on them: the registry, uploads,
+ * the lifecycle service and the access admin. The command line and {@code serve} get their services here; closing
+ * it closes the stores.
+ */
+public final class Instance implements AutoCloseable {
+    private final Clock clock;
+    private final MetadataDatabase database;
+    /** null when only the metadata database was opened. */
+    private final BlobStore blobs;
+    private final AccessAdmin admin;
+    private final Uploads uploads;
+    private final Registry registry;
+    private final GarbageCollector gc;
+    private final Lifecycle lifecycle;
+
+    private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner) {
+        this.clock = clock;
+        this.database = database;
+        this.blobs = blobs;
+        AuthStore auth = database.auth();
+        this.admin = new AccessAdmin(auth, new AccessPolicy(auth, clock), clock);
+        if (blobs == null) {
+            uploads = null;
+            registry = null;
+            gc = null;
+            lifecycle = null;
+            return;
+        }
+        MetadataStore metadata = database.metadata();
+        LifecycleStore store = database.lifecycle();
+        Policies policies = new Policies(store);
+        this.uploads = new Uploads(metadata, blobs, clock);
+        this.registry = new Registry(metadata, store, blobs, new ManifestCache(64L * 1024 * 1024), policies);
+        this.gc = new GarbageCollector(store, metadata, blobs, clock, owner);
+        Retention retention = new Retention(store, metadata, policies, clock);
+        GarbageCollector.Settings settings = new GarbageCollector.Settings(config.gc().gracePeriod(),
+                config.history().window(), config.gc().untaggedManifests());
+        this.lifecycle = new Lifecycle(store, retention, gc, settings);
+    }
+
+    /** Opens both stores the configuration names; owner names this process in the garbage collector's lease. */
+    public static Instance open(BerthConfig config, String owner) {
+        return open(config, Clock.systemUTC(), null, owner);
+    }
+
+    /** Opens both stores; a filesystem store's writes release reserve when the disk fills up (null: none). */
+    static Instance open(BerthConfig config, Clock clock, DiskReserve reserve, String owner) {
+        BlobStore blobs = Stores.blobs(config, reserve);
+        try {
+            return new Instance(config, clock, Stores.database(config, clock), blobs, owner);
+        } catch (RuntimeException e) {
+            closeQuietly(blobs, e);
+            throw e;
+        }
+    }
+
+    /** Opens only the metadata database: enough for the access admin (users, namespaces, tokens, the audit log). */
+    public static Instance openMetadata(BerthConfig config) {
+        Clock clock = Clock.systemUTC();
+        return new Instance(config, clock, Stores.database(config, clock), null, null);
+    }
+
+    private static void closeQuietly(BlobStore blobs, RuntimeException cause) {
+        try {
+            blobs.close();
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private <T> T withBlobs(T service) {
+        if (blobs == null) {
+            throw new IllegalStateException("only the metadata database of this instance is open");
+        }
+        return service;
+    }
+
+    /** Users, namespaces, members, robot tokens and the audit log, with their permission checks. */
+    public AccessAdmin admin() {
+        return admin;
+    }
+
+    public Registry registry() {
+        return withBlobs(registry);
+    }
+
+    public Uploads uploads() {
+        return withBlobs(uploads);
+    }
+
+    /** Immutable-tag rules, quotas, retention and garbage collection. */
+    public Lifecycle lifecycle() {
+        return withBlobs(lifecycle);
+    }
+
+    /** A check of every stored blob against its digest and the metadata (berth scrub). */
+    public Scrubber scrubber() {
+        return new Scrubber(database.metadata(), withBlobs(blobs));
+    }
+
+    /** An import of a CNCF Distribution registry's storage into this instance, its tag moves recorded as actor's. */
+    public DistributionImport distributionImport(String actor) {
+        return new DistributionImport(database.metadata(), withBlobs(blobs), actor);
+    }
+
+    /** A copy of this instance's blobs and metadata into target's stores (berth migrate). */
+    public Migration migrationInto(Instance target) {
+        return new Migration(database, withBlobs(blobs), target.database, target.withBlobs(target.blobs));
+    }
+
+    /**
+     * Records a garbage collection that ran and was not a dry run (the API's runs are recorded by the audit filter).
+     * actor is who started it: the command line's user, or "gc-scheduler" for the server's own runs.
+     */
+    public void auditGc(String actor, String source, GarbageCollector.Report report) {
+        if (!report.ran() || report.dryRun()) {
+            return;
+        }
+        admin.audit(actor, "gc.run", null, source, "manifests " + report.manifestsDeleted()
+                + ", blob links " + report.linksRemoved() + ", blobs " + report.blobsDeleted() + ", bytes freed "
+                + report.bytesFreed());
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    MetadataDatabase database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        try {
+            database.close();
+        } finally {
+            if (blobs != null) {
+                try {
+                    blobs.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("closing the blob store", e);
+                }
+            }
+        }
+    }
+}

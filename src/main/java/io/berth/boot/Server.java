@@ -1,0 +1,127 @@
+package io.berth.boot;
+
+import io.berth.config.BerthConfig;
+import io.berth.http.HttpServer;
+import io.berth.http.Installation;
+import io.berth.http.LifecycleApi;
+import io.berth.http.RegistryApi;
+import io.berth.http.Routes;
+import io.berth.registry.GarbageCollector;
+import io.berth.registry.Uploads;
+import io.berth.storage.DiskReserve;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running registry as {@code serve} starts it. The whole object graph is built here, by hand: the stores from
+ * the configuration, the domain services on them, the scheduled work (free-space checks, idle upload purges, garbage
+ * collection, retention), the HTTP server with the registry and lifecycle routes and the optional features.
+ */
+public final class Server {
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+
+    private final HttpServer http;
+
+    private Server(HttpServer http) {
+        this.http = http;
+    }
+
+    /** Opens the stores, starts the scheduled work and serves on address (TLS with tls, plain HTTP when null). */
+    public static Server start(BerthConfig config, InetSocketAddress address, SslContext tls) throws Exception {
+        Clock clock = Clock.systemUTC();
+        Stores.createDataDirectory(config);
+        DiskReserve reserve = DiskReserve.open(config.data());
+        Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
+                + "-" + UUID.randomUUID().toString().substring(0, 8));
+        Uploads uploads = instance.uploads();
+        uploads.recoverClaims(config.data().resolve("claims"));
+        BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("berth-scheduler").factory());
+        // One statfs a second: notices a disk filled from outside, and gives the reserve back when space returns.
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                reserve.check();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("checking the free space of {}: {}", config.data(), e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        long purgeMillis = Math.max(100, config.uploads().purgeInterval().toMillis());
+        scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+            try {
+                int purged = uploads.purgeIdle(config.uploads().maxAge());
+                if (purged > 0) {
+                    LOG.info("purged {} idle uploads", purged);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("upload purge failed: {}", e.toString());
+            }
+        }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        if (config.gc().enabled()) {
+            long gcMillis = Math.max(100, config.gc().interval().toMillis());
+            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+                try {
+                    GarbageCollector.Report report = instance.lifecycle().collect(false);
+                    // Scheduled runs that found nothing to collect are not worth an audit row each interval.
+                    if (report.candidates() > 0) {
+                        instance.auditGc("gc-scheduler", null, report);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("garbage collection failed: {}", e.toString());
+                }
+            }), gcMillis, gcMillis, TimeUnit.MILLISECONDS);
+        }
+        long retentionMillis = config.retention().interval().toMillis();
+        if (retentionMillis > 0) {
+            scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> {
+                try {
+                    int removed = instance.lifecycle().runRetention(null, false, "retention").size();
+                    if (removed > 0) {
+                        LOG.info("retention removed {} tags", removed);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("retention failed: {}", e.toString());
+                }
+            }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
+        }
+
+        // The registry API, the lifecycle API, then the optional features, each installing its routes and filters.
+        Installation installed = new Installation().routes(Routes.of(new RegistryApi(instance.registry(), uploads)));
+        AccessControl access = AccessControl.from(config, instance);
+        installed.routes(Routes.lifecycle(new LifecycleApi(instance.registry(), instance.lifecycle(),
+                access.permissions(), access.admin())));
+        access.install(installed);
+        HttpServer server = HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
+                config.http().externalUrl(), config.log().access(), tls);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            scheduler.shutdownNow();
+            blocking.close();
+            try {
+                instance.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the stores: {}", e.toString());
+            }
+        }, "berth-shutdown"));
+        return new Server(server);
+    }
+
+    /** The URL it serves on. */
+    public String url() {
+        return http.url();
+    }
+
+    /** Waits until the server has stopped. */
+    public void awaitClose() throws InterruptedException {
+        http.awaitClose();
+    }
+}

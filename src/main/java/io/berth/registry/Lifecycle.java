@@ -1,0 +1,96 @@
+package io.berth.registry;
+
+import io.berth.metadata.LifecycleStore;
+import io.berth.model.RetentionRule;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The lifecycle service the front doors call: a namespace's immutable-tag rules, quota and usage, retention rules
+ * and runs, and garbage collection with the configured settings. The lifecycle store stays behind it.
+ */
+public final class Lifecycle {
+    private final LifecycleStore store;
+    private final Retention retention;
+    private final GarbageCollector gc;
+    private final GarbageCollector.Settings gcSettings;
+
+    public Lifecycle(LifecycleStore store, Retention retention, GarbageCollector gc, GarbageCollector.Settings gcSettings) {
+        this.store = store;
+        this.retention = retention;
+        this.gc = gc;
+        this.gcSettings = gcSettings;
+    }
+
+    // ---- immutable tags
+
+    public List<String> immutableRules(String namespace) {
+        return store.immutableRules(namespace);
+    }
+
+    public void addImmutableRule(String namespace, String pattern, String actor) {
+        store.addImmutableRule(namespace, pattern, actor);
+    }
+
+    /** False when the namespace has no such rule. */
+    public boolean removeImmutableRule(String namespace, String pattern) {
+        return store.removeImmutableRule(namespace, pattern);
+    }
+
+    // ---- quotas
+
+    /** Bytes of the unique blobs and manifests reachable through the namespace's repositories. */
+    public long usage(String namespace) {
+        return store.usage(namespace);
+    }
+
+    public Optional<Long> quota(String namespace) {
+        return store.quota(namespace);
+    }
+
+    /** Sets the namespace's quota; null removes it. */
+    public void setQuota(String namespace, Long limitBytes) {
+        store.setQuota(namespace, limitBytes);
+    }
+
+    // ---- retention
+
+    public List<RetentionRule> retentionRules(String namespace) {
+        return store.retentionRules(namespace);
+    }
+
+    public List<RetentionRule> allRetentionRules() {
+        return store.allRetentionRules();
+    }
+
+    public void addRetentionRule(RetentionRule rule) {
+        store.addRetentionRule(rule);
+    }
+
+    /** Removes the rule only if it belongs to namespace; false when the namespace has no rule with that id. */
+    public boolean removeRetentionRule(String namespace, String id) {
+        return store.removeRetentionRule(namespace, id);
+    }
+
+    /** Applies the retention rules of namespace (null: of all namespaces) now; returns what went (or would go). */
+    public List<Retention.Removal> runRetention(String namespace, boolean dryRun, String actor) {
+        return retention.run(namespace, dryRun, actor);
+    }
+
+    // ---- garbage collection
+
+    /** The configured settings (gc.gracePeriod, history.window, gc.untaggedManifests). */
+    public GarbageCollector.Settings gcSettings() {
+        return gcSettings;
+    }
+
+    /** A collection with the configured settings. */
+    public GarbageCollector.Report collect(boolean dryRun) {
+        return gc.run(gcSettings, dryRun);
+    }
+
+    /** A collection with settings of the caller's choosing (the command line's overrides). */
+    public GarbageCollector.Report collect(GarbageCollector.Settings settings, boolean dryRun) {
+        return gc.run(settings, dryRun);
+    }
+}
