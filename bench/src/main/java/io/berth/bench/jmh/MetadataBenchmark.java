@@ -2,8 +2,8 @@ package io.berth.bench.jmh;
 
 import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.ManifestRecord;
-import io.berth.metadata.Page;
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Manifest;

@@ -2,7 +2,7 @@ package io.berth.bench.jmh;
 
 import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
-import io.berth.metadata.UploadSession;
+import io.berth.model.UploadSession;
 import io.berth.oci.RepositoryName;
 import io.berth.registry.UploadWriter;
 import io.berth.registry.Uploads;
