@@ -1,6 +1,5 @@
 package io.berth.cli;
 
-import ch.qos.logback.classic.Level;
 import io.berth.config.BerthConfig;
 import io.berth.http.HttpServer;
 import io.berth.http.Installation;
@@ -49,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
             flags.put("http.listen", listen);
         }
         BerthConfig config = options.load(flags);
-        setLogLevel(config.log().level());
+        Logging.configure(config.log());
         Clock clock = Clock.systemUTC();
 
         Stores.createDataDirectory(config);
@@ -165,12 +164,5 @@ final class ServeCommand implements Callable<Integer> {
             throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
         }
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-    }
-
-    private static void setLogLevel(String level) {
-        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(Level.toLevel(level, Level.INFO));
-        }
     }
 }
