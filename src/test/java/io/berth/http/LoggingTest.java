@@ -120,9 +120,11 @@ class LoggingTest {
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(admitted.statusCode()).isEqualTo(200);
             String id = admitted.headers().firstValue("X-Request-Id").orElseThrow();
+            String malformedId = malformedRequest(berth.port());
 
             List<JsonNode> lines = awaitJsonLines(berth.process(), all -> all.stream()
-                    .anyMatch(l -> l.path("message").asText().contains("request " + id + ": auth granted")));
+                    .anyMatch(l -> l.path("message").asText().contains("request " + id + ": auth granted"))
+                    && all.stream().anyMatch(l -> malformedId.equals(l.path("request_id").asText())));
 
             assertThat(lines).anyMatch(l -> l.path("message").asText()
                     .equals("request " + id + ": auth granted admin for base: authenticated"));
@@ -132,6 +134,10 @@ class LoggingTest {
                     .equals("request " + id + ": GET /v2/ -> route base"));
             assertThat(lines).as("at debug, probes have their access lines")
                     .anyMatch(l -> "ready".equals(l.path("route").asText()) && "DEBUG".equals(l.path("level").asText()));
+            assertThat(lines.stream().filter(l -> malformedId.equals(l.path("request_id").asText())))
+                    .as("a request that is not HTTP has one access line, at DEBUG").singleElement()
+                    .satisfies(l -> assertThat(l.path("status").asInt()).isEqualTo(400))
+                    .satisfies(l -> assertThat(l.path("level").asText()).isEqualTo("DEBUG"));
             assertThat(lines).as("the libraries' loggers stay at INFO")
                     .noneMatch(l -> l.path("level").asText().equals("DEBUG")
                             && !l.path("logger").asText().startsWith("io.berth.")
@@ -221,6 +227,19 @@ class LoggingTest {
         ServerProcess process = ServerProcess.start(command, dir.resolve("serve.log"), env);
         process.awaitReady(URI.create("http://127.0.0.1:" + port + "/readyz"), Duration.ofSeconds(30));
         return new Served(process, port);
+    }
+
+    /** Sends a request line that is not HTTP; returns the request id of the 400 answer. */
+    private static String malformedRequest(int port) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("(?i)x-request-id: ([0-9a-f]{16})").matcher(answer);
+            assertThat(id.find()).as(answer).isTrue();
+            return id.group(1);
+        }
     }
 
     private static HttpResponse<String> get(String url, String agent) throws IOException, InterruptedException {
