@@ -93,7 +93,7 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
         }
     }
 
-    /** Access control off: no routes, no filters, every caller may do everything. */
+    /** Access control off: no routes; its one filter lets every caller, anonymous, do everything. */
     record Off(BerthConfig config, AccessAdmin admin) implements AccessControl {
         @Override
         public Permissions permissions() {
@@ -104,6 +104,7 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
         public void install(Installation server) {
             LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
                     config.http().listen());
+            server.filter(AuthFilter.OPEN);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.berth.cli;
 
-import ch.qos.logback.classic.Level;
 import io.berth.boot.Server;
 import io.berth.config.BerthConfig;
 import io.netty.handler.ssl.SslContext;
@@ -35,7 +34,7 @@ final class ServeCommand implements Callable<Integer> {
             flags.put("http.listen", listen);
         }
         BerthConfig config = options.load(flags);
-        setLogLevel(config.log().level());
+        Logging.configure(config.log());
         Server server = Server.start(config, parseAddress(config.http().listen()), tls(config));
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         server.awaitClose();
@@ -71,12 +70,5 @@ final class ServeCommand implements Callable<Integer> {
             throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
         }
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-    }
-
-    private static void setLogLevel(String level) {
-        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(Level.toLevel(level, Level.INFO));
-        }
     }
 }

@@ -67,8 +67,15 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
 
     public record Uploads(Duration maxAge, Duration purgeInterval) {}
 
-    /** @param access one line per request on the "access" logger */
-    public record Log(String level, boolean access) {}
+    /**
+     * @param access one line per request on the "access" logger
+     * @param format {@code text} (one line of text per event) or {@code json} (one JSON object per line)
+     */
+    public record Log(String level, boolean access, String format) {
+        public boolean json() {
+            return "json".equals(format);
+        }
+    }
 
     public Path storageRoot() {
         return storage.root() == null || storage.root().isBlank() ? data : Path.of(storage.root());

@@ -96,7 +96,14 @@ public final class ConfigLoader {
             throw new ConfigException("invalid configuration" + where(e) + ": " + e.getOriginalMessage());
         }
         checkTls(config.http().tls());
+        checkLogFormat(config.log().format());
         return config;
+    }
+
+    private static void checkLogFormat(String format) {
+        if (!"text".equals(format) && !"json".equals(format)) {
+            throw new ConfigException("log.format must be text or json, not \"" + format + "\"");
+        }
     }
 
     /** Half a TLS configuration would serve plain HTTP to clients that meant HTTPS: refuse it. */

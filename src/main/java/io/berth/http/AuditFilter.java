@@ -129,7 +129,7 @@ public final class AuditFilter implements Filter {
                     : "not run: another node holds the GC lease";
             default -> detail = change.keepBody() ? text(body) : null;
         }
-        String actor = ex.principal() == null ? "anonymous" : ex.principal().name();
+        String actor = ex.principal().name();
         try {
             sink.audit(actor, change.action(), target, ex.source(), cut(detail));
         } catch (RuntimeException e) {

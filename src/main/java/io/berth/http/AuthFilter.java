@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Access control for every route: who is calling (Bearer token, Basic credentials, or nobody) and whether that
@@ -23,6 +25,17 @@ import java.util.function.Predicate;
  * 401 with the Bearer challenge (clients fetch a token only after one); a known caller the policy refuses gets 403.
  */
 public final class AuthFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
+
+    /**
+     * What {@code serve} installs in this filter's place while access control is off: every caller is anonymous and
+     * may read every repository (a mount may draw on any of them, the catalog lists them all).
+     */
+    public static final Filter OPEN = (exchange, route, next) -> {
+        exchange.authorize(Principal.ANONYMOUS, repository -> true);
+        return next.handle(exchange);
+    };
+
     private final Authenticator authenticator;
     private final TokenService tokens;
     private final AccessPolicy policy;
@@ -65,18 +78,23 @@ public final class AuthFilter implements Filter {
         switch (route.action()) {
             case BASE, ACCOUNT -> {
                 if (principal.isAnonymous()) {
+                    decision(ex, principal, route.name(), false, "authentication required");
                     throw challenge(ex, route, null, null);
                 }
+                decision(ex, principal, route.name(), true, "authenticated");
                 ex.authorize(principal, pullCheck(caller));
                 return next.handle(ex);
             }
             case CATALOG -> {
                 if (principal.isAnonymous()) {
+                    decision(ex, principal, "registry:catalog:*", false, "authentication required");
                     throw challenge(ex, route, "registry:catalog:*", null);
                 }
                 if (caller.bearer() && caller.tokenActions("registry", "catalog").isEmpty()) {
+                    decision(ex, principal, "registry:catalog:*", false, "the token lacks the scope");
                     throw challenge(ex, route, "registry:catalog:*", "insufficient_scope");
                 }
+                decision(ex, principal, "registry:catalog:*", true, "authenticated");
                 ex.authorize(principal, pullCheck(caller));
                 return next.handle(ex);
             }
@@ -102,6 +120,15 @@ public final class AuthFilter implements Filter {
                 : policy.allowed(principal, repository);
         boolean granted = held.contains(required)
                 && (!caller.bearer() || caller.tokenActions("repository", repository.value()).contains(required));
+        if (LOG.isDebugEnabled()) {
+            decision(ex, principal, scope, granted, granted
+                    ? (caller.external() ? "the external token grants " : caller.bearer()
+                            ? "the token and the policy grant " : "the policy grants ") + required
+                    : !held.contains(required)
+                    ? (caller.external() ? "the external token does not grant " : "the policy does not grant ")
+                            + required + (held.isEmpty() ? "" : " (holds " + String.join(",", held) + ")")
+                    : "the token does not grant " + required);
+        }
         if (granted) {
             ex.authorize(principal, scopedPullCheck(caller));
             return next.handle(ex);
@@ -150,6 +177,7 @@ public final class AuthFilter implements Filter {
         if (scheme.equalsIgnoreCase("Bearer")) {
             Optional<TokenService.Verified> verified = tokens.verify(value);
             if (verified.isEmpty()) {
+                decision(ex, Principal.ANONYMOUS, route.name(), false, "invalid or expired token");
                 throw challenge(ex, route, null, "invalid_token");
             }
             if (verified.get().subject() == null || verified.get().subject().isEmpty()) {
@@ -158,8 +186,13 @@ public final class AuthFilter implements Filter {
             if (verified.get().external()) {
                 return new Caller(Principal.user("external:" + verified.get().subject(), false), verified.get().access(), true);
             }
-            Principal principal = authenticator.bySubject(verified.get().subject())
-                    .orElseThrow(() -> challenge(ex, route, null, "invalid_token"));
+            Optional<Principal> subject = authenticator.bySubject(verified.get().subject());
+            if (subject.isEmpty()) {
+                decision(ex, Principal.ANONYMOUS, route.name(), false,
+                        "the token's subject " + verified.get().subject() + " is unknown or disabled");
+                throw challenge(ex, route, null, "invalid_token");
+            }
+            Principal principal = subject.get();
             return new Caller(principal, verified.get().access(), false);
         }
         if (scheme.equalsIgnoreCase("Basic")) {
@@ -169,9 +202,20 @@ public final class AuthFilter implements Filter {
                 if (principal.isPresent()) {
                     return new Caller(principal.get(), null, false);
                 }
+                decision(ex, Principal.ANONYMOUS, route.name(), false, "wrong credentials for " + credentials[0]);
+                throw challenge(ex, route, null, null);
             }
         }
+        decision(ex, Principal.ANONYMOUS, route.name(), false, "unusable Authorization header (" + scheme + ")");
         throw challenge(ex, route, null, null);
+    }
+
+    /** One debug line per decision: who, for what (scope or route), granted or refused, and why. */
+    private static void decision(Exchange ex, Principal who, String what, boolean granted, String why) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("request {}: auth {} {} for {}: {}", ex.requestId(), granted ? "granted" : "refused", who.name(),
+                    what, why);
+        }
     }
 
     /** user and password of a Basic credential, or null when malformed. */

@@ -17,7 +17,10 @@ final class ErrorMapper {
 
     private ErrorMapper() {}
 
-    /** The outermost filter of the chain: whatever a filter or handler throws becomes the envelope here. */
+    /**
+     * The last filter of the chain's head: whatever a filter or handler throws becomes the envelope here. A failure
+     * while a request body streams in (past the chain) is mapped by {@link #toResponse} where it happens.
+     */
     static final Filter FILTER = (exchange, route, next) -> {
         try {
             return next.handle(exchange);
@@ -32,8 +35,8 @@ final class ErrorMapper {
         }
         if (Failures.storageFull(failure)) {
             // Expected while the disk is full and seen on every push then: one line, no stack trace.
-            LOG.warn("request {} {} {}: storage full: {}", exchange == null ? "-" : exchange.requestId(),
-                    exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(),
+            LOG.warn("request {} {} {}: storage full: {}", exchange.requestId(),
+                    exchange.method(), exchange.path(),
                     Failures.rootMessage(failure));
             return envelope(ErrorCode.STORAGE_FULL,
                     "insufficient storage: the registry's disk is full; retry after content is deleted or space is freed",
@@ -41,13 +44,13 @@ final class ErrorMapper {
         }
         String unreachable = Failures.databaseUnreachable(failure);
         if (unreachable != null) {
-            LOG.warn("request {}: metadata store unreachable: {}", exchange == null ? "-" : exchange.requestId(),
+            LOG.warn("request {}: metadata store unreachable: {}", exchange.requestId(),
                     unreachable);
             return envelope(ErrorCode.UNAVAILABLE, "metadata store unreachable; retry later", null,
                     Map.of("Retry-After", DATABASE_RETRY_AFTER_SECONDS));
         }
-        LOG.error("request {} {} {} failed", exchange == null ? "-" : exchange.requestId(),
-                exchange == null ? "-" : exchange.method(), exchange == null ? "-" : exchange.path(), failure);
+        LOG.error("request {} {} {} failed", exchange.requestId(),
+                exchange.method(), exchange.path(), failure);
         return envelope(ErrorCode.INTERNAL, "internal server error; see the server log for this request id", null,
                 Map.of());
     }

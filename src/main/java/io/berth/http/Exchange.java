@@ -1,11 +1,15 @@
 package io.berth.http;
 
+import io.berth.auth.Principal;
+import io.berth.oci.RepositoryName;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
+import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,31 +17,84 @@ import java.util.regex.Pattern;
 public final class Exchange {
     private static final Pattern SAFE_HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
 
+    /** Until a filter has read the caller: nobody, who may read nothing. */
+    private static final Predicate<RepositoryName> NOTHING = repository -> false;
+
     private final HttpRequest request;
     private final String path;
     private final String rawPath;
     private final Map<String, List<String>> query;
-    private final String requestId;
     private final String externalUrl;
+    private final long startNanos = System.nanoTime();
+    /** Given by the first filter of the chain ({@link RequestIds#FILTER}). */
+    private String requestId = "-";
+    private Route route = Router.UNROUTED;
     private Matcher match;
     private String source = "";
+    private String remote = "-";
     private boolean secure;
-    private io.berth.auth.Principal principal;
-    /** Which repositories the caller may pull from; null while access control is off (all of them). */
-    private java.util.function.Predicate<io.berth.oci.RepositoryName> canPull;
+    private Principal principal = Principal.ANONYMOUS;
+    /** Which repositories the caller may pull from, as the access filter installed by serve says. */
+    private Predicate<RepositoryName> canPull = NOTHING;
+    private Completion completion = Completion.NONE;
 
-    Exchange(HttpRequest request, String requestId, String externalUrl) {
+    /** Told once the response is written (or failed): the access log's hook. */
+    @FunctionalInterface
+    interface Completion {
+        Completion NONE = (exchange, status, bytesSent, bytesReceived, failure) -> {};
+
+        void completed(Exchange exchange, int status, long bytesSent, long bytesReceived, Throwable failure);
+    }
+
+    Exchange(HttpRequest request, String externalUrl) {
         this.request = request;
         QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
         this.path = decoder.path();
         this.rawPath = decoder.rawPath();
         this.query = decoder.parameters();
-        this.requestId = requestId;
         this.externalUrl = externalUrl;
     }
 
-    void match(Matcher matcher) {
+    void match(Route route, Matcher matcher) {
+        this.route = route;
         this.match = matcher;
+    }
+
+    /** The route that matched, or {@link Router#UNROUTED}. */
+    Route route() {
+        return route;
+    }
+
+    /** The repository named in the path of the matched route, or null. */
+    String repository() {
+        return route.namesRepository() ? param("name") : null;
+    }
+
+    void requestId(String id) {
+        this.requestId = id;
+    }
+
+    void onCompletion(Completion completion) {
+        this.completion = completion;
+    }
+
+    void completed(int status, long bytesSent, long bytesReceived, Throwable failure) {
+        completion.completed(this, status, bytesSent, bytesReceived, failure);
+    }
+
+    /** The request could not be parsed as HTTP. */
+    boolean malformed() {
+        return request.decoderResult().isFailure();
+    }
+
+    /** Nanoseconds since the request line was read. */
+    long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    /** The client's address and port, for the access log. */
+    String remote() {
+        return remote;
     }
 
     /** The connection is TLS: URLs this registry hands out use https. */
@@ -45,8 +102,10 @@ public final class Exchange {
         this.secure = tls;
     }
 
-    void source(String address) {
-        this.source = address;
+    void source(InetSocketAddress address) {
+        this.source = address.getAddress().getHostAddress();
+        this.remote = address.getAddress() instanceof java.net.Inet6Address
+                ? "[" + source + "]:" + address.getPort() : source + ":" + address.getPort();
     }
 
     /** The client's address (for the audit log and login limits). */
@@ -54,23 +113,23 @@ public final class Exchange {
         return source;
     }
 
-    /** The authenticated caller, or null while access control is off. */
-    public io.berth.auth.Principal principal() {
+    /** The caller as the access filter identified it; {@link Principal#ANONYMOUS} until then, and when nobody. */
+    public Principal principal() {
         return principal;
     }
 
-    void authorize(io.berth.auth.Principal principal, java.util.function.Predicate<io.berth.oci.RepositoryName> canPull) {
+    void authorize(Principal principal, Predicate<RepositoryName> canPull) {
         this.principal = principal;
         this.canPull = canPull;
     }
 
     /** Names the caller of a route that authenticates by itself (the token endpoint), for the access log. */
-    void identified(io.berth.auth.Principal principal) {
+    void identified(Principal principal) {
         this.principal = principal;
     }
 
-    /** Which repositories the caller may pull from, or null when access control is off. */
-    public java.util.function.Predicate<io.berth.oci.RepositoryName> pullFilter() {
+    /** Which repositories the caller may pull from: none until the access filter installed by serve says. */
+    public Predicate<RepositoryName> pullFilter() {
         return canPull;
     }
 

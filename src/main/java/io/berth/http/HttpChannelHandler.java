@@ -48,13 +48,11 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     private final Router router;
     private final Executor blocking;
-    private final AccessLog accessLog;
     private final String externalUrl;
 
     private Exchange exchange;
     private boolean keepAlive;
     private boolean expectContinue;
-    private long startNanos;
     /** Body received before the handler decided how to take it. */
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     /**
@@ -68,14 +66,11 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private boolean responded;
     private boolean responseWritten;
     private boolean failedBody;
-    /** Not HTTP at all (typically a TLS hello sent to the plain port, as clients probe): no access line for it. */
-    private boolean malformed;
     private long bodyBytes;
 
-    HttpChannelHandler(Router router, Executor blocking, AccessLog accessLog, String externalUrl) {
+    HttpChannelHandler(Router router, Executor blocking, String externalUrl) {
         this.router = router;
         this.blocking = blocking;
-        this.accessLog = accessLog;
         this.externalUrl = externalUrl;
     }
 
@@ -107,11 +102,10 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
-        startNanos = System.nanoTime();
-        exchange = new Exchange(request, RequestIds.next(), externalUrl);
+        exchange = new Exchange(request, externalUrl);
         exchange.secure(ctx.pipeline().get(SslHandler.class) != null);
         if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote) {
-            exchange.source(remote.getAddress().getHostAddress());
+            exchange.source(remote);
         }
         keepAlive = HttpUtil.isKeepAlive(request);
         expectContinue = HttpUtil.is100ContinueExpected(request);
@@ -123,12 +117,12 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         failedBody = false;
         bodyBytes = 0;
         ctx.channel().config().setAutoRead(false);
-        malformed = request.decoderResult().isFailure();
-        if (malformed) {
+        if (exchange.malformed()) {
             LOG.debug("malformed request from {} (a TLS client on the plain HTTP port?)", ctx.channel().remoteAddress());
             keepAlive = false;
             bodyComplete = true;
-            decide(ctx, ErrorMapper.envelope(ErrorCode.INVALID_REQUEST, "malformed HTTP request", null, Map.of()));
+            decide(ctx, router.answer(exchange, ErrorMapper.envelope(ErrorCode.INVALID_REQUEST, "malformed HTTP request",
+                    null, Map.of())));
             return;
         }
         Exchange current = exchange;
@@ -152,7 +146,8 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                 });
             });
         } catch (RejectedExecutionException e) {
-            decide(ctx, ErrorMapper.envelope(ErrorCode.UNAVAILABLE, "server is shutting down or overloaded", null, Map.of()));
+            decide(ctx, router.answer(current, ErrorMapper.envelope(ErrorCode.UNAVAILABLE,
+                    "server is shutting down or overloaded", null, Map.of())));
         }
     }
 
@@ -308,12 +303,8 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
         }
         long sent = head_ ? 0 : response.contentLength();
         int status = response.status().code();
-        boolean logged = !malformed;
         done.addListener((ChannelFutureListener) f -> {
-            if (logged) {
-                accessLog.log(current, status, sent, bodyBytes, System.nanoTime() - startNanos,
-                        ctx.channel().remoteAddress(), f.isSuccess() ? null : f.cause());
-            }
+            current.completed(status, sent, bodyBytes, f.isSuccess() ? null : f.cause());
             if (!f.isSuccess()) {
                 ctx.close();
                 return;
@@ -469,9 +460,7 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof io.netty.handler.ssl.NotSslRecordException) {
-            LOG.debug("plain HTTP sent to the TLS port from {}", ctx.channel().remoteAddress());
-        } else if (!(cause instanceof IOException)) {
+        if (!(cause instanceof IOException)) {
             LOG.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();

@@ -57,8 +57,7 @@ public final class HttpServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, io);
-        Router router = new Router(installed.routes(), chain(installed));
-        AccessLog log = new AccessLog(accessLog);
+        Router router = new Router(installed.routes(), chain(installed, accessLog));
         int sendBuffer = sendBufferBytes();
         try {
             Channel channel = new ServerBootstrap()
@@ -77,11 +76,12 @@ public final class HttpServer implements AutoCloseable {
                             }
                             if (ssl != null) {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                                ch.pipeline().addLast(TlsFailures.INSTANCE);
                             }
                             ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS));
                             ch.pipeline().addLast(new HttpServerCodec(8192, 64 * 1024, 1 << 20));
                             ch.pipeline().addLast(new ChunkedWriteHandler());
-                            ch.pipeline().addLast(new HttpChannelHandler(router, blocking, log, externalUrl));
+                            ch.pipeline().addLast(new HttpChannelHandler(router, blocking, externalUrl));
                         }
                     })
                     .bind(address).sync().channel();
@@ -98,17 +98,23 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * The one chain every routed request runs through, outermost first: failures become the error envelope
-     * ({@link ErrorMapper#FILTER}), then the filters the features installed (access control, then its audit). The
-     * request id is given where the request is read, and the access line written once the response is out
-     * ({@link HttpChannelHandler}): both also cover requests that reach no route (malformed, or refused while the
-     * server is overloaded), and the body's bytes stream past the chain, so it adds no work per chunk.
+     * The one chain, outermost first. Its head, which every request runs, routed or not (no match, malformed,
+     * refused while the server is overloaded): the request id ({@link RequestIds#FILTER}), the access line once the
+     * response is out ({@link AccessLog#FILTER}, unless {@code log.access} is off), failures turned into the error
+     * envelope ({@link ErrorMapper#FILTER}). Then, for a routed request, the filters the features installed (access
+     * control, then its audit) around the route's handler. A request body streams past the chain into the consumer
+     * the handler returned, so the chain adds no work per chunk.
      */
-    static Filter chain(Installation installed) {
-        List<Filter> filters = new ArrayList<>();
-        filters.add(ErrorMapper.FILTER);
-        filters.addAll(installed.filters());
-        return Filter.chain(filters);
+    static Chain chain(Installation installed, boolean accessLog) {
+        List<Filter> head = new ArrayList<>();
+        head.add(RequestIds.FILTER);
+        if (accessLog) {
+            head.add(AccessLog.FILTER);
+        }
+        head.add(ErrorMapper.FILTER);
+        List<Filter> full = new ArrayList<>(head);
+        full.addAll(installed.filters());
+        return new Chain(Filter.chain(head), Filter.chain(full));
     }
 
     /** The socket send buffer for responses: 4 MiB where the kernel allows it, else its autotuning (0). */

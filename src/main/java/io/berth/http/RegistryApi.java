@@ -485,7 +485,7 @@ public final class RegistryApi {
 
     /** Who the tag history records: the authenticated caller, or "anonymous" while access control is off. */
     static String actor(Exchange ex) {
-        return ex.principal() == null ? "anonymous" : ex.principal().name();
+        return ex.principal().name();
     }
 
     private static RepositoryName name(Exchange ex) {

@@ -22,6 +22,11 @@ public record Route(String name, HttpMethod method, Pattern pattern, Action acti
         ACCOUNT
     }
 
+    /** Whether the path names a repository (the pattern's "name" group): the access log's repository field. */
+    boolean namesRepository() {
+        return pattern.pattern().contains("(?<name>");
+    }
+
     @FunctionalInterface
     public interface Handler {
         Outcome handle(Exchange exchange) throws Exception;

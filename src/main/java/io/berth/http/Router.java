@@ -5,19 +5,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Finds the route for a request: its handler, 405 with Allow when only the method is wrong, else 404. */
 final class Router {
+    /** What a request that matched no route runs as (it never matches a path). */
+    static final Route UNROUTED = new Route("-", io.netty.handler.codec.http.HttpMethod.GET, Pattern.compile("(?!)"),
+            Route.Action.NONE, exchange -> {
+                throw new IllegalStateException("no route");
+            });
+
     private final List<Route> routes;
     /** Each route's literal start ("/v2/", "/api/v1/namespaces/"): a cheap test before its pattern. */
     private final List<String> prefixes;
-    private final Filter filter;
+    private final Chain chain;
 
-    /** filter wraps every matched route: the installed chain (Filter.chain). */
-    Router(List<Route> routes, Filter filter) {
+    /** chain wraps every request: all of it around a matched route, its head around the answer to any other. */
+    Router(List<Route> routes, Chain chain) {
         this.routes = List.copyOf(routes);
         this.prefixes = this.routes.stream().map(r -> literalPrefix(r.pattern().pattern())).toList();
-        this.filter = filter;
+        this.chain = chain;
     }
 
     /** The characters a pattern starts with before its first regex construct. */
@@ -51,16 +58,30 @@ final class Router {
                 continue;
             }
             if (route.method().equals(exchange.method())) {
-                exchange.match(matcher);
-                return () -> filter.filter(exchange, route, route.handler());
+                exchange.match(route, matcher);
+                return () -> chain.run(exchange, route);
             }
             allowed.add(route.method().name());
         }
         if (!allowed.isEmpty()) {
             String allow = String.join(", ", allowed);
-            return () -> ErrorMapper.envelope(ErrorCode.UNSUPPORTED, "method " + exchange.method() + " not allowed here",
-                    Map.of("allow", allow), Map.of("Allow", allow));
+            return () -> chain.answer(exchange, ErrorMapper.envelope(ErrorCode.UNSUPPORTED,
+                    "method " + exchange.method() + " not allowed here", Map.of("allow", allow), Map.of("Allow", allow)));
         }
-        return () -> ErrorMapper.envelope(ErrorCode.NO_SUCH_ENDPOINT, "no such endpoint", null, Map.of());
+        return () -> chain.answer(exchange, ErrorMapper.envelope(ErrorCode.NO_SUCH_ENDPOINT, "no such endpoint", null,
+                Map.of()));
+    }
+
+    /**
+     * Answers a request that reached no route (malformed, refused while the server is overloaded) through the
+     * chain's head, so that it too has a request id and one access line. Runs on the event loop: the head's filters
+     * do no blocking work.
+     */
+    Outcome answer(Exchange exchange, Response answer) {
+        try {
+            return chain.answer(exchange, answer);
+        } catch (Exception e) {
+            return ErrorMapper.toResponse(e, exchange);
+        }
     }
 }

@@ -19,13 +19,16 @@ import java.util.regex.Pattern;
  */
 public final class Routes {
     private static final String NAME = "(?<name>[^?#]+?)";
+    /** The probes' route names (the access log writes their lines at DEBUG). */
+    static final String HEALTH = "health";
+    static final String READY = "ready";
 
     private Routes() {}
 
     public static List<Route> of(RegistryApi api) {
         List<Route> routes = new ArrayList<>();
-        add(routes, "health", GET, "/healthz", Action.NONE, api::health);
-        add(routes, "ready", GET, "/readyz", Action.NONE, api::ready);
+        add(routes, HEALTH, GET, "/healthz", Action.NONE, api::health);
+        add(routes, READY, GET, "/readyz", Action.NONE, api::ready);
         add(routes, "base", GET, "/v2/?", Action.BASE, api::base);
         add(routes, "base", HEAD, "/v2/?", Action.BASE, api::base);
         add(routes, "catalog", GET, "/v2/_catalog", Action.CATALOG, api::catalog);

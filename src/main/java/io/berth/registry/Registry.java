@@ -29,6 +29,7 @@ import java.util.function.Predicate;
 
 /** The registry's domain operations on blobs, manifests, tags, referrers and repositories. No HTTP here. */
 public final class Registry {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Registry.class);
     /** Manifests up to this size (inclusive) are accepted. */
     public static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -64,6 +65,9 @@ public final class Registry {
             // (on S3, no request); a GET asks the store only for the bytes.
             Optional<BlobStore.BlobContent> content = blobs.open(digest,
                     linkedSize.isPresent() ? OptionalLong.of(linkedSize.get()) : OptionalLong.empty());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("blob {} of {}: {} in {}", digest, repository, content.isPresent() ? "found" : "missing", blobs);
+            }
             return new BlobBytes(content.orElseThrow(() -> blobUnknown(digest)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -98,14 +102,11 @@ public final class Registry {
     }
 
     /**
-     * Mounts a blob into repository; false means the client must upload it. canPull (null: access control is off,
-     * every repository is readable) says which repositories the caller may read: the blob is mounted only from a
-     * readable repository that holds it (from, else any), so knowing a digest never grants its content.
+     * Mounts a blob into repository; false means the client must upload it. canPull says which repositories the
+     * caller may read (all of them while access control is off): the blob is mounted only from a readable repository
+     * that holds it (from, else any), so knowing a digest never grants its content.
      */
     public boolean mount(RepositoryName repository, Digest digest, RepositoryName from, Predicate<RepositoryName> canPull) {
-        if (canPull == null) {
-            return metadata.linkBlob(repository, digest);
-        }
         if (metadata.linkedBlobSize(repository, digest).isPresent()) {
             return true;
         }
@@ -166,6 +167,9 @@ public final class Registry {
             throw new UncheckedIOException(e);
         }
         manifestBytes.put(digest, bytes);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("manifest {} of {}: stored in {}, tags {}", digest, repository, blobs, tags);
+        }
         return new PutResult(digest, record.subject(), List.copyOf(tags));
     }
 
@@ -298,15 +302,15 @@ public final class Registry {
         return tagLists.page(repository, last, limit);
     }
 
-    /** A catalog page; with canPull, only the repositories it accepts (scanning on until the page is full). */
+    /**
+     * A catalog page of the repositories canPull accepts (all of them while access control is off), scanning on
+     * until the page is full; a page read holds one more name than asked, so a full listing is one query.
+     */
     public Page<String> catalog(String last, int limit, Predicate<RepositoryName> canPull) {
-        if (canPull == null) {
-            return metadata.repositories(last, limit);
-        }
         List<String> names = new ArrayList<>();
         String cursor = last;
         while (true) {
-            Page<String> page = metadata.repositories(cursor, Math.max(limit, 100));
+            Page<String> page = metadata.repositories(cursor, Math.max(limit + 1, 100));
             for (String name : page.items()) {
                 cursor = name;
                 if (canPull.test(new RepositoryName(name))) {

@@ -408,6 +408,10 @@ public final class Uploads {
                 }
                 Digest committed = commit(length);
                 claimEnded = true;
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("upload {}: committed {} ({} bytes) to {} in {}", session.id(), committed, length, blobs,
+                            session.repository());
+                }
                 return UploadResult.committed(session.repository(), committed);
             } catch (IOException e) {
                 noSpace = DiskReserve.isNoSpace(e);

@@ -57,6 +57,12 @@ public final class FileSystemBlobStore implements BlobStore {
     private final Semaphore earlyFlushes = new Semaphore(EARLY_FLUSHES);
     /** The server's reserve on the data directory's filesystem; null for command-line runs, which hold none. */
     private final DiskReserve reserve;
+    private final Path root;
+
+    @Override
+    public String toString() {
+        return "FileSystemBlobStore[" + root + "]";
+    }
 
     public FileSystemBlobStore(Path root) throws IOException {
         this(root, null);
@@ -64,6 +70,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
     /** A store whose writes release reserve when the disk fills up, and are refused while it is full. */
     public FileSystemBlobStore(Path root, DiskReserve reserve) throws IOException {
+        this.root = root;
         this.reserve = reserve;
         this.blobs = Files.createDirectories(root.resolve("blobs"));
         this.uploads = Files.createDirectories(root.resolve("uploads"));

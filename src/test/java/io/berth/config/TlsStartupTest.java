@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.testing.BerthServer;
 import io.berth.testing.Ports;
+import io.berth.testing.SelfSignedCertificate;
 import io.berth.testing.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,13 +53,7 @@ class TlsStartupTest {
     }
 
     private Path certificate() throws Exception {
-        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString())
-                .redirectErrorStream(true).start();
-        String output = new String(openssl.getInputStream().readAllBytes());
-        assertThat(openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0).as(output).isTrue();
-        return dir.resolve("tls.crt");
+        return SelfSignedCertificate.create(dir);
     }
 
     @Test

@@ -27,7 +27,7 @@ class RouterTest {
 
     @Test
     @Timeout(10)
-    void installedFiltersRunInInstallOrderInsideTheErrorMappingThatTurnsAFailureIntoTheEnvelope() throws Exception {
+    void installedFiltersRunInInstallOrderInsideTheChainHeadThatGivesTheIdAndTurnsAFailureIntoTheEnvelope() throws Exception {
         List<String> ran = new ArrayList<>();
         Installation installed = new Installation()
                 .filter((ex, route, next) -> {
@@ -42,15 +42,36 @@ class RouterTest {
             ran.add("handler");
             throw new RegistryException(ErrorCode.DENIED, "not yours");
         });
-        Exchange exchange = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/denied"),
-                "0123456789abcdef", null);
+        Exchange exchange = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/denied"), null);
 
-        Outcome outcome = HttpServer.chain(installed).filter(exchange, route, route.handler());
+        Outcome outcome = HttpServer.chain(installed, true).run(exchange, route);
 
         assertThat(ran).containsExactly("first", "second", "handler");
+        assertThat(exchange.requestId()).matches("[0-9a-f]{16}");
         Response response = (Response) outcome;
         assertThat(response.status().code()).isEqualTo(403);
         assertThat(new String(response.bytes(), StandardCharsets.UTF_8))
                 .isEqualTo("{\"errors\":[{\"code\":\"DENIED\",\"message\":\"not yours\",\"detail\":null}]}");
+    }
+
+    @Test
+    void aRequestThatReachesNoRouteRunsTheChainHeadOnlyAndStillGetsAnId() throws Exception {
+        List<String> ran = new ArrayList<>();
+        Installation installed = new Installation().filter((ex, route, next) -> {
+            ran.add("installed");
+            return next.handle(ex);
+        });
+        Router router = new Router(List.of(), HttpServer.chain(installed, true));
+        Exchange exchange = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/nowhere"), null);
+
+        Response response = (Response) router.dispatch(exchange).run();
+
+        assertThat(ran).isEmpty();
+        assertThat(response.status().code()).isEqualTo(404);
+        assertThat(exchange.requestId()).matches("[0-9a-f]{16}");
+        assertThat(exchange.route()).isSameAs(Router.UNROUTED);
+        assertThat(exchange.principal().isAnonymous()).isTrue();
+        assertThat(exchange.pullFilter().test(new io.berth.oci.RepositoryName("library/alpine")))
+                .as("nothing is readable until an access filter says so").isFalse();
     }
 }
