@@ -22,6 +22,8 @@ final class DocScript {
     private static final Pattern HOST_PORT = Pattern.compile("\\b(localhost|127\\.0\\.0\\.1):(\\d{4})\\b");
     private static final Pattern SERVE = Pattern.compile(
             "^((?:[A-Za-z_][A-Za-z0-9_]*=\\S+\\s+)*)(\\./berth serve\\b[^&;|#]*?)\\s*&?\\s*(?:#.*)?$");
+    /** A command whose output the page states: {@code curl -s localhost:5000/readyz   # => ready}. */
+    private static final Pattern EXPECT = Pattern.compile("^(\\S.*?)\\s+# => (.+)$");
     private static final Pattern LISTEN_PORT = Pattern.compile("--listen\\s+\\S*:(\\d+)");
 
     private static final String PRELUDE = """
@@ -51,6 +53,10 @@ final class DocScript {
               done
               echo "server not ready on port $port within 90 s:"; cat "$log"; return 1
             }
+            # Fails unless the output of the command before contains what the page says it prints.
+            berth_docs_expect() {
+              case "$1" in *"$2"*) ;; *) echo "the page says this prints: $2"; return 1 ;; esac
+            }
             """;
 
     private final Path sandbox;
@@ -67,7 +73,7 @@ final class DocScript {
         for (DocBlock block : blocks) {
             script.append("echo '>>> ").append(block.where(root)).append("'\n");
             for (String line : substitute(block.text()).split("\n", -1)) {
-                script.append(serveLine(line)).append('\n');
+                script.append(expectLine(serveLine(line))).append('\n');
             }
         }
         return script.toString();
@@ -91,6 +97,19 @@ final class DocScript {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    private static String expectLine(String line) {
+        Matcher expect = EXPECT.matcher(line);
+        if (!expect.matches() || line.endsWith("\\")) {
+            return line;
+        }
+        return "berth_docs_out=$(" + expect.group(1) + "); printf '%s\\n' \"$berth_docs_out\"; berth_docs_expect \"$berth_docs_out\" "
+                + quote(expect.group(2).strip());
+    }
+
+    private static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     private String serveLine(String line) {
