@@ -1,12 +1,12 @@
 package io.berth.docs;
 
+import io.berth.testing.ContainerClients;
 import io.berth.testing.ServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,43 +24,9 @@ final class ClientSandbox implements AutoCloseable {
 
     ClientSandbox(Path root) {
         this.root = root;
-        Path config = root.resolve("config");
-        write(config.resolve("registries.conf"), "unqualified-search-registries = []\n");
-        write(config.resolve("storage.conf"), """
-                [storage]
-                driver = "vfs"
-                graphroot = "%s"
-                runroot = "%s"
-                """.formatted(root.resolve("containers/storage"), root.resolve("containers/run")));
-        write(config.resolve("containers.conf"), """
-                [engine]
-                cgroup_manager = "cgroupfs"
-                events_logger = "file"
-                tmp_dir = "%s"
-                """.formatted(root.resolve("containers/tmp")));
-        write(config.resolve("auth.json"), "{\"auths\":{}}\n");
-        write(config.resolve("daemon.json"), "{\"log-level\": \"info\"}\n");
-        write(config.resolve("containerd.toml"), """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", \
-                "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-                [grpc]
-                  address = "%1$s/containerd.sock"
-                [ttrpc]
-                  address = "%1$s/containerd.sock.ttrpc"
-                [debug]
-                  address = "%1$s/debug.sock"
-                [metrics]
-                  address = ""
-                """.formatted(root.resolve("containerd")));
-        environment.put("CONTAINERS_REGISTRIES_CONF", config.resolve("registries.conf").toString());
-        environment.put("CONTAINERS_STORAGE_CONF", config.resolve("storage.conf").toString());
-        environment.put("CONTAINERS_CONF", config.resolve("containers.conf").toString());
-        environment.put("REGISTRY_AUTH_FILE", config.resolve("auth.json").toString());
-        environment.put("DOCKER_HOST", "unix://" + root.resolve("docker.sock"));
-        environment.put("DOCKER_CONFIG", root.resolve("docker-cli").toString());
+        environment.putAll(ContainerClients.writeConfigs(root));
+        write(root.resolve("config/registries.conf"), "unqualified-search-registries = []\n");
+        write(root.resolve("config/daemon.json"), "{\"log-level\": \"info\"}\n");
     }
 
     /** The variables every docs command runs with. */
@@ -73,17 +39,9 @@ final class ClientSandbox implements AutoCloseable {
         if (dockerd != null) {
             return;
         }
-        containerd = ServerProcess.start(List.of("containerd", "--config", root.resolve("config/containerd.toml").toString()),
+        containerd = ServerProcess.start(ContainerClients.containerdCommand("containerd", root),
                 root.resolve("logs/containerd.log"));
-        Path docker = root.resolve("docker");
-        dockerd = ServerProcess.start(List.of("dockerd",
-                "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
-                "--data-root", docker.resolve("data").toString(),
-                "--exec-root", docker.resolve("exec").toString(),
-                "--pidfile", docker.resolve("docker.pid").toString(),
-                "-H", environment.get("DOCKER_HOST"),
-                "--config-file", root.resolve("config/daemon.json").toString(),
-                "--containerd", root.resolve("containerd/containerd.sock").toString()), root.resolve("logs/dockerd.log"));
+        dockerd = ServerProcess.start(ContainerClients.dockerdCommand("dockerd", root), root.resolve("logs/dockerd.log"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!dockerd.isAlive()) {
