@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  *       runs;</li>
  *   <li>a command block that must not run here says why in its info string: {@code ```sh no-run: needs a Kubernetes
  *       cluster}; the test counts and lists them;</li>
- *   <li>{@code bash}, {@code shell} and {@code console} fences are refused, so no command hides from the test.</li>
+ *   <li>{@code bash}, {@code shell} and {@code console} fences are refused, so no command hides from the test;</li>
+ *   <li>a comment {@code # => text} after a command says what it prints; the test checks it (see {@link DocScript}).</li>
  * </ul>
  */
 record DocBlock(Path file, int line, String language, String noRunReason, String text) {

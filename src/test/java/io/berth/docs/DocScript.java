@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  */
 final class DocScript {
     /** Absolute paths the docs use, moved into the sandbox (no test writes outside its temp folder). */
-    static final List<String> PATHS = List.of("/srv/", "/tmp/", "/var/lib/berth", "/var/backups/");
+    static final List<String> PATHS = List.of("/srv/", "/tmp/", "/var/lib/berth", "/var/backups/", "/etc/berth/");
+    /** The docs' S3 endpoint and PostgreSQL server, replaced by the S3 API server and PostgreSQL the test starts. */
+    static final String S3_ENDPOINT = "http://minio.internal:9000";
+    static final String POSTGRES = "db.internal:5432";
     /** Ports the docs use, each replaced by a free port of its own (in localhost:PORT and 127.0.0.1:PORT). */
     static final List<Integer> PORTS = List.of(5000, 5001, 5999);
 
@@ -61,10 +64,22 @@ final class DocScript {
 
     private final Path sandbox;
     private final Map<Integer, Integer> ports;
+    private final Map<String, String> services;
 
     DocScript(Path sandbox, Map<Integer, Integer> ports) {
+        this(sandbox, ports, Map.of());
+    }
+
+    /** services: what replaces {@link #S3_ENDPOINT} and {@link #POSTGRES}, when the test started them. */
+    DocScript(Path sandbox, Map<Integer, Integer> ports, Map<String, String> services) {
         this.sandbox = sandbox;
         this.ports = new LinkedHashMap<>(ports);
+        this.services = services;
+    }
+
+    /** Whether a block names the scale-out services (an S3 bucket and PostgreSQL). */
+    static boolean needsServices(DocBlock block) {
+        return block.text().contains(S3_ENDPOINT) || block.text().contains(POSTGRES);
     }
 
     /** The script: the prelude, then each block after a marker line ({@code >>> README.md:12}) that names it. */
@@ -82,6 +97,9 @@ final class DocScript {
     /** The block's text with the sandbox's paths and ports. */
     String substitute(String text) {
         String result = text;
+        for (Map.Entry<String, String> service : services.entrySet()) {
+            result = result.replace(service.getKey(), service.getValue());
+        }
         for (String path : PATHS) {
             result = result.replaceAll("(?<=^|[\\s='\"(:])" + Pattern.quote(path),
                     Matcher.quoteReplacement(sandbox + path));

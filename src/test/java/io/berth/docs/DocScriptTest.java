@@ -28,6 +28,11 @@ class DocScriptTest {
         assertEquals("./berth serve --listen 127.0.0.1:41001 --data /sb/var/lib/berth",
                 script.substitute("./berth serve --listen 127.0.0.1:5001 --data /var/lib/berth"));
         assertThrows(AssertionError.class, () -> script.substitute("curl localhost:8080/"));
+        DocScript scaleOut = new DocScript(Path.of("/sb"), Map.of(5000, 41000),
+                Map.of(DocScript.S3_ENDPOINT, "http://127.0.0.1:42000", DocScript.POSTGRES, "127.0.0.1:43000"));
+        assertEquals("endpoint: http://127.0.0.1:42000\nurl: jdbc:postgresql://127.0.0.1:43000/berth\nkeyFile: /sb/etc/berth/key.json",
+                scaleOut.substitute("endpoint: http://minio.internal:9000\nurl: jdbc:postgresql://db.internal:5432/berth\n"
+                        + "keyFile: /etc/berth/key.json"));
     }
 
     @Test

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Timeout;
  * folder, against real Berth servers that the page's own {@code ./berth serve} lines start; {@code ./berth} there is a
  * launcher of the classes under test. The only changes to the text are in {@link DocScript}: absolute paths move into
  * the sandbox ({@link DocScript#PATHS}) and the docs' ports become free ports ({@link DocScript#PORTS}); the default
- * port reaches a plain {@code ./berth serve} through {@code BERTH_HTTP_LISTEN}. docker, podman and skopeo run against
- * a private dockerd and vfs storage ({@link ClientSandbox}). Blocks marked {@code ```sh no-run: why} are counted and
+ * port reaches a plain {@code ./berth serve} through {@code BERTH_HTTP_LISTEN}; the scale-out examples' S3 endpoint
+ * and PostgreSQL address become a real S3 API server and PostgreSQL ({@link ScaleOutServices}). docker, podman and
+ * skopeo run against a private dockerd and vfs storage ({@link ClientSandbox}). Blocks marked {@code ```sh no-run: why} are counted and
  * listed. A block that needs a tool this machine lacks fails the test, unless {@code -Dberth.docs.allowMissingTools=true}
  * (then it and the rest of its page are reported as not run).
  */
@@ -51,7 +52,8 @@ class DocsTest {
         List<String> missing = new ArrayList<>();
         int run = 0;
         Path work = Files.createTempDirectory("berth-docs-");
-        try (ClientSandbox clients = new ClientSandbox(work.resolve("clients"))) {
+        try (ClientSandbox clients = new ClientSandbox(work.resolve("clients"));
+             ScaleOutServices services = new ScaleOutServices()) {
             for (Path page : pages()) {
                 List<DocBlock> blocks = DocBlock.parse(page);
                 blocks.stream().filter(b -> b.noRunReason() != null)
@@ -76,7 +78,10 @@ class DocsTest {
                 if (runnable.stream().anyMatch(b -> tools(b).contains("docker"))) {
                     clients.startDocker();
                 }
-                String failure = runPage(page, runnable, work.resolve(Integer.toString(run)), clients.environment());
+                if (runnable.stream().anyMatch(DocScript::needsServices)) {
+                    services.start();
+                }
+                String failure = runPage(page, runnable, work.resolve(Integer.toString(run)), clients, services);
                 run += runnable.size();
                 if (failure != null) {
                     failures.add(failure);
@@ -104,13 +109,14 @@ class DocsTest {
     }
 
     /** Runs a page's blocks as one script in a fresh sandbox; null when they all succeeded, else what failed. */
-    private String runPage(Path page, List<DocBlock> blocks, Path sandbox, Map<String, String> clientEnv) throws IOException {
+    private String runPage(Path page, List<DocBlock> blocks, Path sandbox, ClientSandbox clients, ScaleOutServices services)
+            throws IOException {
         Files.createDirectories(sandbox.resolve(".docs"));
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         DocScript.PORTS.forEach(p -> ports.put(p, Ports.freePort()));
         writeLauncher(sandbox.resolve("berth"));
         Path script = sandbox.resolve(".docs/script.sh");
-        Files.writeString(script, new DocScript(sandbox, ports).script(root, blocks));
+        Files.writeString(script, new DocScript(sandbox, ports, services.substitutions()).script(root, blocks));
         Path output = sandbox.resolve(".docs/output.log");
         ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(sandbox.toFile())
                 .redirectErrorStream(true).redirectOutput(output.toFile())
@@ -118,7 +124,8 @@ class DocsTest {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("BERTH_") || List.of("CONTAINER_HOST", "CONTAINER_CONNECTION",
                 "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH").contains(k));
-        env.putAll(clientEnv);
+        env.putAll(clients.environment());
+        env.putAll(services.environment());
         env.put("DOCS_SANDBOX", sandbox.toString());
         env.put("BERTH_HTTP_LISTEN", "127.0.0.1:" + ports.get(5000));
         env.put("TMPDIR", Files.createDirectories(sandbox.resolve(".docs/tmp")).toString());
