@@ -25,6 +25,12 @@ final class ClientSandbox implements AutoCloseable {
     ClientSandbox(Path root) {
         this.root = root;
         environment.putAll(ContainerClients.writeConfigs(root));
+        // podman and skopeo find their logins under XDG_RUNTIME_DIR as well; REGISTRY_AUTH_FILE would also be read by
+        // the docs' docker-registry, which takes every REGISTRY_* variable for a configuration key.
+        environment.remove("REGISTRY_AUTH_FILE");
+        environment.put("XDG_RUNTIME_DIR", root.resolve("run").toString());
+        write(root.resolve("run/containers/auth.json"), "{\"auths\":{}}\n");
+        write(root.resolve("docker-cli/config.json"), "{}\n"); // podman reads DOCKER_CONFIG too, and needs the file
         write(root.resolve("config/registries.conf"), "unqualified-search-registries = []\n");
         write(root.resolve("config/daemon.json"), "{\"log-level\": \"info\"}\n");
     }

@@ -48,6 +48,9 @@ record DocBlock(Path file, int line, String language, String noRunReason, String
             }
             String indent = open.group(1);
             String info = open.group(2).strip();
+            if (info.contains("`")) {
+                continue; // not a fence (CommonMark): inline code such as ```` ```sh ```` at the start of a line
+            }
             int start = i + 1;
             StringBuilder text = new StringBuilder();
             i++;

@@ -15,12 +15,13 @@ import java.util.regex.Pattern;
  */
 final class DocScript {
     /** Absolute paths the docs use, moved into the sandbox (no test writes outside its temp folder). */
-    static final List<String> PATHS = List.of("/srv/", "/tmp/", "/var/lib/berth", "/var/backups/", "/etc/berth/");
+    static final List<String> PATHS = List.of("/srv/", "/tmp/", "/var/lib/berth", "/var/lib/docker-registry", "/var/backups/",
+            "/etc/berth/");
     /** The docs' S3 endpoint and PostgreSQL server, replaced by the S3 API server and PostgreSQL the test starts. */
     static final String S3_ENDPOINT = "http://minio.internal:9000";
     static final String POSTGRES = "db.internal:5432";
     /** Ports the docs use, each replaced by a free port of its own (in localhost:PORT and 127.0.0.1:PORT). */
-    static final List<Integer> PORTS = List.of(5000, 5001, 5999);
+    static final List<Integer> PORTS = List.of(5000, 5001, 5002, 5999);
 
     private static final Pattern HOST_PORT = Pattern.compile("\\b(localhost|127\\.0\\.0\\.1):(\\d{4})\\b");
     private static final Pattern SERVE = Pattern.compile(

@@ -49,7 +49,8 @@ class DocScriptTest {
     @Test
     void fencesMustNameTheirLanguageAndNoRunBlocksSayWhy() throws IOException {
         Path page = dir.resolve("page.md");
-        Files.writeString(page, "```sh\necho one\n```\n\n```sh no-run: needs a cluster\nkubectl apply\n```\n\n```yaml\na: 1\n```\n");
+        Files.writeString(page, "```sh\necho one\n```\n\n```sh no-run: needs a cluster\nkubectl apply\n```\n\n"
+                + "```` ```sh ```` in a sentence\n\n```yaml\na: 1\n```\n");
         List<DocBlock> blocks = DocBlock.parse(page);
         assertEquals(List.of(true, false, false), blocks.stream().map(DocBlock::runs).toList());
         assertEquals("needs a cluster", blocks.get(1).noRunReason());

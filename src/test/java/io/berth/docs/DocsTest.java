@@ -6,6 +6,8 @@ import io.berth.testing.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class DocsTest {
     private static final Pattern TOOL = Pattern.compile(
-            "(?m)(?:^|[|;&(]|\\$\\()\\s*(?:[A-Za-z_][A-Za-z0-9_]*=\\S+\\s+)*(docker|podman|skopeo|umoci|sqlite3|openssl|curl|tar)\\b");
+            "(?m)(?:^|[|;&(]|\\$\\()\\s*(?:[A-Za-z_][A-Za-z0-9_]*=\\S+\\s+)*(docker-registry|docker|podman|skopeo|umoci|sqlite3|openssl|curl|tar)\\b");
     private static final Duration PAGE_TIMEOUT = Duration.ofMinutes(12);
 
     private final Path root = Path.of("").toAbsolutePath();
@@ -113,7 +116,7 @@ class DocsTest {
             throws IOException {
         Files.createDirectories(sandbox.resolve(".docs"));
         Map<Integer, Integer> ports = new LinkedHashMap<>();
-        DocScript.PORTS.forEach(p -> ports.put(p, Ports.freePort()));
+        DocScript.PORTS.forEach(p -> ports.put(p, portBelowEphemeralRange()));
         writeLauncher(sandbox.resolve("berth"));
         Path script = sandbox.resolve(".docs/script.sh");
         Files.writeString(script, new DocScript(sandbox, ports, services.substitutions()).script(root, blocks));
@@ -151,6 +154,22 @@ class DocsTest {
         } finally {
             stopServers(sandbox.resolve(".docs/pids"));
         }
+    }
+
+    /**
+     * A free loopback port below the kernel's ephemeral range (32768 and up): a page may use its ports a minute after
+     * they are chosen, and in between any outgoing connection on the machine could take an ephemeral one.
+     */
+    private static int portBelowEphemeralRange() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        return Ports.freePort();
     }
 
     /** ./berth in the sandbox: the command line of the classes under test, as the launcher runs the jar. */
