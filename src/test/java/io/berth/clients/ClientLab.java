@@ -3,6 +3,7 @@ package io.berth.clients;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.testing.ContainerClients;
 import io.berth.testing.RegistryUnderTest;
 import io.berth.testing.ServerProcess;
 import java.io.IOException;
@@ -301,47 +302,12 @@ final class ClientLab implements AutoCloseable {
     }
 
     private void writeConfigFiles() {
-        Path config = root.resolve("config");
         registries.values().forEach(registry -> addInsecureRegistryEntry(registry.hostPort()));
         writeRegistryConfigs();
-        write(config.resolve("storage.conf"), """
-                [storage]
-                driver = "vfs"
-                graphroot = "%s"
-                runroot = "%s"
-                """.formatted(root.resolve("containers/storage"), root.resolve("containers/run")));
-        write(config.resolve("containers.conf"), """
-                [engine]
-                cgroup_manager = "cgroupfs"
-                events_logger = "file"
-                tmp_dir = "%s"
-                """.formatted(root.resolve("containers/tmp")));
-        write(config.resolve("auth.json"), "{\"auths\":{}}\n");
-        write(config.resolve("containerd.toml"), """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", \
-                "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-                [grpc]
-                  address = "%1$s/containerd.sock"
-                [ttrpc]
-                  address = "%1$s/containerd.sock.ttrpc"
-                [debug]
-                  address = "%1$s/debug.sock"
-                [metrics]
-                  address = ""
-                """.formatted(root.resolve("containerd")));
-        createDirectories(root.resolve("docker-cli"));
+        environment.putAll(ContainerClients.writeConfigs(root));
         createDirectories(root.resolve("tmp"));
 
-        environment.put("CONTAINERS_REGISTRIES_CONF", config.resolve("registries.conf").toString());
-        environment.put("CONTAINERS_STORAGE_CONF", config.resolve("storage.conf").toString());
-        environment.put("CONTAINERS_CONF", config.resolve("containers.conf").toString());
-        environment.put("REGISTRY_AUTH_FILE", config.resolve("auth.json").toString());
         environment.put("BUILDAH_ISOLATION", "chroot");
-        environment.put("DOCKER_HOST", "unix://" + root.resolve("docker.sock"));
-        environment.put("DOCKER_CONFIG", root.resolve("docker-cli").toString());
         environment.put("TMPDIR", root.resolve("tmp").toString());
     }
 
@@ -389,25 +355,18 @@ final class ClientLab implements AutoCloseable {
     }
 
     private Path containerdSocket() {
-        return root.resolve("containerd/containerd.sock");
+        return ContainerClients.containerdSocket(root);
     }
 
     private void startContainerd() {
-        containerd = ServerProcess.start(List.of(binary("containerd").toString(),
-                "--config", root.resolve("config/containerd.toml").toString()), root.resolve("logs/containerd.log"));
+        containerd = ServerProcess.start(ContainerClients.containerdCommand(binary("containerd").toString(), root),
+                root.resolve("logs/containerd.log"));
         awaitDaemon(containerd, "containerd", () -> attempt("ctr", "version"));
     }
 
     private void startDockerd() {
-        Path docker = root.resolve("docker");
-        dockerd = ServerProcess.start(List.of(binary("dockerd").toString(),
-                "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
-                "--data-root", docker.resolve("data").toString(),
-                "--exec-root", docker.resolve("exec").toString(),
-                "--pidfile", docker.resolve("docker.pid").toString(),
-                "-H", environment.get("DOCKER_HOST"),
-                "--config-file", root.resolve("config/daemon.json").toString(),
-                "--containerd", containerdSocket().toString()), root.resolve("logs/dockerd.log"));
+        dockerd = ServerProcess.start(ContainerClients.dockerdCommand(binary("dockerd").toString(), root),
+                root.resolve("logs/dockerd.log"));
         awaitDaemon(dockerd, "dockerd", () -> attempt("docker", "version"));
     }
 

@@ -123,7 +123,7 @@ final class Ceilings {
      * blobBytes to a temp file in 1 MiB writes, fsync, rename, fsync of the directory. The files stay (in a new
      * directory under dir, which the run deletes at its end), as pushed blobs stay.
      *
-     * <p>Where the page cache grows decides what a write costs on this VM (docs/PERFORMANCE.md, Push): into memory the
+     * <p>Where the page cache grows decides what a write costs on this VM (bench/NOTES.md, Push): into memory the
      * guest freed moments before, about 0.3 CPU-s per GiB; into memory it has not used lately, about 2.4, as the
      * hypervisor backs each page again on first touch. With usedMemory the measured writes follow {@link #reuseMemory}
      * of twice their bytes, as every measured push does; without it they follow as many bytes written the same way
