@@ -63,7 +63,10 @@ import picocli.CommandLine.Parameters;
                 + " manifests are skipped with a warning. Safe to run again.",
                 "Stop the other registry (or make it read-only) first."})
 final class ImportDistributionCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: `berth help` builds this command too, and should not load Jackson for it. */
+    private static final class Json {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
 
     @Mixin
     CommonOptions options;
@@ -352,7 +355,7 @@ final class ImportDistributionCommand implements Callable<Integer> {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(bytes);
+            root = Json.JSON.readTree(bytes);
         } catch (IOException e) {
             problems.add(where + ": not JSON");
             return null;

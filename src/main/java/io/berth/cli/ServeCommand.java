@@ -34,7 +34,10 @@ import picocli.CommandLine.Option;
 /** Starts the registry. The whole object graph is built here, by hand. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
 final class ServeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    /** Made on first use: `berth help` builds this command too, and should not start Logback for it. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    }
 
     @Mixin
     CommonOptions options;
@@ -52,7 +55,8 @@ final class ServeCommand implements Callable<Integer> {
         setLogLevel(config.log().level());
         Clock clock = Clock.systemUTC();
 
-        Stores.createDataDirectory(config);
+        DataDirectoryLock lock = DataDirectoryLock.acquire(config.data());
+        InetSocketAddress address = parseAddress(config.http().listen());
         DiskReserve reserve = DiskReserve.open(config.data());
         BlobStore blobs = Stores.blobs(config, reserve);
         MetadataDatabase database = Stores.database(config, clock);
@@ -70,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 reserve.check();
             } catch (java.io.IOException | RuntimeException e) {
-                LOG.warn("checking the free space of {}: {}", config.data(), e.toString());
+                Log.LOG.warn("checking the free space of {}: {}", config.data(), e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
         long purgeMillis = Math.max(100, config.uploads().purgeInterval().toMillis());
@@ -78,10 +82,10 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 int purged = uploads.purgeIdle(config.uploads().maxAge());
                 if (purged > 0) {
-                    LOG.info("purged {} idle uploads", purged);
+                    Log.LOG.info("purged {} idle uploads", purged);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("upload purge failed: {}", e.toString());
+                Log.LOG.warn("upload purge failed: {}", e.toString());
             }
         }), purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
         if (config.gc().enabled()) {
@@ -94,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
                         AccessControl.auditGc(database, clock, "gc-scheduler", null, report);
                     }
                 } catch (RuntimeException e) {
-                    LOG.warn("garbage collection failed: {}", e.toString());
+                    Log.LOG.warn("garbage collection failed: {}", e.toString());
                 }
             }), gcMillis, gcMillis, TimeUnit.MILLISECONDS);
         }
@@ -104,10 +108,10 @@ final class ServeCommand implements Callable<Integer> {
                 try {
                     int removed = lifecycle.retention().run(null, false, "retention").size();
                     if (removed > 0) {
-                        LOG.info("retention removed {} tags", removed);
+                        Log.LOG.info("retention removed {} tags", removed);
                     }
                 } catch (RuntimeException e) {
-                    LOG.warn("retention failed: {}", e.toString());
+                    Log.LOG.warn("retention failed: {}", e.toString());
                 }
             }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
         }
@@ -118,22 +122,40 @@ final class ServeCommand implements Callable<Integer> {
         installed.routes(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(),
                 lifecycle.gc(), lifecycle.gcSettings(), access.permissions(), access.admin())));
         access.install(installed);
-        HttpServer server = HttpServer.start(parseAddress(config.http().listen()), installed, blocking,
-                config.http().eventLoopThreads(), config.http().externalUrl(), config.log().access(), tls(config));
-        LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
+        HttpServer server = listen(address, config, installed, blocking);
+        Log.LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
+        access.announce(server.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             scheduler.shutdownNow();
             blocking.close();
             database.close();
+            lock.release();
             try {
                 blobs.close();
             } catch (java.io.IOException e) {
-                LOG.warn("closing the blob store: {}", e.toString());
+                Log.LOG.warn("closing the blob store: {}", e.toString());
             }
         }, "berth-shutdown"));
         server.awaitClose();
         return 0;
+    }
+
+    /** The server bound to address; a port in use or an address not of this host is one line naming it. */
+    private static HttpServer listen(InetSocketAddress address, BerthConfig config, Installation installed,
+                                     BlockingExecutor blocking) throws InterruptedException {
+        try {
+            return HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
+                    config.http().externalUrl(), config.log().access(), tls(config));
+        } catch (InterruptedException | io.berth.config.ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows the bind's checked exception undeclared (BindException, or its native form for epoll).
+            // "bind(..) failed with error(-98): Address already in use" (epoll) or "Address already in use" (nio).
+            String reason = String.valueOf(e.getMessage()).replaceFirst("^.*failed( with error\\(-?[0-9]+\\))?: ", "");
+            throw new io.berth.config.ConfigException("cannot listen on " + config.http().listen() + " (http.listen): "
+                    + reason.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     private static SslContext tls(BerthConfig config) {
@@ -164,7 +186,14 @@ final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
         }
-        return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        if (port < 0 || port > 65535) {
+            throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
+        }
+        InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new io.berth.config.ConfigException("cannot listen on " + listen + " (http.listen): unknown host " + host);
+        }
+        return address;
     }
 
     private static void setLogLevel(String level) {
