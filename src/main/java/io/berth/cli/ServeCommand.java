@@ -122,7 +122,7 @@ final class ServeCommand implements Callable<Integer> {
         installed.routes(Routes.lifecycle(new LifecycleApi(registry, lifecycle.store(), lifecycle.retention(),
                 lifecycle.gc(), lifecycle.gcSettings(), access.permissions(), access.admin())));
         access.install(installed);
-        HttpServer server = listen(address, config, installed, blocking);
+        HttpServer server = Network.listen(address, config, installed, blocking);
         Log.LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         access.announce(server.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -141,33 +141,40 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The server bound to address; a port in use or an address not of this host is one line naming it. */
-    private static HttpServer listen(InetSocketAddress address, BerthConfig config, Installation installed,
-                                     BlockingExecutor blocking) throws InterruptedException {
-        try {
-            return HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
-                    config.http().externalUrl(), config.log().access(), tls(config));
-        } catch (InterruptedException | io.berth.config.ConfigException e) {
-            throw e;
-        } catch (Exception e) {
-            // Netty rethrows the bind's checked exception undeclared (BindException, or its native form for epoll).
-            // "bind(..) failed with error(-98): Address already in use" (epoll) or "Address already in use" (nio).
-            String reason = String.valueOf(e.getMessage()).replaceFirst("^.*failed( with error\\(-?[0-9]+\\))?: ", "");
-            throw new io.berth.config.ConfigException("cannot listen on " + config.http().listen() + " (http.listen): "
-                    + reason.toLowerCase(java.util.Locale.ROOT));
+    /**
+     * The server's network side, in a class of its own: picocli reflects on ServeCommand's methods to print help,
+     * and Netty's types in their signatures would load Netty for `berth help serve`.
+     */
+    private static final class Network {
+        /** The server bound to address; a port in use or an address not of this host is one line naming it. */
+        static HttpServer listen(InetSocketAddress address, BerthConfig config, Installation installed,
+                                 BlockingExecutor blocking) throws InterruptedException {
+            try {
+                return HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
+                        config.http().externalUrl(), config.log().access(), tls(config));
+            } catch (InterruptedException | io.berth.config.ConfigException e) {
+                throw e;
+            } catch (Exception e) {
+                // Netty rethrows the bind's checked exception undeclared (BindException, or its native form for epoll).
+                // "bind(..) failed with error(-98): Address already in use" (epoll) or "Address already in use" (nio).
+                String reason = String.valueOf(e.getMessage())
+                        .replaceFirst("^.*failed( with error\\(-?[0-9]+\\))?: ", "");
+                throw new io.berth.config.ConfigException("cannot listen on " + config.http().listen()
+                        + " (http.listen): " + reason.toLowerCase(java.util.Locale.ROOT));
+            }
         }
-    }
 
-    private static SslContext tls(BerthConfig config) {
-        BerthConfig.Tls tls = config.http().tls();
-        if (!tls.enabled()) {
-            return null;
-        }
-        try {
-            return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate() + " and key "
-                    + tls.key() + ": " + e.getMessage());
+        private static SslContext tls(BerthConfig config) {
+            BerthConfig.Tls tls = config.http().tls();
+            if (!tls.enabled()) {
+                return null;
+            }
+            try {
+                return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate()
+                        + " and key " + tls.key() + ": " + e.getMessage());
+            }
         }
     }
 
