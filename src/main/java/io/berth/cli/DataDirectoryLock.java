@@ -19,16 +19,8 @@ import java.util.Locale;
  * operating system drops the lock when the process ends, however it ends, so a crash leaves nothing to clean up.
  * Taking it also proves, before anything else starts, that the directory exists (or can be made) and is writable.
  */
-final class DataDirectoryLock {
+record DataDirectoryLock(FileChannel channel, FileLock lock) {
     static final String FILE = "berth.lock";
-
-    private final FileChannel channel;
-    private final FileLock lock;
-
-    private DataDirectoryLock(FileChannel channel, FileLock lock) {
-        this.channel = channel;
-        this.lock = lock;
-    }
 
     /** Makes the data directory if needed and locks it; a one-line ConfigException when that is not possible. */
     static DataDirectoryLock acquire(Path data) {

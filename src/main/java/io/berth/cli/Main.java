@@ -2,7 +2,6 @@ package io.berth.cli;
 
 import io.berth.config.BuildInfo;
 import java.io.PrintWriter;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -47,17 +46,12 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** The command line for args: the command they name (and, after help, the one to explain) built in full. */
+    /**
+     * The command line for args: every command named among them built in full (the one run, the one help explains;
+     * an option's value that happens to be a command's name only costs that command's build).
+     */
     static CommandLine commandLine(String... args) {
-        Set<String> needed = new HashSet<>();
-        for (String arg : args) {
-            if (!arg.startsWith("-")) {
-                needed.add(arg);
-                if (!arg.equals("help")) {
-                    break;
-                }
-            }
-        }
+        Set<String> needed = Set.copyOf(java.util.Arrays.asList(args));
         CommandLine root = new CommandLine(new Main());
         for (Class<?> type : COMMANDS) {
             Command command = type.getAnnotation(Command.class);
