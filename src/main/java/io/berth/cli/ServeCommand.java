@@ -130,12 +130,12 @@ final class ServeCommand implements Callable<Integer> {
             scheduler.shutdownNow();
             blocking.close();
             database.close();
-            lock.release();
             try {
                 blobs.close();
             } catch (java.io.IOException e) {
                 Log.LOG.warn("closing the blob store: {}", e.toString());
             }
+            lock.release();
         }, "berth-shutdown"));
         server.awaitClose();
         return 0;
