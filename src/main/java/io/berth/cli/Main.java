@@ -71,10 +71,13 @@ public final class Main implements Callable<Integer> {
                 });
     }
 
-    /** `berth` alone: the usage, on stderr, as a usage error. */
+    @CommandLine.Spec
+    CommandSpec spec;
+
+    /** `berth` alone: the usage with the list of commands, on stderr, as a usage error. */
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.err);
+        spec.commandLine().usage(System.err);
         return USAGE;
     }
 

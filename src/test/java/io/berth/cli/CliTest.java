@@ -52,6 +52,14 @@ class CliTest {
     }
 
     @Test
+    void berth_alone_prints_the_commands_and_exits_2() {
+        Exit alone = BerthCommand.run();
+
+        assertThat(alone.code()).as(alone.output()).isEqualTo(2);
+        assertThat(alone.output()).startsWith("Usage: berth [-hV] [COMMAND]").contains("  version ", "  serve ");
+    }
+
+    @Test
     void a_mistyped_command_names_the_nearest_real_one_and_exits_2() {
         assertThat(BerthCommand.run("namspace"))
                 .isEqualTo(new Exit(2, "berth: unknown command 'namspace' (did you mean namespace?)\n"));
