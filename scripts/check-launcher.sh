@@ -4,11 +4,14 @@
 #     `berth --version` would hold that command's classes only, and every later start would be slower);
 #   - `serve` writes it at exit, whole;
 #   - another command then uses it and leaves it as it is;
-#   - an archive older than the jar is deleted (the JVM would run without it and never make a new one).
+#   - an archive older than the jar is deleted (the JVM would run without it and never make a new one);
+#   - help and version make target/berth-cli.jsa once per jar, and the JVM maps it with the launcher's options.
 # Run by ./run-tests after the Maven build. Starts one server on a free loopback port and stops it by its PID.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+. "$here/scripts/find-java.sh"
+berth_find_java
 archive="$here/target/berth.jsa"
 work="$(mktemp -d)"
 pid=""
@@ -66,4 +69,22 @@ touch target/berth.jar
 ./berth --version > /dev/null
 [ ! -e "$archive" ] || fail "an archive older than the jar was kept"
 
-echo "check-launcher: the launcher makes the class-data archive from serve only, uses it, and drops a stale one"
+# The commands that touch no store have an archive of their own, made once per jar and valid for the jar.
+cli_archive="$here/target/berth-cli.jsa"
+rm -f "$cli_archive"
+[ "$(./berth version)" = "$(./berth --version)" ] || fail "berth version and berth --version differ"
+[ -f "$cli_archive" ] || fail "berth version did not make the CLI archive"
+"$JAVA_HOME/bin/java" -Xms16m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:on \
+  -XX:SharedArchiveFile="$cli_archive" -jar target/berth.jar help gc > /dev/null 2>&1 ||
+  fail "the JVM cannot map the CLI archive with the options the launcher uses"
+# A remade archive is renamed into place: a new inode.
+before="$(stat -c %i "$cli_archive")"
+./berth help gc > /dev/null
+[ "$(stat -c %i "$cli_archive")" = "$before" ] || fail "berth help gc remade a CLI archive that was up to date"
+touch -d '1 minute ago' "$cli_archive"
+./berth --help > /dev/null
+[ "$(stat -c %i "$cli_archive")" != "$before" ] || fail "a CLI archive older than the jar was not remade"
+[ -z "$(find target -maxdepth 1 -name '*.partial*' -print -quit)" ] || fail "the launcher left a partial archive"
+
+echo "check-launcher: the launcher makes the class-data archive from serve only, uses it, and drops a stale one;"
+echo "check-launcher: commands that touch no store use an archive of their own, remade when the jar changes"

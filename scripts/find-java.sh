@@ -2,7 +2,17 @@
 # Looks at JAVA_HOME, then the usual install folders, then the java on PATH.
 
 berth_java_version() {
-  # Prints the feature version (e.g. 25) of the java binary given, or nothing.
+  # Prints the feature version (e.g. 25) of the java binary given, or nothing. The JDK's release file says it without
+  # starting a JVM (100 ms of every ./berth call); java itself is asked only when there is none.
+  local release version
+  release="$(dirname "$(dirname "$1")")/release"
+  if [ -f "$release" ]; then
+    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -n 1)
+    if [ -n "$version" ]; then
+      echo "$version"
+      return 0
+    fi
+  fi
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
 }
 
@@ -14,6 +24,7 @@ berth_find_java() {
     version=$(berth_java_version "$candidate/bin/java")
     if [ -n "$version" ] && [ "$version" -ge 21 ]; then
       export JAVA_HOME="$candidate"
+      berth_java_feature="$version"
       return 0
     fi
   done
@@ -22,6 +33,7 @@ berth_find_java() {
     version=$(berth_java_version "$candidate/bin/java")
     if [ -n "$version" ] && [ "$version" -ge 21 ]; then
       export JAVA_HOME="$candidate"
+      berth_java_feature="$version"
       return 0
     fi
   fi

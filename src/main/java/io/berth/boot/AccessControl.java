@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Access control as {@code serve} installs it, chosen once from {@code auth.enabled}: on, it adds the token endpoint,
- * the management API and the auth and audit filters; off, it adds nothing, says so in the log, and lets every caller
- * do everything. Nothing else asks whether it is on.
+ * the management API and the auth and audit filters; off, it adds nothing, says so in the log once the port is bound,
+ * and lets every caller do everything. Nothing else asks whether it is on.
  */
 sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
     Logger LOG = LoggerFactory.getLogger(AccessControl.class);
@@ -38,6 +38,9 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
 
     /** Adds this feature's routes and filters to the server being built. */
     void install(Installation server);
+
+    /** Called once the server listens on url: off, this is where the open-registry warning goes. */
+    default void announce(String url) {}
 
     static AccessControl from(BerthConfig config, Instance instance) {
         return config.auth().enabled() ? On.open(config, instance.database(), instance.clock())
@@ -102,9 +105,15 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
 
         @Override
         public void install(Installation server) {
-            LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
-                    config.http().listen());
             server.filter(AuthFilter.OPEN);
+            // The warning waits for the port (announce), so a server that fails to start does not warn about a
+            // registry that never opened.
+        }
+
+        @Override
+        public void announce(String url) {
+            LOG.warn("access control is off (auth.enabled=false): anyone who reaches {} may push, pull and delete",
+                    url);
         }
     }
 }

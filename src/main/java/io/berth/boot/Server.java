@@ -1,6 +1,7 @@
 package io.berth.boot;
 
 import io.berth.config.BerthConfig;
+import io.berth.config.ConfigException;
 import io.berth.http.HttpServer;
 import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
@@ -37,6 +38,7 @@ public final class Server {
     /** Opens the stores, starts the scheduled work and serves on address (TLS with tls, plain HTTP when null). */
     public static Server start(BerthConfig config, InetSocketAddress address, SslContext tls) throws Exception {
         Clock clock = Clock.systemUTC();
+        DataDirectoryLock lock = DataDirectoryLock.acquire(config.data());
         Stores.createDataDirectory(config);
         DiskReserve reserve = DiskReserve.open(config.data());
         Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
@@ -100,8 +102,9 @@ public final class Server {
         installed.routes(Routes.lifecycle(new LifecycleApi(instance.registry(), instance.lifecycle(),
                 access.permissions(), access.admin())));
         access.install(installed);
-        HttpServer server = HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
-                config.http().externalUrl(), config.log().access(), tls);
+        HttpServer server = listen(address, config, installed, blocking, tls);
+        LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
+        access.announce(server.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             scheduler.shutdownNow();
@@ -111,8 +114,26 @@ public final class Server {
             } catch (RuntimeException e) {
                 LOG.warn("closing the stores: {}", e.toString());
             }
+            lock.release();
         }, "berth-shutdown"));
         return new Server(server);
+    }
+
+    /** The server bound to address; a port in use or an address not of this host is one line naming it. */
+    private static HttpServer listen(InetSocketAddress address, BerthConfig config, Installation installed,
+                                     BlockingExecutor blocking, SslContext tls) throws InterruptedException {
+        try {
+            return HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
+                    config.http().externalUrl(), config.log().access(), tls);
+        } catch (InterruptedException | ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows the bind's checked exception undeclared (BindException, or its native form for epoll):
+            // "bind(..) failed with error(-98): Address already in use" (epoll) or "Address already in use" (nio).
+            String reason = String.valueOf(e.getMessage()).replaceFirst("^.*failed( with error\\(-?[0-9]+\\))?: ", "");
+            throw new ConfigException("cannot listen on " + config.http().listen() + " (http.listen): "
+                    + reason.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     /** The URL it serves on. */

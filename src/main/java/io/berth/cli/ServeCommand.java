@@ -10,8 +10,6 @@ import javax.net.ssl.SSLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,8 +17,6 @@ import picocli.CommandLine.Option;
 /** Starts the registry; {@link Server} builds the object graph. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
 final class ServeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-
     @Mixin
     CommonOptions options;
 
@@ -35,22 +31,27 @@ final class ServeCommand implements Callable<Integer> {
         }
         BerthConfig config = options.load(flags);
         Logging.configure(config.log());
-        Server server = Server.start(config, parseAddress(config.http().listen()), tls(config));
-        LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
+        Server server = Server.start(config, parseAddress(config.http().listen()), Network.tls(config));
         server.awaitClose();
         return 0;
     }
 
-    private static SslContext tls(BerthConfig config) {
-        BerthConfig.Tls tls = config.http().tls();
-        if (!tls.enabled()) {
-            return null;
-        }
-        try {
-            return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate() + " and key "
-                    + tls.key() + ": " + e.getMessage());
+    /**
+     * The server's network side, in a class of its own: picocli reflects on ServeCommand's methods to print help,
+     * and Netty's types in their signatures would load Netty for `berth help serve`.
+     */
+    private static final class Network {
+        static SslContext tls(BerthConfig config) {
+            BerthConfig.Tls tls = config.http().tls();
+            if (!tls.enabled()) {
+                return null;
+            }
+            try {
+                return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate()
+                        + " and key " + tls.key() + ": " + e.getMessage());
+            }
         }
     }
 
@@ -69,6 +70,13 @@ final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
         }
-        return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        if (port < 0 || port > 65535) {
+            throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
+        }
+        InetSocketAddress address = host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new io.berth.config.ConfigException("cannot listen on " + listen + " (http.listen): unknown host " + host);
+        }
+        return address;
     }
 }

@@ -72,16 +72,12 @@ public final class ConfigLoader {
     public BerthConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
         ObjectNode tree = defaults();
         if (file != null) {
-            try {
-                JsonNode overlay = yaml.readTree(Files.readString(file));
-                if (overlay != null && !overlay.isMissingNode() && !overlay.isNull()) {
-                    if (!overlay.isObject()) {
-                        throw new ConfigException(file + ": expected a mapping at the top level");
-                    }
-                    merge(tree, (ObjectNode) overlay, "");
+            JsonNode overlay = readYaml(file);
+            if (overlay != null && !overlay.isMissingNode() && !overlay.isNull()) {
+                if (!overlay.isObject()) {
+                    throw new ConfigException(file + ": expected a mapping at the top level");
                 }
-            } catch (IOException e) {
-                throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+                merge(tree, (ObjectNode) overlay, "");
             }
         }
         env.entrySet().stream()
@@ -89,6 +85,7 @@ public final class ConfigLoader {
                 .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> setByEnvName(tree, e.getKey().substring("BERTH_".length()), e.getValue()));
         flags.forEach((key, value) -> set(tree, List.of(key.split("\\.")), value, key));
+        checkChoices(tree);
         BerthConfig config;
         try {
             config = yaml.treeToValue(tree, BerthConfig.class);
@@ -96,14 +93,101 @@ public final class ConfigLoader {
             throw new ConfigException("invalid configuration" + where(e) + ": " + e.getOriginalMessage());
         }
         checkTls(config.http().tls());
-        checkLogFormat(config.log().format());
         return config;
     }
 
-    private static void checkLogFormat(String format) {
-        if (!"text".equals(format) && !"json".equals(format)) {
-            throw new ConfigException("log.format must be text or json, not \"" + format + "\"");
+    /**
+     * The keys that take one of a few words, with the words. A value outside them is refused in one line naming key,
+     * value and the allowed values, rather than silently meaning a default.
+     */
+    static final Map<String, List<String>> CHOICES = Map.of(
+            "log.level", List.of("trace", "debug", "info", "warn", "error", "off"),
+            "storage.type", List.of("filesystem", "s3"),
+            "metadata.sqliteSynchronous", List.of("normal", "full"),
+            "log.format", List.of("text", "json"));
+
+    /** Refuses a value of a {@link #CHOICES} key outside its words; a word in other case is taken (INFO is info). */
+    private static void checkChoices(ObjectNode tree) {
+        CHOICES.forEach((key, allowed) -> {
+            List<String> path = List.of(key.split("\\."));
+            JsonNode node = tree;
+            for (String name : path.subList(0, path.size() - 1)) {
+                node = node.path(name);
+            }
+            JsonNode value = node.get(path.get(path.size() - 1));
+            if (value == null || !(node instanceof ObjectNode parent)) {
+                return;
+            }
+            String text = value.isValueNode() ? value.asText().trim().toLowerCase(Locale.ROOT) : value.toString();
+            if (!allowed.contains(text)) {
+                throw new ConfigException(key + ": unknown value '" + (value.isValueNode() ? value.asText() : text)
+                        + "' (allowed: " + String.join(", ", allowed) + ")");
+            }
+            parent.set(path.get(path.size() - 1), TextNode.valueOf(text));
+        });
+    }
+
+    /** The file's YAML tree; a file that cannot be read or parsed is refused in one line with path, line and column. */
+    private JsonNode readYaml(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("cannot read the configuration file " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("cannot read the configuration file " + file + ": permission denied");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException("cannot read the configuration file " + file + ": not UTF-8 text");
+        } catch (IOException e) {
+            String reason = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                    : String.valueOf(e.getMessage());
+            throw new ConfigException("cannot read the configuration file " + file + ": "
+                    + reason.toLowerCase(Locale.ROOT));
         }
+        try {
+            return yaml.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(syntaxError(file, e));
+        }
+    }
+
+    /** "berth.yaml line 3, column 9 (at http.listen): mapping values are not allowed here". */
+    private static String syntaxError(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+        StringBuilder line = new StringBuilder("invalid YAML in ").append(file);
+        com.fasterxml.jackson.core.JsonLocation location = e.getLocation();
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked
+                && marked.getProblemMark() != null) {
+            // Where the problem is; Jackson's location is where the parser stood, sometimes a line before.
+            line.append(" line ").append(marked.getProblemMark().getLine() + 1)
+                    .append(", column ").append(marked.getProblemMark().getColumn() + 1);
+        } else if (location != null && location.getLineNr() > 0) {
+            line.append(" line ").append(location.getLineNr()).append(", column ").append(location.getColumnNr());
+        }
+        if (e.getProcessor() instanceof JsonParser parser) {
+            String key = keyPath(parser.getParsingContext());
+            if (!key.isEmpty()) {
+                line.append(" (at ").append(key).append(')');
+            }
+        }
+        String message;
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblem() != null) {
+            // SnakeYAML's message quotes the lines around the mark; its context and problem say it in one line.
+            message = (marked.getContext() == null ? "" : marked.getContext() + ": ") + marked.getProblem();
+        } else {
+            message = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("").strip();
+        }
+        return line.append(": ").append(message).toString();
+    }
+
+    /** The dotted key path of the parser's context, "" at the top. */
+    private static String keyPath(com.fasterxml.jackson.core.JsonStreamContext context) {
+        List<String> names = new ArrayList<>();
+        for (com.fasterxml.jackson.core.JsonStreamContext c = context; c != null; c = c.getParent()) {
+            if (c.hasCurrentName()) {
+                names.add(0, c.getCurrentName());
+            }
+        }
+        return String.join(".", names);
     }
 
     /** Half a TLS configuration would serve plain HTTP to clients that meant HTTPS: refuse it. */

@@ -3,6 +3,7 @@ package io.berth.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.config.BuildInfo;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.model.UploadSession;
@@ -60,7 +61,14 @@ public final class RegistryApi {
     }
 
     Outcome base(Exchange ex) {
-        return Response.status(200).json("{}");
+        return Response.status(200).header("Berth-Version", BuildInfo.current().header()).json("{}");
+    }
+
+    /** {"version":"0.1.0","commit":"385646b29f8e","built":"2026-12-07T20:30:00Z"}: which Berth answers. */
+    Outcome version(Exchange ex) {
+        BuildInfo build = BuildInfo.current();
+        return Response.status(200).json("{\"version\":\"" + build.version() + "\",\"commit\":\"" + build.commit()
+                + "\",\"built\":\"" + build.time() + "\"}\n");
     }
 
     // ---- blobs

@@ -29,6 +29,7 @@ public final class Routes {
         List<Route> routes = new ArrayList<>();
         add(routes, HEALTH, GET, "/healthz", Action.NONE, api::health);
         add(routes, READY, GET, "/readyz", Action.NONE, api::ready);
+        add(routes, "version", GET, "/version", Action.NONE, api::version);
         add(routes, "base", GET, "/v2/?", Action.BASE, api::base);
         add(routes, "base", HEAD, "/v2/?", Action.BASE, api::base);
         add(routes, "catalog", GET, "/v2/_catalog", Action.CATALOG, api::catalog);

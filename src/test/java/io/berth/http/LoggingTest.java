@@ -204,7 +204,7 @@ class LoggingTest {
 
         assertThat(exited).as(output).isTrue();
         assertThat(process.exitValue()).as(output).isNotZero();
-        assertThat(output.strip()).isEqualTo("berth: log.format must be text or json, not \"xml\"");
+        assertThat(output.strip()).isEqualTo("berth: log.format: unknown value 'xml' (allowed: text, json)");
     }
 
     /** The server process as the launcher starts it (native access allowed: no JVM warnings in the log). */
