@@ -97,8 +97,8 @@ class KeygenTest {
     void init_writes_a_configuration_and_a_key_that_a_server_starts_with() throws Exception {
         Path site = dir.resolve("srv").resolve("berth");
         int port = Ports.freePort();
-        // README.md: ./berth init /srv/berth (here with a free port, so the test's server can bind it)
-        Launcher.Run init = Launcher.run(dir, "init", site.toString(), "--listen", "127.0.0.1:" + port);
+        // README.md: ./berth init /srv/berth
+        Launcher.Run init = Launcher.run(dir, "init", site.toString());
         assertThat(init.exit()).as(init.all()).isZero();
         Path config = site.resolve("berth.yaml");
         Path key = site.resolve("data").resolve("auth").resolve("token-key.json");
@@ -106,10 +106,13 @@ class KeygenTest {
         String keyId = keyId(init.out(), key);
         assertThat(mode(key)).isEqualTo("rw-------");
         String yaml = Files.readString(config);
-        assertThat(yaml).contains("data: \"" + site.resolve("data") + "\"").contains("enabled: true")
+        assertThat(yaml).contains("data: \"" + site.resolve("data") + "\"").contains("listen: \"0.0.0.0:5000\"")
+                .contains("enabled: true")
                 .contains("# tls:").contains("#   type: s3").contains("#   url: jdbc:postgresql:");
 
-        ServerProcess server = ServerProcess.start(Launcher.command("serve", "--config", config.toString()),
+        // The configuration as written, but on a free loopback port the test can bind.
+        ServerProcess server = ServerProcess.start(Launcher.command("serve", "--config", config.toString(),
+                        "--listen", "127.0.0.1:" + port),
                 dir.resolve("server.log"), Map.of("BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD));
         try {
             server.awaitReady(URI.create("http://127.0.0.1:" + port + "/readyz"), Duration.ofSeconds(60));
@@ -138,10 +141,16 @@ class KeygenTest {
         Path site = dir.resolve("site");
         Path data = dir.resolve("existing-data");
         assertThat(BerthServer.runCli(data, "keygen")).contains("wrote token signing key");
-        Launcher.Run init = Launcher.run(dir, "init", site.toString(), "--data", data.toString());
+        Launcher.Run init = Launcher.run(dir, "init", site.toString(), "--data", data.toString(), "--listen", "127.0.0.1:5001");
         assertThat(init.exit()).as(init.all()).isEqualTo(1);
         assertThat(init.err()).contains(data.resolve("auth").resolve("token-key.json") + " exists");
         assertThat(site.resolve("berth.yaml")).doesNotExist();
+
+        Path other = dir.resolve("other-data");
+        Launcher.Run elsewhere = Launcher.run(dir, "init", site.toString(), "--data", other.toString(), "--listen", "127.0.0.1:5001");
+        assertThat(elsewhere.exit()).as(elsewhere.all()).isZero();
+        keyId(elsewhere.out(), other.resolve("auth").resolve("token-key.json"));
+        assertThat(site.resolve("berth.yaml")).content().contains("data: \"" + other + "\"").contains("listen: \"127.0.0.1:5001\"");
     }
 
     /** The key id a keygen or init output names for file. */
