@@ -97,7 +97,7 @@ class KeygenTest {
     void init_writes_a_configuration_and_a_key_that_a_server_starts_with() throws Exception {
         Path site = dir.resolve("srv").resolve("berth");
         int port = Ports.freePort();
-        // README.md: ./berth init /srv/berth
+        // README.md: ./berth init /srv/registry
         Launcher.Run init = Launcher.run(dir, "init", site.toString());
         assertThat(init.exit()).as(init.all()).isZero();
         Path config = site.resolve("berth.yaml");
@@ -121,7 +121,7 @@ class KeygenTest {
             assertThat(Launcher.get(hostPort, "/v2/", "admin", ADMIN_PASSWORD)).isEqualTo(200);
             assertSignedWith(Launcher.token(hostPort, "admin", ADMIN_PASSWORD), key, keyId);
             assertThat(site.resolve("data").resolve("berth.db")).exists();
-            // README.md: ./berth user import-htpasswd htpasswd --config /srv/berth/berth.yaml
+            // README.md: ./berth user import-htpasswd /srv/berth/htpasswd --config /srv/berth/berth.yaml
             Path htpasswd = HtpasswdImportTest.htpasswd("erin:" + HtpasswdImportTest.bcrypt("2y", "erin-password"));
             Launcher.Run imported = Launcher.run(dir, "user", "import-htpasswd", htpasswd.toString(), "--config", config.toString());
             assertThat(imported.out()).as(imported.all()).contains("imported 1 users, updated 0");
