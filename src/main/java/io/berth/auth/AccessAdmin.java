@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,27 +78,43 @@ public final class AccessAdmin {
         return user;
     }
 
-    /** Imports bcrypt entries of an htpasswd file (name:hash lines); returns the names imported. */
-    public List<String> importHtpasswd(Principal actor, List<String> lines, String source) {
+    /** What an htpasswd import did: nothing when there are problems, else the users it created and updated. */
+    public record HtpasswdImport(List<Htpasswd.Problem> problems, List<String> imported, List<String> updated) {}
+
+    /**
+     * Imports the users of an htpasswd file, all or nothing: every line is checked first (bcrypt entries only, user
+     * names Berth takes, each user once, and, unless update, no user Berth has already), and any problem means
+     * nothing is written. Otherwise one transaction creates the new users (not admins) and, with update, replaces
+     * the existing users' passwords, revoking their refresh tokens as a password change does.
+     */
+    public HtpasswdImport importHtpasswd(Principal actor, List<String> lines, boolean update, String source) {
         requireAdmin(actor);
-        List<String> imported = new ArrayList<>();
-        for (String line : lines) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            String name = colon < 0 ? line : line.substring(0, colon);
-            String hash = colon < 0 ? "" : line.substring(colon + 1).trim();
-            if (!Passwords.isSupportedHash(hash)) {
-                throw invalid("htpasswd entry for " + name + " is not bcrypt (create it with htpasswd -B)");
-            }
-            checkUserName(name);
-            if (store.createUser(new User(name, hash, false, false, clock.instant()))) {
-                audit(actor.name(), "user.import", name, source, null);
-                imported.add(name);
+        Htpasswd.Parsed parsed = Htpasswd.parse(lines, AccessAdmin::validUserName);
+        List<Htpasswd.Problem> problems = new ArrayList<>(parsed.problems());
+        List<User> created = new ArrayList<>();
+        Map<String, String> replaced = new LinkedHashMap<>();
+        Instant now = clock.instant();
+        for (Htpasswd.Entry entry : parsed.entries()) {
+            if (store.user(entry.user()).isEmpty()) {
+                created.add(new User(entry.user(), entry.hash(), false, false, now));
+            } else if (update) {
+                replaced.put(entry.user(), entry.hash());
+            } else {
+                problems.add(new Htpasswd.Problem(entry.line(), entry.user(),
+                        "user exists in Berth (--update replaces its password)"));
             }
         }
-        return imported;
+        if (!problems.isEmpty()) {
+            problems.sort(Comparator.comparingInt(Htpasswd.Problem::line));
+            return new HtpasswdImport(problems, List.of(), List.of());
+        }
+        List<AuditEntry> audit = new ArrayList<>();
+        created.forEach(u -> audit.add(entry(now, actor.name(), "user.import", u.name(), source, "htpasswd")));
+        replaced.keySet().forEach(u -> audit.add(entry(now, actor.name(), "user.password", u, source, "htpasswd")));
+        if (!store.importUsers(created, replaced, now, audit)) {
+            throw invalid("users were added or changed during the import; nothing was imported, run it again");
+        }
+        return new HtpasswdImport(List.of(), created.stream().map(User::name).toList(), List.copyOf(replaced.keySet()));
     }
 
     public void changePassword(Principal actor, String name, String password, String source) {
@@ -271,7 +289,11 @@ public final class AccessAdmin {
     }
 
     public void audit(String actor, String action, String target, String source, String detail) {
-        store.audit(new AuditEntry(Passwords.randomId(), clock.instant(), actor, action, target, source, detail));
+        store.audit(entry(clock.instant(), actor, action, target, source, detail));
+    }
+
+    private static AuditEntry entry(Instant at, String actor, String action, String target, String source, String detail) {
+        return new AuditEntry(Passwords.randomId(), at, actor, action, target, source, detail);
     }
 
     // ---- checks
@@ -303,8 +325,12 @@ public final class AccessAdmin {
         }
     }
 
+    private static boolean validUserName(String name) {
+        return name != null && USER_NAME.matcher(name).matches() && !name.startsWith("robot");
+    }
+
     private static void checkUserName(String name) {
-        if (name == null || !USER_NAME.matcher(name).matches() || name.startsWith("robot")) {
+        if (!validUserName(name)) {
             throw invalid("invalid user name: lower-case letters, digits and . _ - (at most 64), not starting with 'robot'");
         }
     }

@@ -17,10 +17,13 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.berth.config.BerthConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.text.ParseException;
 import java.time.Clock;
@@ -77,6 +80,13 @@ public final class TokenService {
         return service;
     }
 
+    /** The signing key file a configuration names: auth.keyFile, else {@code <data>/auth/token-key.json}. */
+    public static Path keyFile(BerthConfig config) {
+        String configured = config.auth().keyFile();
+        return configured == null || configured.isBlank()
+                ? config.data().resolve("auth").resolve("token-key.json") : Path.of(configured);
+    }
+
     /** Reads the signing key (a JWK JSON file), or makes a new P-256 key there, readable by the owner only. */
     public static ECKey loadOrCreateKey(Path file) throws IOException {
         if (Files.exists(file)) {
@@ -90,17 +100,41 @@ public final class TokenService {
                 throw new IOException(file + " is not a JWK: " + e.getMessage(), e);
             }
         }
+        return writeNewKey(file, true);
+    }
+
+    /**
+     * Makes a new P-256 signing key (its key id is its JWK thumbprint) and writes it to file as a private JWK, 0600,
+     * through a temporary file renamed into place. Without replace, an existing file is an error and stays as it is.
+     */
+    public static ECKey writeNewKey(Path file, boolean replace) throws IOException {
+        if (!replace && Files.exists(file)) {
+            throw new FileAlreadyExistsException(file.toString(), null, "a signing key exists there");
+        }
+        ECKey key;
         try {
-            ECKey key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).keyIDFromThumbprint(true).generate();
-            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.deleteIfExists(temp);
-            PrivateFiles.createFileIfMissing(temp);
-            Files.writeString(temp, key.toJSONString(), StandardCharsets.UTF_8, StandardOpenOption.WRITE);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return key;
+            key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).keyIDFromThumbprint(true).generate();
         } catch (JOSEException e) {
             throw new IOException("cannot generate a signing key", e);
         }
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        PrivateFiles.createFileIfMissing(temp);
+        Files.writeString(temp, key.toJSONString(), StandardCharsets.UTF_8, StandardOpenOption.WRITE);
+        if (replace) {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            return key;
+        }
+        // A link fails when the name exists, where a rename would replace it: no key made meanwhile is lost.
+        try {
+            Files.createLink(file, temp);
+            Files.delete(temp);
+        } catch (UnsupportedOperationException e) {
+            Files.move(temp, file);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return key;
     }
 
     public static JWKSet loadKeySet(Path file) throws IOException {

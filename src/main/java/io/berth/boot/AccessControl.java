@@ -57,8 +57,7 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
             AccessPolicy policy = new AccessPolicy(store, clock);
             AccessAdmin admin = new AccessAdmin(store, policy, clock);
             Authenticator authenticator = new Authenticator(store, clock, auth.maxFailuresPerMinute());
-            Path keyFile = auth.keyFile() == null || auth.keyFile().isBlank()
-                    ? config.data().resolve("auth").resolve("token-key.json") : Path.of(auth.keyFile());
+            Path keyFile = TokenService.keyFile(config);
             TokenService.External external = null;
             try {
                 if (auth.external().enabled()) {

@@ -139,14 +139,26 @@ final class AccessCommands {
         }
     }
 
-    @Command(name = "import-htpasswd", mixinStandardHelpOptions = true, description = "Import users from an htpasswd file with bcrypt entries (htpasswd -B).")
+    @Command(name = "import-htpasswd", mixinStandardHelpOptions = true,
+            description = "Import the users of an htpasswd file with their passwords, all or nothing. Only bcrypt"
+                    + " entries (htpasswd -B) can be imported: any other entry, or a user Berth has already (without"
+                    + " --update), is reported with its line and nothing is imported.")
     static final class UserImport extends AdminCommand {
         @Parameters(paramLabel = "FILE") Path file;
+        @Option(names = "--update", description = "Replace the passwords of users Berth has already.") boolean update;
 
         @Override
         void run(AccessAdmin admin, Principal actor) throws IOException {
-            List<String> imported = admin.importHtpasswd(actor, Files.readAllLines(file), "cli");
-            System.out.println("imported " + imported.size() + " users" + (imported.isEmpty() ? "" : ": " + String.join(", ", imported)));
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": no such file");
+            }
+            AccessAdmin.HtpasswdImport result = admin.importHtpasswd(actor, Files.readAllLines(file), update, "cli");
+            if (!result.problems().isEmpty()) {
+                result.problems().forEach(p -> System.err.println(file + ": " + p));
+                throw new IllegalArgumentException("nothing imported: " + result.problems().size()
+                        + (result.problems().size() == 1 ? " entry" : " entries") + " of " + file + " refused (listed above)");
+            }
+            System.out.println("imported " + result.imported().size() + " users, updated " + result.updated().size());
         }
     }
 

@@ -25,6 +25,13 @@ public interface AuthStore {
 
     boolean setPassword(String name, String passwordHash);
 
+    /**
+     * In one transaction, all or nothing: creates the users, sets the password hashes of existing ones (user name to
+     * hash) and revokes their refresh tokens, and writes the audit entries. False, with nothing written, when a user
+     * to create exists or one to update does not (another writer got there first).
+     */
+    boolean importUsers(List<User> created, Map<String, String> passwordHashes, Instant at, List<AuditEntry> audit);
+
     boolean setDisabled(String name, boolean disabled);
 
     /** False when the namespace exists. */

@@ -65,10 +65,46 @@ public final class JdbcAuthStore implements AuthStore {
 
     @Override
     public boolean createUser(User user) {
-        return db.transaction(c -> Sql.update(c, """
+        return db.transaction(c -> insertUser(c, user));
+    }
+
+    private static boolean insertUser(Connection c, User user) throws SQLException {
+        return Sql.update(c, """
                 INSERT INTO users (name, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""", user.name(), user.passwordHash(), user.admin(), user.disabled(),
-                millis(user.createdAt())) > 0);
+                millis(user.createdAt())) > 0;
+    }
+
+    /** Ends {@link #importUsers}'s transaction with a rollback: a row it expected was not as expected. */
+    private static final class ImportConflict extends RuntimeException {
+        ImportConflict() {
+            super(null, null, false, false);
+        }
+    }
+
+    @Override
+    public boolean importUsers(List<User> created, Map<String, String> passwordHashes, Instant at, List<AuditEntry> audit) {
+        try {
+            return db.transaction(c -> {
+                for (User user : created) {
+                    if (!insertUser(c, user)) {
+                        throw new ImportConflict();
+                    }
+                }
+                for (Map.Entry<String, String> e : passwordHashes.entrySet()) {
+                    if (Sql.update(c, SET_PASSWORD, e.getValue(), e.getKey()) == 0) {
+                        throw new ImportConflict();
+                    }
+                    Sql.update(c, REVOKE_REFRESH_TOKENS, millis(at), e.getKey());
+                }
+                for (AuditEntry entry : audit) {
+                    insertAudit(c, entry);
+                }
+                return true;
+            });
+        } catch (ImportConflict e) {
+            return false;
+        }
     }
 
     @Override
@@ -86,10 +122,11 @@ public final class JdbcAuthStore implements AuthStore {
         return db.read(c -> Sql.one(c, rs -> rs.getLong(1), "SELECT COUNT(*) FROM users").orElse(0L));
     }
 
+    private static final String SET_PASSWORD = "UPDATE users SET password_hash = ? WHERE name = ?";
+
     @Override
     public boolean setPassword(String name, String passwordHash) {
-        return db.transaction(c -> Sql.update(c, "UPDATE users SET password_hash = ? WHERE name = ?",
-                passwordHash, name) > 0);
+        return db.transaction(c -> Sql.update(c, SET_PASSWORD, passwordHash, name) > 0);
     }
 
     @Override
@@ -265,19 +302,25 @@ public final class JdbcAuthStore implements AuthStore {
                 "SELECT id, subject, secret_hash, created_at, expires_at, revoked_at FROM refresh_tokens WHERE id = ?", id));
     }
 
+    private static final String REVOKE_REFRESH_TOKENS =
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL";
+
     @Override
     public void revokeRefreshTokens(String subject, Instant at) {
-        db.transaction(c -> Sql.update(c,
-                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL", millis(at), subject));
+        db.transaction(c -> Sql.update(c, REVOKE_REFRESH_TOKENS, millis(at), subject));
     }
 
     // ---- audit
 
     @Override
     public void audit(AuditEntry entry) {
-        db.transaction(c -> Sql.update(c, """
+        db.transaction(c -> insertAudit(c, entry));
+    }
+
+    private static int insertAudit(Connection c, AuditEntry entry) throws SQLException {
+        return Sql.update(c, """
                 INSERT INTO audit_log (id, at, actor, action, target, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                entry.id(), millis(entry.at()), entry.actor(), entry.action(), entry.target(), entry.source(), entry.detail()));
+                entry.id(), millis(entry.at()), entry.actor(), entry.action(), entry.target(), entry.source(), entry.detail());
     }
 
     @Override

@@ -180,6 +180,36 @@ public abstract class AuthLifecycleStoreContract {
     }
 
     @Test
+    void anImportRacingAUserCreatedOnTheOtherNodeWritesAllOfItOrNothing() throws Exception {
+        nodeA.auth().createUser(new User("known", "hash-old", false, false, clock.instant()));
+        String knownHash = "hash-old";
+        for (int i = 0; i < ROUNDS; i++) {
+            String contested = "contested" + i;
+            List<User> created = new ArrayList<>();
+            for (int j = 0; j < 5; j++) {
+                created.add(new User("imported" + i + "-" + j, "hash-import", false, false, clock.instant()));
+            }
+            created.add(new User(contested, "hash-import", false, false, clock.instant()));
+            List<AuditEntry> audit = created.stream().map(u -> new AuditEntry("import-" + u.name(), clock.instant(),
+                    "cli", "user.import", u.name(), "cli", null)).toList();
+            String newHash = "hash-new" + i;
+            List<Boolean> done = race(
+                    () -> nodeA.auth().importUsers(created, Map.of("known", newHash), clock.instant(), audit),
+                    () -> nodeB.auth().createUser(new User(contested, "hash-b", false, false, clock.instant())));
+            assertThat(done).as("round " + i).containsExactlyInAnyOrder(true, false);
+            boolean imported = done.get(0);
+            for (User u : created) {
+                String expected = imported ? "hash-import" : u.name().equals(contested) ? "hash-b" : null;
+                assertThat(nodeB.auth().user(u.name()).map(User::passwordHash).orElse(null)).as(u.name()).isEqualTo(expected);
+            }
+            knownHash = imported ? newHash : knownHash;
+            assertThat(nodeB.auth().user("known").orElseThrow().passwordHash()).isEqualTo(knownHash);
+            String first = created.get(0).name();
+            assertThat(nodeB.auth().auditLog(10_000)).filteredOn(e -> first.equals(e.target())).hasSize(imported ? 1 : 0);
+        }
+    }
+
+    @Test
     void loginsOfOnePrincipalOnTwoNodesAtOnceFoldIntoOneRowAMinuteThatCountsThemAll() throws Exception {
         Instant minute = Instant.parse("2030-01-01T00:05:00Z");
         for (int i = 0; i < ROUNDS; i++) {
