@@ -35,7 +35,7 @@ public final class FileSystemBlobStore implements BlobStore {
      * Bytes an upload receives between flushes that start writing it to disk while it is still arriving. Without
      * them the kernel keeps a whole layer in memory until the commit's fsync, which then waits for all of it with the
      * stream idle; with them the commit waits for the tail. A 4-stream push of 64 MiB layers here went from 1,133 to
-     * 1,343 MB/s (8 MiB: 1,282; 32 MiB: 1,163; docs/PERFORMANCE.md, Push).
+     * 1,343 MB/s (8 MiB: 1,282; 32 MiB: 1,163; bench/NOTES.md, Push).
      */
     static final long WRITEBACK_EVERY = 16L << 20;
     /**
