@@ -7,8 +7,6 @@ import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
 import io.berth.storage.BlobStore;
-import io.berth.storage.FileSystemBlobStore;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +32,7 @@ class GarbageCollectorLeaseTest {
     @TempDir
     Path dir;
 
+    private DomainFixture domain;
     private MetadataStore metadata;
     private LifecycleStore store;
     private BlobStore blobs;
@@ -41,30 +40,26 @@ class GarbageCollectorLeaseTest {
 
     @BeforeEach
     void open() throws Exception {
-        MetadataDatabase database = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
-        metadata = database.metadata();
-        store = database.lifecycle();
-        blobs = new FileSystemBlobStore(dir);
+        domain = DomainFixture.open(dir);
+        metadata = domain.metadata;
+        store = domain.lifecycle;
+        blobs = domain.blobs;
         pool = Executors.newSingleThreadExecutor();
     }
 
     @AfterEach
     void close() {
         pool.shutdownNow();
-        metadata.close();
+        domain.close();
     }
 
     private GarbageCollector collector(String owner) {
-        return new GarbageCollector(store, metadata, blobs, Clock.systemUTC(), owner, TTL);
+        return domain.collector(owner, TTL);
     }
 
     /** A stored blob no repository links: the collector's next candidate. */
-    private Digest orphan(String content) throws Exception {
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        Digest digest = Digest.sha256(bytes);
-        blobs.put(digest, bytes);
-        metadata.recordBlob(digest, bytes.length);
-        return digest;
+    private Digest orphan(String content) {
+        return domain.orphan(content);
     }
 
     @Test
@@ -96,8 +91,8 @@ class GarbageCollectorLeaseTest {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.dividedBy(2).toMillis());
             // Another node, whose clock says the lease expired (as after a pause longer than the TTL), takes it over.
-            try (MetadataDatabase later = MetadataDatabase.sqlite(dir.resolve("berth.db"),
-                    Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))) {
+            try (MetadataDatabase later = domain.sameDatabase(
+                    Clock.offset(domain.clock, Duration.ofHours(1)))) {
                 assertThat(later.lifecycle().acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
             }
             garbage = orphan("garbage the next pass would find");
