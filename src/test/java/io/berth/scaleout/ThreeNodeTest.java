@@ -321,9 +321,9 @@ class ThreeNodeTest {
     @Order(7)
     void no_upload_is_left_in_the_bucket_once_uploads_are_finished_cancelled_or_purged() throws Exception {
         try (S3Client s3 = stores.s3.client()) {
-            String probe = s3.createMultipartUpload(b -> b.bucket(SharedStores.BUCKET).key("probe")).uploadId();
+            String probe = s3.createMultipartUpload(b -> b.bucket(stores.bucket).key("probe")).uploadId();
             assertThat(stores.multipartUploads()).as("the listing shows multipart uploads").anyMatch(u -> u.contains(probe));
-            s3.abortMultipartUpload(b -> b.bucket(SharedStores.BUCKET).key("probe").uploadId(probe));
+            s3.abortMultipartUpload(b -> b.bucket(stores.bucket).key("probe").uploadId(probe));
         }
         String cancelled = uploadWithOneFullPart("fleet/cancelled");
         OciClient.expect(node(2).send("DELETE", cancelled, null), 204);

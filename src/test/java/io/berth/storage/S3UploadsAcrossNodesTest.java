@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class S3UploadsAcrossNodesTest {
-    private static final String BUCKET = "berth-nodes";
+    private static String bucket;
     private static final long PART = S3BlobStore.MIN_PART_SIZE;
 
     private static S3Server server;
@@ -67,8 +67,8 @@ class S3UploadsAcrossNodesTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3Server.start();
-        server.createBucket(BUCKET);
+        server = S3Server.shared();
+        bucket = server.newBucket();
         counter = new CountingProxy(server.port());
     }
 
@@ -76,9 +76,6 @@ class S3UploadsAcrossNodesTest {
     static void stopServer() {
         if (counter != null) {
             counter.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -98,7 +95,7 @@ class S3UploadsAcrossNodesTest {
 
     /** A node's blob store on the shared bucket and prefix, with a spool of its own. */
     private S3BlobStore store(String name, URI endpoint) throws Exception {
-        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, BUCKET, prefix, true,
+        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, bucket, prefix, true,
                 S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART, false, dir.resolve("spool-" + name)));
         opened.add(store);
         return store;
@@ -249,7 +246,7 @@ class S3UploadsAcrossNodesTest {
         for (Digest digest : List.of(Digest.sha256(whole), Digest.sha256(chunked))) {
             assertThat(Digest.sha256(blob(store("3-" + digest.hex(), server.endpoint()), digest))).isEqualTo(digest);
         }
-        assertThat(server.client().listObjectsV2(r -> r.bucket(BUCKET).prefix(prefix + "uploads/")).contents()).isEmpty();
+        assertThat(server.client().listObjectsV2(r -> r.bucket(bucket).prefix(prefix + "uploads/")).contents()).isEmpty();
     }
 
     // ---- round trips

@@ -67,6 +67,23 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    private static PostgresServer shared;
+
+    /**
+     * The one server of this test JVM, started on first use and stopped when the JVM exits. Tests that share it take
+     * a database of their own ({@link #createDatabase}) and never stop it; a test that stops or restarts PostgreSQL
+     * starts its own with {@link #start}.
+     */
+    public static synchronized PostgresServer shared() {
+        if (shared == null) {
+            PostgresServer server = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-shutdown"));
+            shared = server;
+        }
+        return shared;
+    }
+
+    /** A server of the caller's own, to stop and restart; most tests want {@link #shared}. */
     public static PostgresServer start() {
         Path bin = binaries();
         boolean root = "root".equals(System.getProperty("user.name"));

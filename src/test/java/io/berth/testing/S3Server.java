@@ -58,6 +58,23 @@ public final class S3Server implements AutoCloseable {
         return jar;
     }
 
+    private static S3Server shared;
+    private static final java.util.concurrent.atomic.AtomicInteger BUCKETS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * The one S3 API server of this test JVM, started on first use and stopped when the JVM exits. Tests that share
+     * it take a bucket of their own ({@link #newBucket}) and never stop it.
+     */
+    public static synchronized S3Server shared() {
+        if (shared == null) {
+            S3Server server = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3proxy-shutdown"));
+            shared = server;
+        }
+        return shared;
+    }
+
+    /** A server of the caller's own; most tests want {@link #shared}. */
     public static S3Server start() {
         Path jar = jar();
         try {
@@ -146,6 +163,13 @@ public final class S3Server implements AutoCloseable {
         try (S3Client client = client()) {
             client.createBucket(b -> b.bucket(bucket));
         }
+    }
+
+    /** Creates a new, empty bucket with a name no other test of this JVM uses, and returns the name. */
+    public String newBucket() {
+        String bucket = "berth-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet();
+        createBucket(bucket);
+        return bucket;
     }
 
     public String logText() {
