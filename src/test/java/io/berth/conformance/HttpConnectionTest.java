@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
@@ -182,7 +184,7 @@ class HttpConnectionTest extends Conformance {
         Response status = http().get(upload);
         assertThat(status.status()).as("%s", status).isEqualTo(204);
         assertThat(status.header("Range")).isEqualTo("0-" + (valid.length - 1));
-        Response put = http().put(Http.withQuery(upload, "digest=" + Content.sha256(valid)), new byte[0]);
+        Response put = http().put(RegistryApiClient.withQuery(upload, "digest=" + Content.sha256(valid)), new byte[0]);
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(http().get("/v2/" + repo + "/blobs/" + Content.sha256(valid)).body()).isEqualTo(valid);
     }
