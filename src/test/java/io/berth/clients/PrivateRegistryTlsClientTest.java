@@ -3,6 +3,7 @@ package io.berth.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.testing.BerthServer;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +29,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Tag("clients")
 @ExtendWith(ClientLabExtension.class)
 class PrivateRegistryTlsClientTest {
+    private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
     private static final String ALICE = "alice";
     private static final String ALICE_PASSWORD = "alice-" + UUID.randomUUID();
     private static final Pattern PUSHED_DIGEST = Pattern.compile("(?m)^\\S+: digest: (sha256:[0-9a-f]{64}) size: \\d+$");
     private static final Pattern PULLED_DIGEST = Pattern.compile("(?m)^Digest: (sha256:[0-9a-f]{64})$");
 
-    private static PrivateBerth berth;
+    private static BerthServer berth;
 
     private final ClientLab lab;
 
@@ -44,10 +46,15 @@ class PrivateRegistryTlsClientTest {
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void startPrivateBerthWithTls(ClientLab lab) {
-        berth = PrivateBerth.startTls(lab);
-        berth.addUser(ALICE, ALICE_PASSWORD);
-        berth.createNamespace("team", false);
-        berth.grant("team", ALICE, "writer");
+        berth = BerthServer.with().dataDir(lab.newDirectory("berth-private-tls").resolve("data")).auth(ADMIN_PASSWORD).tls().start();
+        berth.admin().addUser(ALICE, ALICE_PASSWORD);
+        berth.admin().createNamespace("team", false);
+        berth.admin().grant("team", ALICE, "writer");
+    }
+
+    /** The repository as the admin reads it, independently of what a client printed. */
+    private static RemoteRepository repository(String name) {
+        return new RemoteRepository(berth, name, berth.admin());
     }
 
     @AfterAll
@@ -76,7 +83,7 @@ class PrivateRegistryTlsClientTest {
                 image.amd64().ociReference(), "docker://" + berth.tag(repo, "v1"));
 
         String pushed = ClientLab.readText(digestFile);
-        berth.assertServes(repo, "v1", pushed);
+        repository(repo).assertServes("v1", pushed);
         JsonNode inspected = Json.parse(lab.skopeo("inspect", "--cert-dir", certDir, "--authfile", authFile,
                 "docker://" + berth.tag(repo, "v1")).stdout());
         assertThat(inspected.path("Digest").asText()).isEqualTo(pushed);
@@ -98,7 +105,7 @@ class PrivateRegistryTlsClientTest {
         lab.podman("push", "--cert-dir", certDir, "--authfile", authFile, "--digestfile", digestFile.toString(), berth.tag(repo, "v1"));
 
         String pushed = ClientLab.readText(digestFile);
-        berth.assertServes(repo, "v1", pushed);
+        repository(repo).assertServes("v1", pushed);
         lab.podman("rmi", "--force", id);
         assertThat(lab.podman("pull", "--cert-dir", certDir, "--authfile", authFile, berth.tag(repo, "v1")).lastLine()).isEqualTo(id);
     }
@@ -117,7 +124,7 @@ class PrivateRegistryTlsClientTest {
         lab.docker("tag", local, berth.tag(repo, "v1"));
         String pushed = single(PUSHED_DIGEST, lab.docker("--config", config.toString(), "push", berth.tag(repo, "v1")));
 
-        berth.assertServes(repo, "v1", pushed);
+        repository(repo).assertServes("v1", pushed);
         lab.docker("rmi", local, berth.tag(repo, "v1"));
         CommandResult pull = lab.docker("--config", config.toString(), "pull", berth.tag(repo, "v1"));
         assertThat(single(PULLED_DIGEST, pull)).isEqualTo(pushed);
@@ -136,7 +143,7 @@ class PrivateRegistryTlsClientTest {
 
         lab.ctr("images", "push", "--hosts-dir", hostsDir, "--user", alice, reference);
 
-        berth.assertServes(repo, "v1", image.amd64().digest());
+        repository(repo).assertServes("v1", image.amd64().digest());
         lab.ctr("images", "rm", "--sync", reference);
         lab.ctr("images", "pull", "--hosts-dir", hostsDir, "--snapshotter", "native", "--user", alice, reference);
         assertThat(lab.ctr("images", "ls", "name==" + reference).stdout()).contains(image.amd64().digest());
