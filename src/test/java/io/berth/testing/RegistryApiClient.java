@@ -171,7 +171,7 @@ public final class RegistryApiClient {
     }
 
     /**
-     * One request; headers alternate name, value. A null body sends no body (POST/PUT/PATCH still send
+     * One request; headers alternate name, value (a null value sends no such header). A null body sends no body (POST/PUT/PATCH still send
      * Content-Length: 0). A connection that fails throws UncheckedIOException.
      */
     public Response send(String method, String pathOrUrl, byte[] body, String... extraHeaders) {
@@ -180,7 +180,9 @@ public final class RegistryApiClient {
             builder.setHeader(headers.get(i), headers.get(i + 1));
         }
         for (int i = 0; i < extraHeaders.length; i += 2) {
-            builder.setHeader(extraHeaders[i], extraHeaders[i + 1]);
+            if (extraHeaders[i + 1] != null) {
+                builder.setHeader(extraHeaders[i], extraHeaders[i + 1]);
+            }
         }
         if (method.equals("HEAD")) {
             builder.HEAD();
