@@ -9,7 +9,6 @@ import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
@@ -18,16 +17,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Real clients against a private Berth (access control on, plain HTTP; see README "Private registry"): logins with
@@ -42,9 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>frozen (private): alice writer, tags matching 'v*' immutable.</li>
  * </ul>
  */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class PrivateRegistryClientTest {
+class PrivateRegistryClientTest extends RealClientTest {
     private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
     private static final String ALICE = "alice";
     private static final String ALICE_PASSWORD = "alice-" + UUID.randomUUID();
@@ -60,12 +54,6 @@ class PrivateRegistryClientTest {
 
     private static BerthServer berth;
     private static String robotToken;
-
-    private final ClientLab lab;
-
-    PrivateRegistryClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
 
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -559,25 +547,6 @@ class PrivateRegistryClientTest {
                 .setBaseImageLayersCache(lab.newDirectory("jib-base-cache"))
                 .setApplicationLayersCache(lab.newDirectory("jib-app-cache"))
                 .setToolName("berth-client-tests");
-    }
-
-    /** Runs Jib; a failure carries Jib's own log, which says which request the registry refused. */
-    private static JibContainer containerize(JibContainerBuilder builder, Containerizer containerizer) throws Exception {
-        List<String> log = new CopyOnWriteArrayList<>();
-        containerizer.addEventHandler(LogEvent.class, event -> log.add(event.getLevel() + " " + event.getMessage()));
-        try {
-            return builder.containerize(containerizer);
-        } catch (Exception e) {
-            throw new AssertionError("Jib failed: " + e + "\nJib log:\n" + String.join("\n", log), e);
-        }
-    }
-
-    private static String single(Pattern pattern, CommandResult result) {
-        Matcher matcher = pattern.matcher(result.stdout());
-        if (!matcher.find()) {
-            throw new AssertionError("no line matching " + pattern + " in:\n" + result.describe());
-        }
-        return matcher.group(1);
     }
 
     /** What each layer's final progress line of a docker push says: "Pushed", "Layer already exists", "Mounted from x". */

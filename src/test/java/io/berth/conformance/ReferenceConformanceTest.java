@@ -2,30 +2,19 @@ package io.berth.conformance;
 
 import io.berth.testing.ReferenceRegistry;
 import io.berth.testing.RegistryUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.berth.testing.Started;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The conformance suite against the reference registry (CNCF Distribution 2.8), started once for every area; tests of
  * features it lacks are skipped. */
 @DisplayName("Reference conformance")
 class ReferenceConformanceTest extends ConformanceSuite {
-    private static ReferenceRegistry reference;
-
-    @BeforeAll
-    static void start() {
-        reference = ReferenceRegistry.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (reference != null) {
-            reference.close();
-        }
-    }
+    @RegisterExtension
+    static final Started<ReferenceRegistry> reference = Started.by(ReferenceRegistry::start);
 
     @Override
     protected RegistryUnderTest server() {
-        return reference;
+        return reference.get();
     }
 }

@@ -5,34 +5,27 @@ import io.berth.testing.BerthServer;
 import java.nio.file.Path;
 import java.util.List;
 import io.berth.testing.RegistryUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.berth.testing.Started;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The conformance suite against Berth with its blobs in a real S3 API server (S3Proxy) and its metadata in a real
  * PostgreSQL: the deployment of a fleet, as one node. Both servers are the test JVM's shared ones, with a fresh bucket
  * and database. */
 @DisplayName("Berth on S3 and PostgreSQL conformance")
 class S3PostgresConformanceTest extends ConformanceSuite {
-    private static BerthServer berth;
+    @RegisterExtension
+    static final Started<BerthServer> berth = Started.by(S3PostgresConformanceTest::startOnSharedStores);
 
-    @BeforeAll
-    static void start() {
+    private static BerthServer startOnSharedStores() {
         SharedStores stores = SharedStores.start();
         Path data = BerthServer.newDataDir();
         Path config = stores.writeConfig(data.resolveSibling("berth.yaml"), "");
-        berth = BerthServer.start(data, List.of("--config", config.toString()), SharedStores.NODE_ENV);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (berth != null) {
-            berth.close();
-        }
+        return BerthServer.start(data, List.of("--config", config.toString()), SharedStores.NODE_ENV);
     }
 
     @Override
     protected RegistryUnderTest server() {
-        return berth;
+        return berth.get();
     }
 }

@@ -130,7 +130,7 @@ public final class S3Server implements AutoCloseable {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
                 return;
             } catch (IOException e) {
-                sleep(100);
+                ServerProcess.sleep(100);
             }
         }
         String log = process.logText();
@@ -183,15 +183,6 @@ public final class S3Server implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temp directory left behind
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -120,7 +120,8 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Thread.sleep for polling loops: an interrupt ends the test (IllegalStateException) with the flag kept. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
