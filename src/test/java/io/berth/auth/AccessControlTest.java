@@ -15,6 +15,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
 import io.berth.testing.Response;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +28,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -40,13 +41,11 @@ import org.junit.jupiter.api.Timeout;
 class AccessControlTest {
     private static final String ADMIN_PASSWORD = "admin-password-1";
 
-    private static BerthServer server;
-    private static Path data;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
         // Set up through the management API (one JVM start per command line call would cost seconds each).
         api("POST", "/api/v1/namespaces", "{\"name\":\"team-a\"}");
         api("POST", "/api/v1/namespaces", "{\"name\":\"team-b\"}");
@@ -65,15 +64,8 @@ class AccessControlTest {
         pushImage(admin, "public-ns/app", "v1", "public layer");
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private static String cli(String... args) {
-        return BerthServer.runCli(data, args);
+        return BerthServer.runCli(server.get().dataDir(), args);
     }
 
     /** A management API call as the admin; fails unless it succeeds. */
@@ -93,7 +85,7 @@ class AccessControlTest {
     }
 
     private static Response send(String method, String path, String authorization, byte[] body, String contentType) {
-        return server.api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
+        return server.get().api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
     }
 
     private static String basic(String user, String password) {
@@ -145,7 +137,7 @@ class AccessControlTest {
         assertThat(r.status()).as(r.text()).isEqualTo(401);
         assertThat(r.errorCode()).isEqualTo("UNAUTHORIZED");
         String challenge = r.header("WWW-Authenticate");
-        assertThat(challenge).startsWith("Bearer realm=\"http://" + server.hostPort() + "/auth/token\",service=\"berth\"");
+        assertThat(challenge).startsWith("Bearer realm=\"http://" + server.get().hostPort() + "/auth/token\",service=\"berth\"");
         if (scope != null) {
             assertThat(challenge).contains("scope=\"" + scope + "\"");
         }
@@ -464,7 +456,7 @@ class AccessControlTest {
     // ---- helpers for hand-made tokens
 
     private static ECKey ownKey() throws Exception {
-        return (ECKey) JWK.parse(Files.readString(data.resolve("auth").resolve("token-key.json")));
+        return (ECKey) JWK.parse(Files.readString(server.get().dataDir().resolve("auth").resolve("token-key.json")));
     }
 
     private static String ownSignedToken(String subject, Instant expires, String repository) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
 import io.berth.testing.Response;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -28,27 +29,18 @@ class AuditLogTest {
     private static final String ADMIN_PASSWORD = "admin-password-1";
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
 
-    private static BerthServer server;
-    private static Path data;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
         api("POST", "/api/v1/namespaces", "{\"name\":\"aud\"}");
         api("POST", "/api/v1/users", "{\"name\":\"alice\",\"password\":\"alice-password\"}");
         api("PUT", "/api/v1/namespaces/aud/members/alice", "{\"role\":\"maintainer\"}");
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private static Response send(String method, String path, String authorization, byte[] body, String contentType) {
-        return server.api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
+        return server.get().api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
     }
 
     private static String basic(String user, String password) {
@@ -165,8 +157,8 @@ class AuditLogTest {
 
     @Test
     void theCommandLinesChangesAndGcRunsAreAuditedWithSourceCli() {
-        BerthServer.runCli(data, "namespace", "quota", "aud", "10MiB");
-        BerthServer.runCli(data, "gc");
+        BerthServer.runCli(server.get().dataDir(), "namespace", "quota", "aud", "10MiB");
+        BerthServer.runCli(server.get().dataDir(), "gc");
         for (String action : List.of("quota.set", "gc.run")) {
             JsonNode entry = audit().stream().filter(e -> e.path("action").asText().equals(action)
                     && e.path("source").asText().equals("cli")).findFirst()
@@ -224,10 +216,10 @@ class AuditLogTest {
     @Test
     void theAccessLogNamesTheAuthenticatedCallerAndItsUserAgent() throws Exception {
         String alice = token("alice", "alice-password", "repository:aud/app:pull");
-        Response r = server.api().get("/v2/aud/app/tags/list", "Authorization", alice,
+        Response r = server.get().api().get("/v2/aud/app/tags/list", "Authorization", alice,
                 "User-Agent", "audit-test/1.0 (\"quoted\")");
         assertThat(r.status()).isIn(200, 404);
-        Path log = data.resolveSibling(data.getFileName() + ".log");
+        Path log = server.get().dataDir().resolveSibling(server.get().dataDir().getFileName() + ".log");
         String line = "";
         for (int i = 0; i < 50 && line.isEmpty(); i++) {
             line = Files.readAllLines(log).stream().filter(l -> l.contains("audit-test/1.0")).findFirst().orElse("");

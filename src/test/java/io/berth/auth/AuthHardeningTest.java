@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
 import io.berth.testing.Response;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -31,25 +31,12 @@ class AuthHardeningTest {
     private static final String ADMIN_PASSWORD = "admin-password-1";
     private static final int MAX_FAILURES = 3;
 
-    private static BerthServer server;
-    private static Path data;
-
-    @BeforeAll
-    static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.start(data, List.of(), Map.of("BERTH_AUTH_ENABLED", "true",
-                "BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD, "BERTH_AUTH_MAX_FAILURES_PER_MINUTE", String.valueOf(MAX_FAILURES)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD)
+            .env(Map.of("BERTH_AUTH_MAX_FAILURES_PER_MINUTE", String.valueOf(MAX_FAILURES))).start());
 
     private static Response send(String source, String method, String path, String authorization, String json) {
-        return server.api().from(source).send(method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8),
+        return server.get().api().from(source).send(method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8),
                 "Authorization", authorization, "Content-Type", json == null ? null : "application/json");
     }
 
@@ -104,7 +91,7 @@ class AuthHardeningTest {
         assertThat(change.text()).contains("may not start with 'berth_'");
         assertThat(login("127.0.0.1", "pat", "pat-password")).isEqualTo(200);
 
-        assertThatThrownBy(() -> BerthServer.runCli(data, "user", "add", "pat2", "--password", "berth_cli-password"))
+        assertThatThrownBy(() -> BerthServer.runCli(server.get().dataDir(), "user", "add", "pat2", "--password", "berth_cli-password"))
                 .hasMessageContaining("may not start with 'berth_'");
     }
 
@@ -134,7 +121,7 @@ class AuthHardeningTest {
         Path file = Files.createTempFile("htpasswd", "");
         Files.writeString(file, "legacy:" + org.springframework.security.crypto.bcrypt.BCrypt.hashpw("berth_legacy-pass",
                 org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)).replace("$2a$", "$2y$") + "\n");
-        assertThat(BerthServer.runCli(data, "user", "import-htpasswd", file.toString())).contains("imported 1 users");
+        assertThat(BerthServer.runCli(server.get().dataDir(), "user", "import-htpasswd", file.toString())).contains("imported 1 users");
         assertThat(login("127.0.0.1", "legacy", "berth_legacy-pass")).isEqualTo(200);
         assertThat(login("127.0.0.1", "legacy", "berth_legacy-wrong")).isEqualTo(401);
     }
@@ -191,7 +178,7 @@ class AuthHardeningTest {
         byte[] content = "a blob of another repository".getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.sha256(content);
         String adminToken = token("admin", ADMIN_PASSWORD, "repository:mnt-other/secret:pull,push");
-        Response put = server.api().withHeader("Authorization", adminToken)
+        Response put = server.get().api().withHeader("Authorization", adminToken)
                 .post("/v2/mnt-other/secret/blobs/uploads/?digest=" + digest, content);
         assertThat(put.status()).as(put.text()).isEqualTo(201);
 
@@ -212,15 +199,15 @@ class AuthHardeningTest {
 
     @Test
     void theDataDirectoryDatabaseAndSigningKeyAreReadableByTheOwnerOnly() throws Exception {
-        assertThat(mode(data)).isEqualTo("rwx------");
-        assertThat(mode(data.resolve("berth.db"))).isEqualTo("rw-------");
+        assertThat(mode(server.get().dataDir())).isEqualTo("rwx------");
+        assertThat(mode(server.get().dataDir().resolve("berth.db"))).isEqualTo("rw-------");
         for (String companion : List.of("berth.db-wal", "berth.db-shm")) {
-            if (Files.exists(data.resolve(companion))) {
-                assertThat(mode(data.resolve(companion))).as(companion).isEqualTo("rw-------");
+            if (Files.exists(server.get().dataDir().resolve(companion))) {
+                assertThat(mode(server.get().dataDir().resolve(companion))).as(companion).isEqualTo("rw-------");
             }
         }
-        assertThat(mode(data.resolve("auth"))).isEqualTo("rwx------");
-        assertThat(mode(data.resolve("auth").resolve("token-key.json"))).isEqualTo("rw-------");
+        assertThat(mode(server.get().dataDir().resolve("auth"))).isEqualTo("rwx------");
+        assertThat(mode(server.get().dataDir().resolve("auth").resolve("token-key.json"))).isEqualTo("rw-------");
     }
 
     private static String mode(Path path) throws Exception {

@@ -100,7 +100,7 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void skopeoLogsInPushesAndInspects() {
         String repo = "team/skopeo-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-skopeo-" + transport);
+        TestImage image = lab.newImage("transport-skopeo-" + transport.name().toLowerCase());
         String authFile = newAuthFile();
         if (transport == Transport.TLS) {
             CommandResult untrusted = lab.attempt("skopeo", "login", "--authfile", authFile, "-u", ALICE, "-p",
@@ -127,7 +127,7 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void podmanLogsInPushesAndPulls() {
         String repo = "team/podman-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-podman-" + transport);
+        TestImage image = lab.newImage("transport-podman-" + transport.name().toLowerCase());
         String authFile = newAuthFile();
         List<String> trust = trust("--cert-dir", "--tls-verify");
         String id = lab.podman("pull", image.amd64().ociReference()).lastLine();
@@ -147,7 +147,7 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void dockerLogsInPushesAndPullsWithoutBeingToldHowToTrustTheServer() {
         String repo = "team/docker-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-docker-" + transport);
+        TestImage image = lab.newImage("transport-docker-" + transport.name().toLowerCase());
         Path config = lab.newDirectory("docker-config");
         String local = "transport/docker-" + transport.name().toLowerCase() + ":v1";
         lab.docker("load", "-i", lab.dockerArchive(image.amd64(), local).toString());
@@ -167,7 +167,7 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void ctrPushesAndPullsWithUserCredentials() {
         String repo = "team/ctr-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-ctr-" + transport);
+        TestImage image = lab.newImage("transport-ctr-" + transport.name().toLowerCase());
         String reference = berth.tag(repo, "v1");
         List<String> trust = transport == Transport.TLS
                 ? List.of("--hosts-dir", containerdHostsDirectory().toString()) : List.of("--plain-http");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryUnderTest;
+import io.berth.testing.Started;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,9 +16,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Berth's HTTP/1.1 connections, written by hand over a socket: requests pipelined back to back are each answered, in
@@ -25,27 +25,16 @@ import org.junit.jupiter.api.Test;
  */
 class HttpConnectionTest extends Conformance {
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static BerthServer berth;
-
-    @BeforeAll
-    static void start() {
-        berth = BerthServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (berth != null) {
-            berth.close();
-        }
-    }
+    @RegisterExtension
+    static final Started<BerthServer> berth = Started.by(BerthServer::start);
 
     @Override
     protected RegistryUnderTest registry() {
-        return berth;
+        return berth.get();
     }
 
     private String host() {
-        return berth.hostPort();
+        return berth.get().hostPort();
     }
 
     private static byte[] concat(byte[]... parts) {

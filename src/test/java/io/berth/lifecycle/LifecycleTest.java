@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
 import io.berth.testing.RegistryApiClient;
 import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
@@ -15,37 +16,26 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** Tag history, rollback, promotion, immutable tags, retention and quotas on the real server and command line. */
 @Timeout(120)
 class LifecycleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static BerthServer server;
-    private static Path data;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().config("gc:\n  enabled: false").start());
     private static RegistryApiClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        data = BerthServer.newDataDir();
-        Path config = Files.createDirectories(data.getParent()).resolve("lifecycle.yaml");
-        Files.writeString(config, "gc:\n  enabled: false\n");
-        server = BerthServer.start(data, List.of("--config", config.toString()));
-        client = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+        client = server.get().api();
     }
 
     private static String cli(String... args) {
-        return BerthServer.runCli(data, args);
+        return BerthServer.runCli(server.get().dataDir(), args);
     }
 
     private static List<byte[]> image(String label, int layerBytes) {
@@ -66,7 +56,7 @@ class LifecycleTest {
     }
 
     private static long blobFiles() throws Exception {
-        try (Stream<Path> files = Files.walk(data.resolve("blobs"))) {
+        try (Stream<Path> files = Files.walk(server.get().dataDir().resolve("blobs"))) {
             return files.filter(Files::isRegularFile).count();
         }
     }
@@ -220,7 +210,7 @@ class LifecycleTest {
     }
 
     private static long uploadFiles() throws Exception {
-        try (Stream<Path> files = Files.walk(data.resolve("uploads"))) {
+        try (Stream<Path> files = Files.walk(server.get().dataDir().resolve("uploads"))) {
             return files.filter(Files::isRegularFile).count();
         }
     }

@@ -7,15 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
 import io.berth.testing.RegistryApiClient;
 import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -28,8 +28,8 @@ class ManagementApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
 
-    private static BerthServer server;
-    private static Path data;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
     private static RegistryApiClient anonymous;
     private static RegistryApiClient admin;
     private static RegistryApiClient alice;
@@ -39,9 +39,7 @@ class ManagementApiTest {
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
-        anonymous = server.api();
+        anonymous = server.get().api();
         admin = anonymous.as("admin", ADMIN_PASSWORD);
         for (String user : List.of("alice", "carol", "bob", "rita")) {
             ok(admin.send("POST", "/api/v1/users", json("{\"name\":\"" + user + "\",\"password\":\"" + user + "-password\"}"), "Content-Type", "application/json"));
@@ -57,13 +55,6 @@ class ManagementApiTest {
         ok(admin.send("POST", "/api/v1/namespaces/team-a/immutable", json("{\"pattern\":\"release-*\"}"), "Content-Type", "application/json"));
         ok(admin.send("PUT", "/api/v1/namespaces/team-a/quota", json("{\"quotaBytes\":123456789}"), "Content-Type", "application/json"));
         ok(admin.send("POST", "/api/v1/namespaces/open/immutable", json("{\"pattern\":\"stable\"}"), "Content-Type", "application/json"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     private static byte[] json(String text) {
@@ -84,7 +75,7 @@ class ManagementApiTest {
     }
 
     private static String cli(String... args) {
-        return BerthServer.runCli(data, args);
+        return BerthServer.runCli(server.get().dataDir(), args);
     }
 
     private static Digest push(RegistryApiClient client, String repo, String tag, String label) {

@@ -10,6 +10,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.storage.BlobStore;
 import io.berth.storage.FileSystemBlobStore;
+import io.berth.testing.MovableClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,9 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -34,7 +32,7 @@ final class DomainFixture implements AutoCloseable {
     private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
 
     final Path dir;
-    final TestClock clock;
+    final MovableClock clock;
     final MetadataDatabase database;
     final MetadataStore metadata;
     final LifecycleStore lifecycle;
@@ -44,7 +42,7 @@ final class DomainFixture implements AutoCloseable {
     final Registry registry;
     final Retention retention;
 
-    private DomainFixture(Path dir, TestClock clock) {
+    private DomainFixture(Path dir, MovableClock clock) {
         this.dir = dir;
         this.clock = clock;
         this.database = MetadataDatabase.sqlite(dir.resolve("berth.db"), clock);
@@ -63,7 +61,7 @@ final class DomainFixture implements AutoCloseable {
 
     /** The domain on fresh stores in dir. */
     static DomainFixture open(Path dir) {
-        return new DomainFixture(dir, new TestClock());
+        return new DomainFixture(dir, new MovableClock());
     }
 
     /** A second view of the same database through another clock (another node whose clock says otherwise). */
@@ -159,27 +157,4 @@ final class DomainFixture implements AutoCloseable {
         database.close();
     }
 
-    /** The system clock, which a test can move ahead (as if that much time passed). */
-    static final class TestClock extends Clock {
-        private volatile Duration ahead = Duration.ZERO;
-
-        void advance(Duration by) {
-            ahead = ahead.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 }

@@ -2,11 +2,8 @@ package io.berth.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.MetadataDatabase;
-import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
-import io.berth.storage.BlobStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,17 +30,11 @@ class GarbageCollectorLeaseTest {
     Path dir;
 
     private DomainFixture domain;
-    private MetadataStore metadata;
-    private LifecycleStore store;
-    private BlobStore blobs;
     private ExecutorService pool;
 
     @BeforeEach
     void open() throws Exception {
         domain = DomainFixture.open(dir);
-        metadata = domain.metadata;
-        store = domain.lifecycle;
-        blobs = domain.blobs;
         pool = Executors.newSingleThreadExecutor();
     }
 
@@ -66,20 +57,20 @@ class GarbageCollectorLeaseTest {
     void aRunLongerThanTheLeaseTtlKeepsTheLeaseAndASecondCollectorIsRefusedMeanwhile() throws Exception {
         Digest blob = orphan("held by a commit");
         Future<GarbageCollector.Report> run;
-        try (AutoCloseable commit = blobs.lock(blob)) {
+        try (AutoCloseable commit = domain.blobs.lock(blob)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.multipliedBy(5).dividedBy(2).toMillis());
             assertThat(run.isDone()).as("the run waits for the digest lock").isFalse();
             assertThat(collector("node-b").run(NOW, false).ran()).as("second collector runs while the first does").isFalse();
             assertThat(collector("node-b").run(NOW, true).ran()).as("a dry run waits too").isFalse();
-            assertThat(store.acquireLease("gc", "node-c", TTL)).as("lease taken over from a running collector").isFalse();
+            assertThat(domain.lifecycle.acquireLease("gc", "node-c", TTL)).as("lease taken over from a running collector").isFalse();
         }
         GarbageCollector.Report report = run.get(30, TimeUnit.SECONDS);
         assertThat(report.ran()).isTrue();
         assertThat(report.leaseLost()).isFalse();
         assertThat(report.blobsDeleted()).isEqualTo(1);
-        assertThat(metadata.blobSize(blob)).isEmpty();
-        assertThat(store.acquireLease("gc", "node-c", TTL)).as("released at the end of the run").isTrue();
+        assertThat(domain.metadata.blobSize(blob)).isEmpty();
+        assertThat(domain.lifecycle.acquireLease("gc", "node-c", TTL)).as("released at the end of the run").isTrue();
     }
 
     @Test
@@ -87,7 +78,7 @@ class GarbageCollectorLeaseTest {
         Digest first = orphan("deleted before the lease went");
         Digest garbage;
         Future<GarbageCollector.Report> run;
-        try (AutoCloseable commit = blobs.lock(first)) {
+        try (AutoCloseable commit = domain.blobs.lock(first)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.dividedBy(2).toMillis());
             // Another node, whose clock says the lease expired (as after a pause longer than the TTL), takes it over.
@@ -102,8 +93,8 @@ class GarbageCollectorLeaseTest {
         GarbageCollector.Report report = run.get(30, TimeUnit.SECONDS);
         assertThat(report.leaseLost()).isTrue();
         assertThat(report.blobsDeleted()).as("the candidate under way finishes, no other starts").isEqualTo(1);
-        assertThat(metadata.blobSize(first)).isEmpty();
-        assertThat(metadata.blobSize(garbage)).as("left for the lease's holder").isPresent();
-        assertThat(store.acquireLease("gc", "node-a", TTL)).as("the thief's lease stays").isFalse();
+        assertThat(domain.metadata.blobSize(first)).isEmpty();
+        assertThat(domain.metadata.blobSize(garbage)).as("left for the lease's holder").isPresent();
+        assertThat(domain.lifecycle.acquireLease("gc", "node-a", TTL)).as("the thief's lease stays").isFalse();
     }
 }

@@ -34,10 +34,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The BlobStore contract on a real S3 API server (S3Proxy), plus what only S3 has: parts, nodes, redirects, retries. */
 class S3BlobStoreTest extends BlobStoreContract {
-    private static String bucket;
     private static final long PART = S3BlobStore.MIN_PART_SIZE;
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
     private static S3Client inspector;
 
     @TempDir
@@ -47,8 +47,6 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @BeforeAll
     static void startServer() {
-        server = S3Server.shared();
-        bucket = server.newBucket();
         inspector = server.client();
     }
 

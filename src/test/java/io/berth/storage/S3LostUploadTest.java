@@ -32,9 +32,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 @Timeout(120)
 class S3LostUploadTest {
-    private static String bucket;
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
 
     @TempDir
     Path dir;
@@ -43,12 +43,6 @@ class S3LostUploadTest {
     private S3BlobStore blobs;
     private Uploads uploads;
     private String prefix;
-
-    @BeforeAll
-    static void startServer() {
-        server = S3Server.shared();
-        bucket = server.newBucket();
-    }
 
     @BeforeEach
     void open() throws Exception {

@@ -12,6 +12,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.registry.UploadWriter;
 import io.berth.registry.Uploads;
 import io.berth.testing.CountingProxy;
+import io.berth.testing.MovableClock;
 import io.berth.testing.S3Server;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -51,10 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class S3UploadsAcrossNodesTest {
-    private static String bucket;
     private static final long PART = S3BlobStore.MIN_PART_SIZE;
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
     private static CountingProxy counter;
 
     @TempDir
@@ -67,8 +68,6 @@ class S3UploadsAcrossNodesTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3Server.shared();
-        bucket = server.newBucket();
         counter = new CountingProxy(server.port());
     }
 
@@ -310,27 +309,4 @@ class S3UploadsAcrossNodesTest {
         requests.forEach(r -> System.out.println("    " + r.replaceAll("/nodes-[0-9a-f-]+/", "/…/")));
     }
 
-    /** A clock the test moves forward, so a claim runs out without waiting for it. */
-    private static final class MovableClock extends Clock {
-        private volatile Duration ahead = Duration.ZERO;
-
-        void advance(Duration by) {
-            ahead = ahead.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead);
-        }
-    }
 }

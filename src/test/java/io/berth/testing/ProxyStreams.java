@@ -92,4 +92,14 @@ final class ProxyStreams {
         }
         return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
+
+    /** Stops a proxy: closes its listening socket and interrupts the thread accepting on it. */
+    static void stop(ServerSocket listener, Thread acceptor) {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+    }
 }

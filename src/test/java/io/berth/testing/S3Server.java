@@ -43,9 +43,9 @@ public final class S3Server implements AutoCloseable {
 
     /** The S3Proxy jar in the local Maven repository (or BERTH_S3PROXY_JAR), or a failure saying how to get it. */
     public static Path jar() {
-        String override = System.getenv("BERTH_S3PROXY_JAR");
-        if (override != null && !override.isBlank()) {
-            return Path.of(override);
+        Path override = ServerProcess.pathFromEnvironment("BERTH_S3PROXY_JAR");
+        if (override != null) {
+            return override;
         }
         String repository = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
@@ -58,20 +58,15 @@ public final class S3Server implements AutoCloseable {
         return jar;
     }
 
-    private static S3Server shared;
+    private static final PerJvm<S3Server> SHARED = new PerJvm<>(S3Server::start);
     private static final java.util.concurrent.atomic.AtomicInteger BUCKETS = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * The one S3 API server of this test JVM, started on first use and stopped when the JVM exits. Tests that share
      * it take a bucket of their own ({@link #newBucket}) and never stop it.
      */
-    public static synchronized S3Server shared() {
-        if (shared == null) {
-            S3Server server = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3proxy-shutdown"));
-            shared = server;
-        }
-        return shared;
+    public static S3Server shared() {
+        return SHARED.get();
     }
 
     /** A server of the caller's own; most tests want {@link #shared}. */

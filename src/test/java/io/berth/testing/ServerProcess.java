@@ -120,6 +120,12 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** The path an environment variable names (a test's override of an installed tool), or null when unset or blank. */
+    public static Path pathFromEnvironment(String variable) {
+        String value = System.getenv(variable);
+        return value == null || value.isBlank() ? null : Path.of(value);
+    }
+
     /** Thread.sleep for polling loops: an interrupt ends the test (IllegalStateException) with the flag kept. */
     public static void sleep(long millis) {
         try {

@@ -97,11 +97,6 @@ public final class ThrottlingProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        acceptor.interrupt();
+        ProxyStreams.stop(listener, acceptor);
     }
 }
