@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.RegistryApiClient;
 import io.berth.testing.Started;
 import io.berth.testing.Response;
 import java.net.URLEncoder;
@@ -34,9 +35,10 @@ class AuditLogTest {
 
     @BeforeAll
     static void start() {
-        api("POST", "/api/v1/namespaces", "{\"name\":\"aud\"}");
-        api("POST", "/api/v1/users", "{\"name\":\"alice\",\"password\":\"alice-password\"}");
-        api("PUT", "/api/v1/namespaces/aud/members/alice", "{\"role\":\"maintainer\"}");
+        RegistryApiClient admin = server.get().admin();
+        admin.createNamespace("aud", false);
+        admin.addUser("alice", "alice-password");
+        admin.grant("aud", "alice", "maintainer");
     }
 
     private static Response send(String method, String path, String authorization, byte[] body, String contentType) {

@@ -92,6 +92,11 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
         return out.toArray(String[]::new);
     }
 
+    /** "team/CLIENT-TRANSPORT": each client's repository on each transport. */
+    private String repoFor(String client) {
+        return "team/" + client + "-" + transport.name().toLowerCase();
+    }
+
     private RemoteRepository repository(String name) {
         return new RemoteRepository(berth, name, berth.admin());
     }
@@ -99,8 +104,8 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void skopeoLogsInPushesAndInspects() {
-        String repo = "team/skopeo-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-skopeo-" + transport.name().toLowerCase());
+        String repo = repoFor("skopeo");
+        TestImage image = lab.newImage("transport-" + repo.substring("team/".length()));
         String authFile = newAuthFile();
         if (transport == Transport.TLS) {
             CommandResult untrusted = lab.attempt("skopeo", "login", "--authfile", authFile, "-u", ALICE, "-p",
@@ -126,10 +131,10 @@ class PrivateRegistryTransportClientTest extends RealClientTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void podmanLogsInPushesAndPulls() {
-        String repo = "team/podman-" + transport.name().toLowerCase();
-        TestImage image = lab.newImage("transport-podman-" + transport.name().toLowerCase());
-        String authFile = newAuthFile();
         List<String> trust = trust("--cert-dir", "--tls-verify");
+        String repo = repoFor("podman");
+        TestImage image = lab.newImage("transport-" + repo.substring("team/".length()));
+        String authFile = newAuthFile();
         String id = lab.podman("pull", image.amd64().ociReference()).lastLine();
         lab.podman("tag", id, berth.tag(repo, "v1"));
 

@@ -1,7 +1,6 @@
 package io.berth.conformance;
 
 import io.berth.testing.BerthServer;
-import io.berth.testing.RegistryUnderTest;
 import io.berth.testing.Started;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -11,9 +10,4 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BerthConformanceTest extends ConformanceSuite {
     @RegisterExtension
     static final Started<BerthServer> berth = Started.by(BerthServer::start);
-
-    @Override
-    protected RegistryUnderTest server() {
-        return berth.get();
-    }
 }

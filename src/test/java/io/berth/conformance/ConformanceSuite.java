@@ -1,17 +1,32 @@
 package io.berth.conformance;
 
 import io.berth.testing.RegistryUnderTest;
+import io.berth.testing.Started;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
 /**
- * Every conformance area against one registry: a subclass starts the registry once for all areas (in a static
- * {@code @BeforeAll}) and names it in {@link #server()}. The areas are inherited nested classes, so each registry
- * under test runs the same suite.
+ * Every conformance area against one registry: a subclass declares the registry as its one static
+ * {@code @RegisterExtension Started<...>} field, started once for all areas. The areas are inherited nested classes,
+ * so each registry under test runs the same suite.
  */
 abstract class ConformanceSuite {
-    /** The registry every area of this suite runs against. */
-    protected abstract RegistryUnderTest server();
+    /** The registry every area of this suite runs against: the value of the subclass's Started field. */
+    protected RegistryUnderTest server() {
+        for (Field field : getClass().getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == Started.class) {
+                try {
+                    field.setAccessible(true);
+                    return (RegistryUnderTest) ((Started<?>) field.get(null)).get();
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalStateException(getClass() + " declares no static Started field");
+    }
 
     @Nested
     @DisplayName("API base")

@@ -1,7 +1,6 @@
 package io.berth.conformance;
 
 import io.berth.testing.ReferenceRegistry;
-import io.berth.testing.RegistryUnderTest;
 import io.berth.testing.Started;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -12,9 +11,4 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ReferenceConformanceTest extends ConformanceSuite {
     @RegisterExtension
     static final Started<ReferenceRegistry> reference = Started.by(ReferenceRegistry::start);
-
-    @Override
-    protected RegistryUnderTest server() {
-        return reference.get();
-    }
 }

@@ -4,7 +4,6 @@ import io.berth.scaleout.SharedStores;
 import io.berth.testing.BerthServer;
 import java.nio.file.Path;
 import java.util.List;
-import io.berth.testing.RegistryUnderTest;
 import io.berth.testing.Started;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,10 +21,5 @@ class S3PostgresConformanceTest extends ConformanceSuite {
         Path data = BerthServer.newDataDir();
         Path config = stores.writeConfig(data.resolveSibling("berth.yaml"), "");
         return BerthServer.start(data, List.of("--config", config.toString()), SharedStores.NODE_ENV);
-    }
-
-    @Override
-    protected RegistryUnderTest server() {
-        return berth.get();
     }
 }

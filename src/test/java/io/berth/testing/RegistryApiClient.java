@@ -2,6 +2,7 @@ package io.berth.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.Digest;
+import io.berth.oci.MediaTypes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -32,12 +33,12 @@ import javax.net.ssl.SSLContext;
  */
 public final class RegistryApiClient {
     public static final String OCTETS = "application/octet-stream";
-    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    public static final String OCI_MANIFEST = MediaTypes.OCI_MANIFEST;
+    public static final String OCI_INDEX = MediaTypes.OCI_INDEX;
+    public static final String DOCKER_MANIFEST = MediaTypes.DOCKER_MANIFEST;
+    public static final String DOCKER_LIST = MediaTypes.DOCKER_MANIFEST_LIST;
     public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
     public static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
-    public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-    public static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     /** What a client accepts that takes every manifest type. */
     public static final String ACCEPT_ANY_MANIFEST = String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
 
