@@ -115,11 +115,11 @@ public final class SharedStores implements AutoCloseable {
                 }
                 return keys;
             } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-                if (e.statusCode() != 500 || attempt == 5) {
+                if (e.statusCode() != 500 || attempt == 10) {
                     throw e;
                 }
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(300L * attempt);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw e;
