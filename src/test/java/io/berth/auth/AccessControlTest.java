@@ -3,7 +3,6 @@ package io.berth.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
@@ -16,11 +15,9 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
-import java.net.URI;
+import io.berth.testing.Started;
+import io.berth.testing.Response;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +28,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -42,19 +39,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class AccessControlTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static BerthServer server;
-    private static Path data;
-    private static String base;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
-        base = "http://" + server.hostPort();
         // Set up through the management API (one JVM start per command line call would cost seconds each).
         api("POST", "/api/v1/namespaces", "{\"name\":\"team-a\"}");
         api("POST", "/api/v1/namespaces", "{\"name\":\"team-b\"}");
@@ -73,22 +64,15 @@ class AccessControlTest {
         pushImage(admin, "public-ns/app", "v1", "public layer");
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private static String cli(String... args) {
-        return BerthServer.runCli(data, args);
+        return BerthServer.runCli(server.get().dataDir(), args);
     }
 
     /** A management API call as the admin; fails unless it succeeds. */
-    private static Reply api(String method, String path, String json) {
-        Reply r = send(method, path, basic("admin", ADMIN_PASSWORD), json == null ? null : json.getBytes(StandardCharsets.UTF_8),
+    private static Response api(String method, String path, String json) {
+        Response r = send(method, path, basic("admin", ADMIN_PASSWORD), json == null ? null : json.getBytes(StandardCharsets.UTF_8),
                 json == null ? null : "application/json");
-        assertThat(r.status()).as(method + " " + path + ": " + r.body()).isBetween(200, 299);
+        assertThat(r.status()).as(method + " " + path + ": " + r.text()).isBetween(200, 299);
         return r;
     }
 
@@ -100,49 +84,15 @@ class AccessControlTest {
         api("PUT", "/api/v1/namespaces/" + namespace + "/members/" + user, "{\"role\":\"" + role + "\"}");
     }
 
-    // ---- small HTTP client
-
-    record Reply(int status, Map<String, List<String>> headers, String body) {
-        String header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
-        }
-
-        JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + body, e);
-            }
-        }
-
-        String errorCode() {
-            return json().path("errors").path(0).path("code").asText();
-        }
-    }
-
-    private static Reply send(String method, String path, String authorization, byte[] body, String contentType) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            if (contentType != null) {
-                b.header("Content-Type", contentType);
-            }
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.headers().map(), r.body());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private static Response send(String method, String path, String authorization, byte[] body, String contentType) {
+        return server.get().api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
     }
 
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Reply tokenReply(String user, String password, String... scopes) {
+    private static Response tokenReply(String user, String password, String... scopes) {
         StringBuilder query = new StringBuilder("/auth/token?service=berth");
         for (String scope : scopes) {
             query.append("&scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
@@ -151,15 +101,15 @@ class AccessControlTest {
     }
 
     private static String token(String user, String password, String... scopes) {
-        Reply reply = tokenReply(user, password, scopes);
-        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        Response reply = tokenReply(user, password, scopes);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
         return "Bearer " + reply.json().get("token").asText();
     }
 
     private static Digest pushBlob(String auth, String repo, byte[] content) {
         Digest digest = Digest.sha256(content);
-        Reply r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, auth, content, "application/octet-stream");
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        Response r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, auth, content, "application/octet-stream");
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
         return digest;
     }
 
@@ -178,16 +128,16 @@ class AccessControlTest {
         Digest c = pushBlob(auth, repo, config);
         Digest l = pushBlob(auth, repo, layer);
         byte[] m = manifest(c, config.length, l, layer.length, "").getBytes(StandardCharsets.UTF_8);
-        Reply r = send("PUT", "/v2/" + repo + "/manifests/" + tag, auth, m, "application/vnd.oci.image.manifest.v1+json");
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        Response r = send("PUT", "/v2/" + repo + "/manifests/" + tag, auth, m, "application/vnd.oci.image.manifest.v1+json");
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
         return Digest.sha256(m);
     }
 
-    private static void assertChallenge(Reply r, String scope) {
-        assertThat(r.status()).as(r.body()).isEqualTo(401);
+    private static void assertChallenge(Response r, String scope) {
+        assertThat(r.status()).as(r.text()).isEqualTo(401);
         assertThat(r.errorCode()).isEqualTo("UNAUTHORIZED");
         String challenge = r.header("WWW-Authenticate");
-        assertThat(challenge).startsWith("Bearer realm=\"http://" + server.hostPort() + "/auth/token\",service=\"berth\"");
+        assertThat(challenge).startsWith("Bearer realm=\"http://" + server.get().hostPort() + "/auth/token\",service=\"berth\"");
         if (scope != null) {
             assertThat(challenge).contains("scope=\"" + scope + "\"");
         }
@@ -202,13 +152,13 @@ class AccessControlTest {
 
     @Test
     void dockerLoginGetsATokenAndARefreshTokenForCorrectCredentialsOnly() {
-        Reply ok = send("GET", "/auth/token?service=berth&account=alice&offline_token=true&client_id=docker", basic("alice", "alice-password"), null, null);
+        Response ok = send("GET", "/auth/token?service=berth&account=alice&offline_token=true&client_id=docker", basic("alice", "alice-password"), null, null);
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.json().get("token").asText()).isEqualTo(ok.json().get("access_token").asText());
         assertThat(ok.json().get("expires_in").asInt()).isGreaterThanOrEqualTo(60);
         assertThat(ok.json().has("issued_at")).isTrue();
         assertThat(ok.json().get("refresh_token").asText()).isNotBlank();
-        Reply bad = send("GET", "/auth/token?service=berth&offline_token=true", basic("alice", "wrong"), null, null);
+        Response bad = send("GET", "/auth/token?service=berth&offline_token=true", basic("alice", "wrong"), null, null);
         assertThat(bad.status()).isEqualTo(401);
         assertThat(send("GET", "/v2/", "Bearer " + ok.json().get("token").asText(), null, null).status()).isEqualTo(200);
         assertThat(tokenReply("alice", "alice-password").json().has("refresh_token")).isFalse();
@@ -218,17 +168,17 @@ class AccessControlTest {
     void containerdPasswordGrantAndDockerRefreshGrantBothIssueScopedTokens() {
         String form = "grant_type=password&username=alice&password=alice-password&service=berth&client_id=containerd"
                 + "&access_type=offline&scope=" + URLEncoder.encode("repository:team-a/app:pull", StandardCharsets.UTF_8);
-        Reply password = send("POST", "/auth/token", null, form.getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded");
-        assertThat(password.status()).as(password.body()).isEqualTo(200);
+        Response password = send("POST", "/auth/token", null, form.getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded");
+        assertThat(password.status()).as(password.text()).isEqualTo(200);
         String refresh = password.json().get("refresh_token").asText();
-        Reply refreshed = send("POST", "/auth/token", null, ("grant_type=refresh_token&service=berth&refresh_token="
+        Response refreshed = send("POST", "/auth/token", null, ("grant_type=refresh_token&service=berth&refresh_token="
                 + URLEncoder.encode(refresh, StandardCharsets.UTF_8) + "&scope="
                 + URLEncoder.encode("repository:team-a/app:pull,push", StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8),
                 "application/x-www-form-urlencoded");
-        assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+        assertThat(refreshed.status()).as(refreshed.text()).isEqualTo(200);
         String bearer = "Bearer " + refreshed.json().get("access_token").asText();
         assertThat(send("GET", "/v2/team-a/app/manifests/v1", bearer, null, null).status()).isEqualTo(200);
-        Reply forged = send("POST", "/auth/token", null, ("grant_type=refresh_token&refresh_token=" + refresh.substring(0, 17) + "x")
+        Response forged = send("POST", "/auth/token", null, ("grant_type=refresh_token&refresh_token=" + refresh.substring(0, 17) + "x")
                 .getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded");
         assertThat(forged.status()).isEqualTo(401);
     }
@@ -243,7 +193,7 @@ class AccessControlTest {
 
     @Test
     void starActionGrantsEveryActionTheCallerHolds() {
-        Reply r = tokenReply("alice", "alice-password", "repository:team-a/app:*");
+        Response r = tokenReply("alice", "alice-password", "repository:team-a/app:*");
         assertThat(r.status()).isEqualTo(200);
         SignedJWT jwt = parse(r.json().get("token").asText());
         assertThat(jwt.getPayload().toString()).contains("\"pull\"").contains("\"push\"").doesNotContain("\"delete\"");
@@ -260,9 +210,9 @@ class AccessControlTest {
     @Test
     void tokenForRepositoryAIsRefusedOnRepositoryB() {
         String forA = token("bob", "bob-password", "repository:team-b/private:pull");
-        Reply r = send("GET", "/v2/team-a/app/manifests/v1", forA, null, null);
+        Response r = send("GET", "/v2/team-a/app/manifests/v1", forA, null, null);
         assertThat(r.status()).isEqualTo(403);
-        assertThat(r.body()).doesNotContain("team-a layer");
+        assertThat(r.text()).doesNotContain("team-a layer");
         String adminForB = token("admin", ADMIN_PASSWORD, "repository:team-b/private:pull");
         assertChallenge(send("GET", "/v2/team-a/app/manifests/v1", adminForB, null, null), "repository:team-a/app:pull");
     }
@@ -270,23 +220,23 @@ class AccessControlTest {
     @Test
     void pullTokenCannotPush() {
         String pull = token("alice", "alice-password", "repository:team-a/app:pull");
-        Reply r = send("POST", "/v2/team-a/app/blobs/uploads/", pull, null, null);
+        Response r = send("POST", "/v2/team-a/app/blobs/uploads/", pull, null, null);
         assertChallenge(r, "repository:team-a/app:pull,push");
         assertThat(r.header("WWW-Authenticate")).contains("error=\"insufficient_scope\"");
     }
 
     @Test
     void readerAskingForPushGetsPullOnlyAndAPushIsDenied() {
-        Reply r = tokenReply("bob", "bob-password", "repository:team-b/private:pull,push,delete");
+        Response r = tokenReply("bob", "bob-password", "repository:team-b/private:pull,push,delete");
         assertThat(parse(r.json().get("token").asText()).getPayload().toString()).contains("\"pull\"").doesNotContain("\"push\"");
-        Reply push = send("POST", "/v2/team-b/private/blobs/uploads/", "Bearer " + r.json().get("token").asText(), null, null);
+        Response push = send("POST", "/v2/team-b/private/blobs/uploads/", "Bearer " + r.json().get("token").asText(), null, null);
         assertThat(push.status()).isEqualTo(403);
         assertThat(push.errorCode()).isEqualTo("DENIED");
     }
 
     @Test
     void expiredTokenIsRefused() throws Exception {
-        Reply r = send("GET", "/v2/team-a/app/manifests/v1", "Bearer " + ownSignedToken("alice",
+        Response r = send("GET", "/v2/team-a/app/manifests/v1", "Bearer " + ownSignedToken("alice",
                 Instant.now().minusSeconds(600), "team-a/app"), null, null);
         assertChallenge(r, null);
         assertThat(r.header("WWW-Authenticate")).contains("error=\"invalid_token\"");
@@ -301,7 +251,7 @@ class AccessControlTest {
         assertThat(send("GET", "/v2/team-a/app/manifests/v1", token, null, null).status()).isEqualTo(200);
         // Berth allows 5 s of clock skew past the expiry.
         Thread.sleep(java.time.Duration.between(Instant.now(), expires.plusSeconds(6)).toMillis());
-        Reply r = send("GET", "/v2/team-a/app/manifests/v1", token, null, null);
+        Response r = send("GET", "/v2/team-a/app/manifests/v1", token, null, null);
         assertChallenge(r, null);
         assertThat(r.header("WWW-Authenticate")).contains("error=\"invalid_token\"");
     }
@@ -322,9 +272,9 @@ class AccessControlTest {
         SignedJWT foreign = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(other.getKeyID()).build(), claims);
         foreign.sign(new ECDSASigner(other));
         for (String bad : List.of(changedClaims, changedSignature, none, foreign.serialize(), "garbage")) {
-            Reply r = send("GET", "/v2/team-b/private/manifests/v1", "Bearer " + bad, null, null);
+            Response r = send("GET", "/v2/team-b/private/manifests/v1", "Bearer " + bad, null, null);
             assertThat(r.status()).as(bad).isEqualTo(401);
-            assertThat(r.body()).doesNotContain("secret");
+            assertThat(r.text()).doesNotContain("secret");
         }
     }
 
@@ -367,9 +317,9 @@ class AccessControlTest {
         Digest layer = Digest.sha256("team-b secret layer".getBytes(StandardCharsets.UTF_8));
         for (String path : List.of("/v2/team-b/private/tags/list", "/v2/team-b/private/manifests/v1",
                 "/v2/team-b/private/blobs/" + layer, "/v2/team-b/private/referrers/" + layer)) {
-            Reply r = send("GET", path, null, null, null);
+            Response r = send("GET", path, null, null, null);
             assertChallenge(r, "repository:team-b/private:pull");
-            assertThat(r.body()).doesNotContain("secret layer").doesNotContain("v1");
+            assertThat(r.text()).doesNotContain("secret layer").doesNotContain("v1");
         }
     }
 
@@ -377,7 +327,7 @@ class AccessControlTest {
     void blobIsNotReadableThroughARepositoryItWasNeverPushedOrMountedInto() {
         Digest layer = Digest.sha256("team-b secret layer".getBytes(StandardCharsets.UTF_8));
         String admin = token("admin", ADMIN_PASSWORD, "repository:team-a/app:pull");
-        Reply r = send("GET", "/v2/team-a/app/blobs/" + layer, admin, null, null);
+        Response r = send("GET", "/v2/team-a/app/blobs/" + layer, admin, null, null);
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.errorCode()).isEqualTo("BLOB_UNKNOWN");
     }
@@ -386,9 +336,9 @@ class AccessControlTest {
     void mountFromAnUnreadableRepositoryFallsBackToAnUpload() {
         Digest secret = Digest.sha256("team-b secret layer".getBytes(StandardCharsets.UTF_8));
         String alice = token("alice", "alice-password", "repository:team-a/app:pull,push", "repository:team-b/private:pull");
-        Reply named = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + secret + "&from=team-b/private", alice, null, null);
+        Response named = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + secret + "&from=team-b/private", alice, null, null);
         assertThat(named.status()).isEqualTo(202);
-        Reply automatic = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + secret, alice, null, null);
+        Response automatic = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + secret, alice, null, null);
         assertThat(automatic.status()).isEqualTo(202);
         assertThat(send("HEAD", "/v2/team-a/app/blobs/" + secret, alice, null, null).status()).isEqualTo(404);
 
@@ -396,7 +346,7 @@ class AccessControlTest {
         Digest shared = Digest.sha256("public layer".getBytes(StandardCharsets.UTF_8));
         String aliceMounting = token("alice", "alice-password", "repository:team-a/app:pull,push",
                 "repository:public-ns/app:pull");
-        Reply readable = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + shared + "&from=public-ns/app", aliceMounting,
+        Response readable = send("POST", "/v2/team-a/app/blobs/uploads/?mount=" + shared + "&from=public-ns/app", aliceMounting,
                 null, null);
         assertThat(readable.status()).isEqualTo(201);
     }
@@ -406,12 +356,12 @@ class AccessControlTest {
     @Test
     void pushIntoAMissingNamespaceIsDeniedExceptForAnAdminWhosePushCreatesIt() {
         String alice = token("alice", "alice-password", "repository:nowhere/app:pull,push");
-        Reply denied = send("POST", "/v2/nowhere/app/blobs/uploads/", alice, null, null);
+        Response denied = send("POST", "/v2/nowhere/app/blobs/uploads/", alice, null, null);
         assertThat(denied.status()).isEqualTo(403);
         assertThat(denied.errorCode()).isEqualTo("DENIED");
         String admin = token("admin", ADMIN_PASSWORD, "repository:created-by-push/app:pull,push");
         pushImage(admin, "created-by-push/app", "v1", "admin layer");
-        assertThat(api("GET", "/api/v1/namespaces", null).body()).contains("created-by-push");
+        assertThat(api("GET", "/api/v1/namespaces", null).text()).contains("created-by-push");
     }
 
     @Test
@@ -431,7 +381,7 @@ class AccessControlTest {
         JsonNode repos = send("GET", "/v2/_catalog", bob, null, null).json().get("repositories");
         assertThat(repos.toString()).contains("team-b/private").contains("public-ns/app").doesNotContain("team-a/app");
         String admin = token("admin", ADMIN_PASSWORD, "registry:catalog:*");
-        assertThat(send("GET", "/v2/_catalog", admin, null, null).body()).contains("team-a/app").contains("team-b/private");
+        assertThat(send("GET", "/v2/_catalog", admin, null, null).text()).contains("team-a/app").contains("team-b/private");
     }
 
     @Test
@@ -445,22 +395,22 @@ class AccessControlTest {
     @Test
     void managementApiManagesUsersNamespacesMembersAndTokensWithPermissionChecks() {
         String admin = basic("admin", ADMIN_PASSWORD);
-        Reply user = send("POST", "/api/v1/users", admin, "{\"name\":\"frank\",\"password\":\"frank-password\"}".getBytes(), "application/json");
-        assertThat(user.status()).as(user.body()).isEqualTo(201);
+        Response user = send("POST", "/api/v1/users", admin, "{\"name\":\"frank\",\"password\":\"frank-password\"}".getBytes(), "application/json");
+        assertThat(user.status()).as(user.text()).isEqualTo(201);
         assertThat(send("POST", "/api/v1/namespaces", admin, "{\"name\":\"team-f\",\"owner\":\"frank\"}".getBytes(), "application/json").status()).isEqualTo(201);
         String frank = basic("frank", "frank-password");
         assertThat(send("PUT", "/api/v1/namespaces/team-f/members/alice", frank, "{\"role\":\"reader\"}".getBytes(), "application/json").status()).isEqualTo(204);
-        assertThat(send("GET", "/api/v1/namespaces/team-f/members", frank, null, null).body()).contains("alice").contains("reader");
-        Reply token = send("POST", "/api/v1/tokens", frank, "{\"name\":\"deploy\",\"namespace\":\"team-f\",\"repositories\":[\"team-f/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"30d\"}".getBytes(), "application/json");
-        assertThat(token.status()).as(token.body()).isEqualTo(201);
+        assertThat(send("GET", "/api/v1/namespaces/team-f/members", frank, null, null).text()).contains("alice").contains("reader");
+        Response token = send("POST", "/api/v1/tokens", frank, "{\"name\":\"deploy\",\"namespace\":\"team-f\",\"repositories\":[\"team-f/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"30d\"}".getBytes(), "application/json");
+        assertThat(token.status()).as(token.text()).isEqualTo(201);
         assertThat(token.json().get("secret").asText()).startsWith("berth_");
-        assertThat(send("GET", "/api/v1/tokens", frank, null, null).body()).contains("deploy").doesNotContain("berth_");
-        Reply notOwner = send("PUT", "/api/v1/namespaces/team-a/members/frank", frank, "{\"role\":\"owner\"}".getBytes(), "application/json");
+        assertThat(send("GET", "/api/v1/tokens", frank, null, null).text()).contains("deploy").doesNotContain("berth_");
+        Response notOwner = send("PUT", "/api/v1/namespaces/team-a/members/frank", frank, "{\"role\":\"owner\"}".getBytes(), "application/json");
         assertThat(notOwner.status()).isEqualTo(403);
         assertThat(send("GET", "/api/v1/users", frank, null, null).status()).isEqualTo(403);
         assertThat(send("GET", "/api/v1/users", null, null, null).status()).isEqualTo(401);
-        Reply audit = send("GET", "/api/v1/audit?n=500", admin, null, null);
-        assertThat(audit.body()).contains("namespace.grant").contains("token.create").contains("user.create");
+        Response audit = send("GET", "/api/v1/audit?n=500", admin, null, null);
+        assertThat(audit.text()).contains("namespace.grant").contains("token.create").contains("user.create");
         assertThat(cli("audit", "--limit", "500")).contains("namespace.grant");
     }
 
@@ -506,7 +456,7 @@ class AccessControlTest {
     // ---- helpers for hand-made tokens
 
     private static ECKey ownKey() throws Exception {
-        return (ECKey) JWK.parse(Files.readString(data.resolve("auth").resolve("token-key.json")));
+        return (ECKey) JWK.parse(Files.readString(server.get().dataDir().resolve("auth").resolve("token-key.json")));
     }
 
     private static String ownSignedToken(String subject, Instant expires, String repository) throws Exception {

@@ -3,24 +3,21 @@ package io.berth.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
-import java.net.URI;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Started;
+import io.berth.testing.Response;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -30,75 +27,40 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class AuditLogTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
 
-    private static BerthServer server;
-    private static Path data;
-    private static String base;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
-        base = "http://" + server.hostPort();
-        api("POST", "/api/v1/namespaces", "{\"name\":\"aud\"}");
-        api("POST", "/api/v1/users", "{\"name\":\"alice\",\"password\":\"alice-password\"}");
-        api("PUT", "/api/v1/namespaces/aud/members/alice", "{\"role\":\"maintainer\"}");
+        RegistryApiClient admin = server.get().admin();
+        admin.createNamespace("aud", false);
+        admin.addUser("alice", "alice-password");
+        admin.grant("aud", "alice", "maintainer");
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    record Reply(int status, String body) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private static Reply send(String method, String path, String authorization, byte[] body, String contentType) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            if (contentType != null) {
-                b.header("Content-Type", contentType);
-            }
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private static Response send(String method, String path, String authorization, byte[] body, String contentType) {
+        return server.get().api().send(method, path, body, "Authorization", authorization, "Content-Type", contentType);
     }
 
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Reply call(String auth, String method, String path, String json) {
-        Reply r = send(method, path, auth, json == null ? null : json.getBytes(StandardCharsets.UTF_8),
+    private static Response call(String auth, String method, String path, String json) {
+        Response r = send(method, path, auth, json == null ? null : json.getBytes(StandardCharsets.UTF_8),
                 json == null ? null : "application/json");
-        assertThat(r.status()).as(method + " " + path + ": " + r.body()).isBetween(200, 299);
+        assertThat(r.status()).as(method + " " + path + ": " + r.text()).isBetween(200, 299);
         return r;
     }
 
-    private static Reply api(String method, String path, String json) {
+    private static Response api(String method, String path, String json) {
         return call(basic("admin", ADMIN_PASSWORD), method, path, json);
     }
 
-    private static Reply tokenReply(String user, String password, String... scopes) {
+    private static Response tokenReply(String user, String password, String... scopes) {
         StringBuilder query = new StringBuilder("/auth/token?service=berth");
         for (String scope : scopes) {
             query.append("&scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
@@ -107,8 +69,8 @@ class AuditLogTest {
     }
 
     private static String token(String user, String password, String... scopes) {
-        Reply reply = tokenReply(user, password, scopes);
-        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        Response reply = tokenReply(user, password, scopes);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
         return "Bearer " + reply.json().get("token").asText();
     }
 
@@ -117,9 +79,9 @@ class AuditLogTest {
         byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
         byte[] layer = layerText.getBytes(StandardCharsets.UTF_8);
         for (byte[] blob : List.of(config, layer)) {
-            Reply r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + Digest.sha256(blob), auth, blob,
+            Response r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + Digest.sha256(blob), auth, blob,
                     "application/octet-stream");
-            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
         }
         byte[] manifest = """
                 {"schemaVersion":2,"mediaType":"%s",
@@ -127,8 +89,8 @@ class AuditLogTest {
                  "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
                 .formatted(MANIFEST_TYPE, Digest.sha256(config), config.length, Digest.sha256(layer), layer.length)
                 .getBytes(StandardCharsets.UTF_8);
-        Reply r = send("PUT", "/v2/" + repo + "/manifests/" + tag, auth, manifest, MANIFEST_TYPE);
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        Response r = send("PUT", "/v2/" + repo + "/manifests/" + tag, auth, manifest, MANIFEST_TYPE);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
         return Digest.sha256(manifest);
     }
 
@@ -162,7 +124,7 @@ class AuditLogTest {
         assertThat(entry("tag.delete", "aud/app:gone").path("actor").asText()).isEqualTo("alice");
 
         String aliceBasic = basic("alice", "alice-password");
-        Reply rolled = call(aliceBasic, "POST", "/api/v1/repositories/aud/app/tags/prod/rollback", "{}");
+        Response rolled = call(aliceBasic, "POST", "/api/v1/repositories/aud/app/tags/prod/rollback", "{}");
         assertThat(rolled.json().path("digest").asText()).isEqualTo(first.toString());
         assertThat(entry("tag.rollback", "aud/app:prod").path("detail").asText()).isEqualTo("to " + first);
 
@@ -197,8 +159,8 @@ class AuditLogTest {
 
     @Test
     void theCommandLinesChangesAndGcRunsAreAuditedWithSourceCli() {
-        BerthServer.runCli(data, "namespace", "quota", "aud", "10MiB");
-        BerthServer.runCli(data, "gc");
+        BerthServer.runCli(server.get().dataDir(), "namespace", "quota", "aud", "10MiB");
+        BerthServer.runCli(server.get().dataDir(), "gc");
         for (String action : List.of("quota.set", "gc.run")) {
             JsonNode entry = audit().stream().filter(e -> e.path("action").asText().equals(action)
                     && e.path("source").asText().equals("cli")).findFirst()
@@ -256,11 +218,10 @@ class AuditLogTest {
     @Test
     void theAccessLogNamesTheAuthenticatedCallerAndItsUserAgent() throws Exception {
         String alice = token("alice", "alice-password", "repository:aud/app:pull");
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v2/aud/app/tags/list"))
-                .header("Authorization", alice).header("User-Agent", "audit-test/1.0 (\"quoted\")").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isIn(200, 404);
-        Path log = data.resolveSibling(data.getFileName() + ".log");
+        Response r = server.get().api().get("/v2/aud/app/tags/list", "Authorization", alice,
+                "User-Agent", "audit-test/1.0 (\"quoted\")");
+        assertThat(r.status()).isIn(200, 404);
+        Path log = server.get().dataDir().resolveSibling(server.get().dataDir().getFileName() + ".log");
         String line = "";
         for (int i = 0; i < 50 && line.isEmpty(); i++) {
             line = Files.readAllLines(log).stream().filter(l -> l.contains("audit-test/1.0")).findFirst().orElse("");

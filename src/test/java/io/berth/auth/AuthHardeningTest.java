@@ -3,29 +3,22 @@ package io.berth.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
-import java.net.InetAddress;
-import java.net.URI;
+import io.berth.testing.Started;
+import io.berth.testing.Response;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -35,73 +28,19 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class AuthHardeningTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
     private static final int MAX_FAILURES = 3;
 
-    private static BerthServer server;
-    private static Path data;
-    private static String base;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD)
+            .env(Map.of("BERTH_AUTH_MAX_FAILURES_PER_MINUTE", String.valueOf(MAX_FAILURES))).start());
 
-    @BeforeAll
-    static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.start(data, List.of(), Map.of("BERTH_AUTH_ENABLED", "true",
-                "BERTH_ADMIN_PASSWORD", ADMIN_PASSWORD, "BERTH_AUTH_MAX_FAILURES_PER_MINUTE", String.valueOf(MAX_FAILURES)));
-        base = "http://" + server.hostPort();
+    private static Response send(String source, String method, String path, String authorization, String json) {
+        return server.get().api().from(source).send(method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8),
+                "Authorization", authorization, "Content-Type", json == null ? null : "application/json");
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    // ---- small HTTP client with a chosen source address
-
-    record Reply(int status, String body) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private static final Map<String, HttpClient> CLIENTS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static HttpClient client(String source) {
-        return CLIENTS.computeIfAbsent(source, s -> {
-            try {
-                return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                        .localAddress(InetAddress.getByName(s)).build();
-            } catch (java.net.UnknownHostException e) {
-                throw new AssertionError(e);
-            }
-        });
-    }
-
-    private static Reply send(String source, String method, String path, String authorization, String json) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(json));
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            if (json != null) {
-                b.header("Content-Type", "application/json");
-            }
-            HttpResponse<String> r = client(source).send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static Reply send(String method, String path, String authorization, String json) {
+    private static Response send(String method, String path, String authorization, String json) {
         return send("127.0.0.1", method, path, authorization, json);
     }
 
@@ -113,9 +52,9 @@ class AuthHardeningTest {
         return basic("admin", ADMIN_PASSWORD);
     }
 
-    private static Reply api(String method, String path, String json) {
-        Reply r = send(method, path, admin(), json);
-        assertThat(r.status()).as(method + " " + path + ": " + r.body()).isBetween(200, 299);
+    private static Response api(String method, String path, String json) {
+        Response r = send(method, path, admin(), json);
+        assertThat(r.status()).as(method + " " + path + ": " + r.text()).isBetween(200, 299);
         return r;
     }
 
@@ -132,8 +71,8 @@ class AuthHardeningTest {
         for (String scope : scopes) {
             query.append("&scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
         }
-        Reply r = send("GET", query.toString(), basic(user, password), null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        Response r = send("GET", query.toString(), basic(user, password), null);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
         return "Bearer " + r.json().get("token").asText();
     }
 
@@ -141,18 +80,18 @@ class AuthHardeningTest {
 
     @Test
     void aPasswordStartingWithTheRobotPrefixIsRefusedWhenSetWithAClearMessage() {
-        Reply create = send("POST", "/api/v1/users", admin(),
+        Response create = send("POST", "/api/v1/users", admin(),
                 "{\"name\":\"pat\",\"password\":\"berth_0123456789abcdef_secret\"}");
         assertThat(create.status()).isEqualTo(400);
-        assertThat(create.body()).contains("INVALID_REQUEST").contains("may not start with 'berth_'");
+        assertThat(create.text()).contains("INVALID_REQUEST").contains("may not start with 'berth_'");
 
         addUser("pat", "pat-password");
-        Reply change = send("PUT", "/api/v1/users/pat/password", basic("pat", "pat-password"), "{\"password\":\"berth_whatever-1\"}");
+        Response change = send("PUT", "/api/v1/users/pat/password", basic("pat", "pat-password"), "{\"password\":\"berth_whatever-1\"}");
         assertThat(change.status()).isEqualTo(400);
-        assertThat(change.body()).contains("may not start with 'berth_'");
+        assertThat(change.text()).contains("may not start with 'berth_'");
         assertThat(login("127.0.0.1", "pat", "pat-password")).isEqualTo(200);
 
-        assertThatThrownBy(() -> BerthServer.runCli(data, "user", "add", "pat2", "--password", "berth_cli-password"))
+        assertThatThrownBy(() -> BerthServer.runCli(server.get().dataDir(), "user", "add", "pat2", "--password", "berth_cli-password"))
                 .hasMessageContaining("may not start with 'berth_'");
     }
 
@@ -182,7 +121,7 @@ class AuthHardeningTest {
         Path file = Files.createTempFile("htpasswd", "");
         Files.writeString(file, "legacy:" + org.springframework.security.crypto.bcrypt.BCrypt.hashpw("berth_legacy-pass",
                 org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)).replace("$2a$", "$2y$") + "\n");
-        assertThat(BerthServer.runCli(data, "user", "import-htpasswd", file.toString())).contains("imported 1 users");
+        assertThat(BerthServer.runCli(server.get().dataDir(), "user", "import-htpasswd", file.toString())).contains("imported 1 users");
         assertThat(login("127.0.0.1", "legacy", "berth_legacy-pass")).isEqualTo(200);
         assertThat(login("127.0.0.1", "legacy", "berth_legacy-wrong")).isEqualTo(401);
     }
@@ -216,7 +155,7 @@ class AuthHardeningTest {
     @Test
     void robotTokenLoginsAreLimitedByTokenIdWhateverUserNameComesWithThem() {
         api("POST", "/api/v1/namespaces", "{\"name\":\"robots\"}");
-        Reply created = api("POST", "/api/v1/tokens", "{\"name\":\"ci\",\"namespace\":\"robots\",\"repositories\":[\"robots/*\"],"
+        Response created = api("POST", "/api/v1/tokens", "{\"name\":\"ci\",\"namespace\":\"robots\",\"repositories\":[\"robots/*\"],"
                 + "\"actions\":[\"pull\"],\"expiresIn\":\"1d\"}");
         String secret = created.json().get("secret").asText();
         String wrong = secret.substring(0, secret.length() - 4) + "AAAA";
@@ -239,26 +178,20 @@ class AuthHardeningTest {
         byte[] content = "a blob of another repository".getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.sha256(content);
         String adminToken = token("admin", ADMIN_PASSWORD, "repository:mnt-other/secret:pull,push");
-        try {
-            HttpResponse<String> put = client("127.0.0.1").send(HttpRequest.newBuilder(
-                            URI.create(base + "/v2/mnt-other/secret/blobs/uploads/?digest=" + digest))
-                    .header("Authorization", adminToken).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        Response put = server.get().api().withHeader("Authorization", adminToken)
+                .post("/v2/mnt-other/secret/blobs/uploads/?digest=" + digest, content);
+        assertThat(put.status()).as(put.text()).isEqualTo(201);
 
         String narrow = token("broad", "broad-password", "repository:mnt-own/app:pull,push");
-        Reply named = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest + "&from=mnt-other/secret", narrow, null);
-        assertThat(named.status()).as(named.body()).isEqualTo(202);
-        Reply automatic = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest, narrow, null);
-        assertThat(automatic.status()).as(automatic.body()).isEqualTo(202);
+        Response named = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest + "&from=mnt-other/secret", narrow, null);
+        assertThat(named.status()).as(named.text()).isEqualTo(202);
+        Response automatic = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest, narrow, null);
+        assertThat(automatic.status()).as(automatic.text()).isEqualTo(202);
         assertThat(send("HEAD", "/v2/mnt-own/app/blobs/" + digest, narrow, null).status()).isEqualTo(404);
 
         String wide = token("broad", "broad-password", "repository:mnt-own/app:pull,push", "repository:mnt-other/secret:pull");
-        Reply mounted = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest + "&from=mnt-other/secret", wide, null);
-        assertThat(mounted.status()).as(mounted.body()).isEqualTo(201);
+        Response mounted = send("POST", "/v2/mnt-own/app/blobs/uploads/?mount=" + digest + "&from=mnt-other/secret", wide, null);
+        assertThat(mounted.status()).as(mounted.text()).isEqualTo(201);
         assertThat(send("HEAD", "/v2/mnt-own/app/blobs/" + digest, narrow, null).status()).isEqualTo(200);
     }
 
@@ -266,15 +199,15 @@ class AuthHardeningTest {
 
     @Test
     void theDataDirectoryDatabaseAndSigningKeyAreReadableByTheOwnerOnly() throws Exception {
-        assertThat(mode(data)).isEqualTo("rwx------");
-        assertThat(mode(data.resolve("berth.db"))).isEqualTo("rw-------");
+        assertThat(mode(server.get().dataDir())).isEqualTo("rwx------");
+        assertThat(mode(server.get().dataDir().resolve("berth.db"))).isEqualTo("rw-------");
         for (String companion : List.of("berth.db-wal", "berth.db-shm")) {
-            if (Files.exists(data.resolve(companion))) {
-                assertThat(mode(data.resolve(companion))).as(companion).isEqualTo("rw-------");
+            if (Files.exists(server.get().dataDir().resolve(companion))) {
+                assertThat(mode(server.get().dataDir().resolve(companion))).as(companion).isEqualTo("rw-------");
             }
         }
-        assertThat(mode(data.resolve("auth"))).isEqualTo("rwx------");
-        assertThat(mode(data.resolve("auth").resolve("token-key.json"))).isEqualTo("rw-------");
+        assertThat(mode(server.get().dataDir().resolve("auth"))).isEqualTo("rwx------");
+        assertThat(mode(server.get().dataDir().resolve("auth").resolve("token-key.json"))).isEqualTo("rw-------");
     }
 
     private static String mode(Path path) throws Exception {
@@ -286,9 +219,9 @@ class AuthHardeningTest {
         api("POST", "/api/v1/namespaces", "{\"name\":\"robo-team\"}");
         addUser("olga", "olga-password");
         api("PUT", "/api/v1/namespaces/robo-team/members/olga", "{\"role\":\"owner\"}");
-        Reply created = send("POST", "/api/v1/tokens", basic("olga", "olga-password"), "{\"name\":\"deploy\","
+        Response created = send("POST", "/api/v1/tokens", basic("olga", "olga-password"), "{\"name\":\"deploy\","
                 + "\"namespace\":\"robo-team\",\"repositories\":[\"robo-team/*\"],\"actions\":[\"pull\",\"push\"],\"expiresIn\":\"1d\"}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
         String robot = basic("deploy", created.json().get("secret").asText());
         assertThat(send("POST", "/v2/robo-team/app/blobs/uploads/", robot, null).status()).isEqualTo(202);
         assertThat(send("GET", "/v2/robo-team/app/tags/list", robot, null).status()).isIn(200, 404);

@@ -12,19 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** buildah 1.28 (chroot isolation, vfs) building images from scratch and pushing them to each registry. */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class BuildahClientTest {
-    private final ClientLab lab;
-
-    BuildahClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
+class BuildahClientTest extends RealClientTest {
 
     @OnEachRegistry
     @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -348,7 +348,7 @@ final class ClientLab implements AutoCloseable {
             if (info.stdout().contains("\"" + hostPort + "\"")) {
                 return;
             }
-            sleep(100);
+            ServerProcess.sleep(100);
         } while (System.nanoTime() < deadline);
         throw new AssertionError("dockerd did not reload daemon.json with " + hostPort + ":\n" + info.describe()
                 + "\n" + dockerd.logText());
@@ -381,7 +381,7 @@ final class ClientLab implements AutoCloseable {
             if (last.exitCode() == 0) {
                 return;
             }
-            sleep(100);
+            ServerProcess.sleep(100);
         }
         throw new AssertionError(name + " not ready within " + DAEMON_START_TIMEOUT + ":\n" + daemon.logText()
                 + (last == null ? "" : "\nlast probe:\n" + last.describe()));
@@ -520,15 +520,6 @@ final class ClientLab implements AutoCloseable {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

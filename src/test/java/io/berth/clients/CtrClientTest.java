@@ -7,19 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.clients.RemoteRepository.FetchedManifest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** containerd 1.6's ctr, on the lab's private containerd (namespace "lab", native snapshotter), against each registry. */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class CtrClientTest {
-    private final ClientLab lab;
-
-    CtrClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
+class CtrClientTest extends RealClientTest {
 
     @OnEachRegistry
     @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -11,26 +11,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The docker CLI and the lab's dockerd (20.10) against each registry: load, tag, push, pull, manifest lists. */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class DockerClientTest {
+class DockerClientTest extends RealClientTest {
     /** "v1: digest: sha256:... size: 730", the last line of a push. */
     private static final Pattern PUSHED_DIGEST = Pattern.compile("(?m)^\\S+: digest: (sha256:[0-9a-f]{64}) size: \\d+$");
     /** "Digest: sha256:...", printed by a pull. */
     private static final Pattern PULLED_DIGEST = Pattern.compile("(?m)^Digest: (sha256:[0-9a-f]{64})$");
     /** "7567db368168: Pushed", one progress line per layer. */
     private static final Pattern LAYER_LINE = Pattern.compile("(?m)^([0-9a-f]{12}): (Pushed|Layer already exists|Mounted from .*)$");
-
-    private final ClientLab lab;
-
-    DockerClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
 
     @OnEachRegistry
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -185,14 +175,6 @@ class DockerClientTest {
 
     private static String pulledDigest(CommandResult pull) {
         return single(PULLED_DIGEST, pull);
-    }
-
-    private static String single(Pattern pattern, CommandResult result) {
-        Matcher matcher = pattern.matcher(result.stdout());
-        if (!matcher.find()) {
-            throw new AssertionError("no line matching " + pattern + " in:\n" + result.describe());
-        }
-        return matcher.group(1);
     }
 
     /** The final progress line of each layer ("<id>: Pushed" or "<id>: Layer already exists"). */

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
-import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
@@ -20,24 +18,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Jib (jib-core 0.27, in this JVM) against each registry. With setAllowInsecureRegistries(true) Jib tries HTTPS
  * first and falls back to plain HTTP, so every registry also sees a TLS handshake on its HTTP port.
  */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class JibClientTest {
-    private final ClientLab lab;
-
-    JibClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
+class JibClientTest extends RealClientTest {
 
     @OnEachRegistry
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -148,16 +136,5 @@ class JibClientTest {
 
     private Containerizer to(TarImage image) {
         return to(Containerizer.to(image));
-    }
-
-    /** Runs Jib; a failure carries Jib's own log, which says which request the registry refused. */
-    private static JibContainer containerize(JibContainerBuilder builder, Containerizer containerizer) throws Exception {
-        List<String> log = new CopyOnWriteArrayList<>();
-        containerizer.addEventHandler(LogEvent.class, event -> log.add(event.getLevel() + " " + event.getMessage()));
-        try {
-            return builder.containerize(containerizer);
-        } catch (Exception e) {
-            throw new AssertionError("Jib failed: " + e + "\nJib log:\n" + String.join("\n", log), e);
-        }
     }
 }

@@ -11,19 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** podman 4.3 (vfs storage, registries.conf marks the registries insecure) against each registry. */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class PodmanClientTest {
-    private final ClientLab lab;
-
-    PodmanClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
+class PodmanClientTest extends RealClientTest {
 
     @OnEachRegistry
     @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.testing.BerthServer;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
@@ -17,16 +17,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Real clients against a private Berth (access control on, plain HTTP; see README "Private registry"): logins with
@@ -41,9 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>frozen (private): alice writer, tags matching 'v*' immutable.</li>
  * </ul>
  */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class PrivateRegistryClientTest {
+class PrivateRegistryClientTest extends RealClientTest {
+    private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
     private static final String ALICE = "alice";
     private static final String ALICE_PASSWORD = "alice-" + UUID.randomUUID();
     private static final String RITA = "rita";
@@ -56,32 +52,31 @@ class PrivateRegistryClientTest {
     /** "7567db368168: Pushed", the final progress line of each layer of a docker push. */
     private static final Pattern LAYER_LINE = Pattern.compile("(?m)^[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from .*)$");
 
-    private static PrivateBerth berth;
+    private static BerthServer berth;
     private static String robotToken;
-
-    private final ClientLab lab;
-
-    PrivateRegistryClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
 
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void startPrivateBerth(ClientLab lab) {
-        berth = PrivateBerth.startPlain(lab);
+        berth = BerthServer.with().dataDir(lab.newDirectory("berth-private").resolve("data")).auth(ADMIN_PASSWORD).start();
         lab.addInsecureRegistry(berth.hostPort());
-        berth.addUser(ALICE, ALICE_PASSWORD);
-        berth.addUser(RITA, RITA_PASSWORD);
+        berth.admin().addUser(ALICE, ALICE_PASSWORD);
+        berth.admin().addUser(RITA, RITA_PASSWORD);
         for (String namespace : List.of("team", "shared", "secret", "frozen")) {
-            berth.createNamespace(namespace, false);
+            berth.admin().createNamespace(namespace, false);
         }
-        berth.createNamespace("open", true);
-        berth.grant("team", ALICE, "writer");
-        berth.grant("team", RITA, "reader");
-        berth.grant("shared", ALICE, "reader");
-        berth.grant("frozen", ALICE, "writer");
-        robotToken = berth.createToken("ci", "team", "team/*", "pull", "push");
-        berth.makeImmutable("frozen", "v*");
+        berth.admin().createNamespace("open", true);
+        berth.admin().grant("team", ALICE, "writer");
+        berth.admin().grant("team", RITA, "reader");
+        berth.admin().grant("shared", ALICE, "reader");
+        berth.admin().grant("frozen", ALICE, "writer");
+        robotToken = berth.admin().createToken("ci", "team", "team/*", "pull", "push");
+        berth.cli("namespace", "immutable", "add", "frozen", "v*");
+    }
+
+    /** The repository as the admin reads it, independently of what a client printed. */
+    private static RemoteRepository repository(String name) {
+        return new RemoteRepository(berth, name, berth.admin());
     }
 
     @AfterAll
@@ -114,8 +109,8 @@ class PrivateRegistryClientTest {
         assertThat(log.subList(before, log.size()))
                 .as("dockerd trading the refresh token for access tokens (POST grant_type=refresh_token)")
                 .anyMatch(line -> line.contains("method=POST path=\"/auth/token\" status=200"));
-        berth.assertServes(repo, "v1", pushed);
-        assertThat(berth.manifest(repo, "v1").json().path("config").path("digest").asText()).isEqualTo(image.amd64().configDigest());
+        repository(repo).assertServes("v1", pushed);
+        assertThat(repository(repo).manifest("v1").json().path("config").path("digest").asText()).isEqualTo(image.amd64().configDigest());
 
         lab.docker("rmi", local, berth.tag(repo, "v1"));
         CommandResult pull = docker(config, "pull", berth.tag(repo, "v1"));
@@ -135,7 +130,7 @@ class PrivateRegistryClientTest {
         docker(config, "tag", local, berth.tag(repo, "v1"));
         String pushed = single(PUSHED_DIGEST, docker(config, "push", berth.tag(repo, "v1")));
 
-        berth.assertServes(repo, "v1", pushed);
+        repository(repo).assertServes("v1", pushed);
         lab.docker("rmi", berth.tag(repo, "v1"));
         assertThat(single(PULLED_DIGEST, docker(config, "pull", berth.tag(repo, "v1")))).isEqualTo(pushed);
 
@@ -143,7 +138,7 @@ class PrivateRegistryClientTest {
         CommandResult outside = attemptDocker(config, "push", berth.tag("shared/docker-robot", "v1"));
         assertThat(outside.exitCode()).as(outside.describe()).isNotZero();
         assertThat(outside.output()).as(outside.describe()).contains("denied");
-        assertThat(berth.manifestStatus("shared/docker-robot", "v1")).isEqualTo(404);
+        assertThat(repository("shared/docker-robot").manifestStatus("v1")).isEqualTo(404);
     }
 
     @Test
@@ -178,7 +173,7 @@ class PrivateRegistryClientTest {
         CommandResult push = attemptDocker(config, "push", berth.tag(repo, "v2"));
         assertThat(push.exitCode()).as(push.describe()).isNotZero();
         assertThat(push.output()).as(push.describe()).contains("denied");
-        assertThat(berth.manifestStatus(repo, "v2")).as("HEAD of the tag the reader tried to push").isEqualTo(404);
+        assertThat(repository(repo).manifestStatus("v2")).as("HEAD of the tag the reader tried to push").isEqualTo(404);
     }
 
     @Test
@@ -215,7 +210,7 @@ class PrivateRegistryClientTest {
         lab.podman("push", "--authfile", authFile, "--digestfile", digestFile.toString(), berth.tag(repo, "v1"));
 
         String pushed = ClientLab.readText(digestFile);
-        berth.assertServes(repo, "v1", pushed);
+        repository(repo).assertServes("v1", pushed);
         lab.podman("rmi", "--force", id);
         assertThat(lab.podman("pull", "--authfile", authFile, berth.tag(repo, "v1")).lastLine()).isEqualTo(id);
 
@@ -246,7 +241,7 @@ class PrivateRegistryClientTest {
         lab.buildah("push", "--authfile", authFile, "--digestfile", digestFile.toString(), local, "docker://" + berth.tag(repo, "v1"));
 
         String pushed = ClientLab.readText(digestFile);
-        assertThat(berth.assertServes(repo, "v1", pushed).json().path("config").path("digest").asText()).isEqualTo("sha256:" + id);
+        assertThat(repository(repo).assertServes("v1", pushed).json().path("config").path("digest").asText()).isEqualTo("sha256:" + id);
         lab.buildah("rmi", "--force", id);
         assertThat(lab.buildah("pull", "--authfile", authFile, berth.tag(repo, "v1")).lastLine()).isEqualTo(id);
     }
@@ -264,7 +259,7 @@ class PrivateRegistryClientTest {
         lab.skopeo("copy", "--authfile", authFile, "--dest-tls-verify=false", "--digestfile", digestFile.toString(),
                 image.amd64().ociReference(), "docker://" + berth.tag(repo, "v1"));
 
-        berth.assertServes(repo, "v1", ClientLab.readText(digestFile));
+        repository(repo).assertServes("v1", ClientLab.readText(digestFile));
         JsonNode inspected = Json.parse(lab.skopeo("inspect", NO_TLS, "--authfile", anonymous,
                 "--creds", RITA + ":" + RITA_PASSWORD, "docker://" + berth.tag(repo, "v1")).stdout());
         assertThat(inspected.path("Digest").asText()).isEqualTo(image.amd64().digest());
@@ -280,7 +275,7 @@ class PrivateRegistryClientTest {
         CommandResult afterLogout = lab.attempt("skopeo", "copy", "--authfile", authFile, "--dest-tls-verify=false",
                 image.arm64().ociReference(), "docker://" + berth.tag(repo, "v2"));
         assertThat(afterLogout.exitCode()).as(afterLogout.describe()).isNotZero();
-        assertThat(berth.manifestStatus(repo, "v2")).isEqualTo(404);
+        assertThat(repository(repo).manifestStatus("v2")).isEqualTo(404);
     }
 
     // ---- containerd ----
@@ -301,12 +296,12 @@ class PrivateRegistryClientTest {
         CommandResult reader = lab.attempt("ctr", "images", "push", "--plain-http", "--user", RITA + ":" + RITA_PASSWORD, reference);
         assertThat(reader.exitCode()).as(reader.describe()).isNotZero();
         assertThat(reader.output()).as(reader.describe()).contains("403 Forbidden");
-        assertThat(berth.manifestStatus(repo, "v1")).isEqualTo(404);
+        assertThat(repository(repo).manifestStatus("v1")).isEqualTo(404);
 
         int before = berth.accessLog().size();
         lab.ctr("images", "push", "--plain-http", "--user", ALICE + ":" + ALICE_PASSWORD, reference);
 
-        berth.assertServes(repo, "v1", image.amd64().digest());
+        repository(repo).assertServes("v1", image.amd64().digest());
         List<String> log = berth.accessLog();
         assertThat(log.subList(before, log.size()))
                 .as("containerd's token requests").anyMatch(line -> line.contains("method=POST path=\"/auth/token\" status=200"));
@@ -329,13 +324,13 @@ class PrivateRegistryClientTest {
         String previous = System.setProperty("sendCredentialsOverHttp", "true");
         try {
             JibContainer pushed = containerize(build, jibTo(berth.tag(repo, "v1"), ALICE, ALICE_PASSWORD));
-            berth.assertServes(repo, "v1", pushed.getDigest().toString());
+            repository(repo).assertServes("v1", pushed.getDigest().toString());
 
             // Jib reports Berth's 403 as "Unauthorized for <image>"; the status it got is the proof.
             assertThatThrownBy(() -> build.containerize(jibTo(berth.tag(repo, "v2"), RITA, RITA_PASSWORD)))
                     .isInstanceOfSatisfying(RegistryUnauthorizedException.class,
                             refused -> assertThat(refused.getHttpResponseException().getStatusCode()).isEqualTo(403));
-            assertThat(berth.manifestStatus(repo, "v2")).isEqualTo(404);
+            assertThat(repository(repo).manifestStatus("v2")).isEqualTo(404);
         } finally {
             if (previous == null) {
                 System.clearProperty("sendCredentialsOverHttp");
@@ -367,13 +362,13 @@ class PrivateRegistryClientTest {
 
         assertThat(moved.exitCode()).as(moved.describe()).isNotZero();
         assertThat(moved.output()).as(moved.describe()).contains("immutable");
-        berth.assertServes(repo, "v1", v1);
+        repository(repo).assertServes("v1", v1);
         docker(config, "tag", firstLocal, berth.tag(repo, "v1"));
         assertThat(single(PUSHED_DIGEST, docker(config, "push", berth.tag(repo, "v1"))))
                 .as("the same image pushed again").isEqualTo(v1);
         docker(config, "tag", secondLocal, berth.tag(repo, "latest"));
         String latest = single(PUSHED_DIGEST, docker(config, "push", berth.tag(repo, "latest")));
-        berth.assertServes(repo, "latest", latest);
+        repository(repo).assertServes("latest", latest);
         assertThat(latest).as("'latest' does not match 'v*' and moves").isNotEqualTo(v1);
     }
 
@@ -395,7 +390,7 @@ class PrivateRegistryClientTest {
 
         assertThat(moved.exitCode()).as(moved.describe()).isNotZero();
         assertThat(moved.stderr()).as(moved.describe()).contains("immutable");
-        berth.assertServes(repo, "v1", v1);
+        repository(repo).assertServes("v1", v1);
         Path again = lab.newFile("digest");
         lab.podman("push", "--authfile", authFile, "--digestfile", again.toString(), firstId, "docker://" + berth.tag(repo, "v1"));
         assertThat(ClientLab.readText(again)).as("the same image pushed again").isEqualTo(v1);
@@ -416,11 +411,11 @@ class PrivateRegistryClientTest {
 
         for (String layer : image.amd64().layerDigests()) {
             assertThat(copy.output()).as("skopeo --debug output").doesNotContain("Upload of layer " + layer);
-            assertThat(berth.hasBlob("team/skopeo-mount", layer)).as("layer %s in the target", layer).isTrue();
+            assertThat(repository("team/skopeo-mount").hasBlob(layer)).as("layer %s in the target", layer).isTrue();
         }
         assertThat(copy.output().split("mount OK", -1)).as("mounts reported by skopeo --debug")
                 .hasSize(image.amd64().layerDigests().size() + 1);
-        berth.assertServes("team/skopeo-mount", "v1", image.amd64().digest());
+        repository("team/skopeo-mount").assertServes("v1", image.amd64().digest());
     }
 
     @Test
@@ -436,9 +431,9 @@ class PrivateRegistryClientTest {
 
         assertThat(copy.exitCode()).as(copy.describe()).isNotZero();
         assertThat(copy.stderr()).as(copy.describe()).contains("denied");
-        assertThat(berth.manifestStatus("team/skopeo-copy", "v1")).isEqualTo(404);
+        assertThat(repository("team/skopeo-copy").manifestStatus("v1")).isEqualTo(404);
         for (String layer : image.amd64().layerDigests()) {
-            assertThat(berth.hasBlob("team/skopeo-copy", layer)).as("layer %s in the target", layer).isFalse();
+            assertThat(repository("team/skopeo-copy").hasBlob(layer)).as("layer %s in the target", layer).isFalse();
         }
     }
 
@@ -457,7 +452,7 @@ class PrivateRegistryClientTest {
         for (String layer : image.amd64().layerDigests()) {
             assertThat(push.output()).as("skopeo --debug output").contains("Upload of layer " + layer + " complete");
         }
-        berth.assertServes("team/skopeo-upload", "v1", image.amd64().digest());
+        repository("team/skopeo-upload").assertServes("v1", image.amd64().digest());
     }
 
     @Test
@@ -468,7 +463,7 @@ class PrivateRegistryClientTest {
         String readableLocal = loadIntoDocker(readable.amd64(), "private/docker-mount-readable:v1");
         String unreadableLocal = loadIntoDocker(unreadable.amd64(), "private/docker-mount-unreadable:v1");
         Path admin = lab.newDirectory("docker-config");
-        docker(admin, "login", "-u", PrivateBerth.ADMIN, "-p", PrivateBerth.ADMIN_PASSWORD, berth.hostPort());
+        docker(admin, "login", "-u", BerthServer.ADMIN, "-p", ADMIN_PASSWORD, berth.hostPort());
         // dockerd remembers which repositories received each layer and offers them as mount sources later.
         docker(admin, "tag", readableLocal, berth.tag("shared/docker-mount", "v1"));
         docker(admin, "push", berth.tag("shared/docker-mount", "v1"));
@@ -489,7 +484,7 @@ class PrivateRegistryClientTest {
         // dockerd's first POST for each layer names secret/docker-mount as from=; 202 means Berth opened an upload instead.
         assertThat(uploadAnswers("team/docker-mount-unreadable")).as("Berth's answers to the mount requests")
                 .isNotEmpty().containsOnly("202");
-        berth.assertServes("team/docker-mount-unreadable", "v1", single(PUSHED_DIGEST, uploaded));
+        repository("team/docker-mount-unreadable").assertServes("v1", single(PUSHED_DIGEST, uploaded));
     }
 
     // ---- helpers ----
@@ -515,7 +510,7 @@ class PrivateRegistryClientTest {
 
     /** The admin pushes an image with skopeo (whose blob cache then knows the repository holds its layers). */
     private void pushAsAdmin(LocalManifest image, String repository, String tag) {
-        lab.skopeo("copy", "--dest-tls-verify=false", "--dest-creds", PrivateBerth.ADMIN + ":" + PrivateBerth.ADMIN_PASSWORD,
+        lab.skopeo("copy", "--dest-tls-verify=false", "--dest-creds", BerthServer.ADMIN + ":" + ADMIN_PASSWORD,
                 image.ociReference(), "docker://" + berth.tag(repository, tag));
     }
 
@@ -552,25 +547,6 @@ class PrivateRegistryClientTest {
                 .setBaseImageLayersCache(lab.newDirectory("jib-base-cache"))
                 .setApplicationLayersCache(lab.newDirectory("jib-app-cache"))
                 .setToolName("berth-client-tests");
-    }
-
-    /** Runs Jib; a failure carries Jib's own log, which says which request the registry refused. */
-    private static JibContainer containerize(JibContainerBuilder builder, Containerizer containerizer) throws Exception {
-        List<String> log = new CopyOnWriteArrayList<>();
-        containerizer.addEventHandler(LogEvent.class, event -> log.add(event.getLevel() + " " + event.getMessage()));
-        try {
-            return builder.containerize(containerizer);
-        } catch (Exception e) {
-            throw new AssertionError("Jib failed: " + e + "\nJib log:\n" + String.join("\n", log), e);
-        }
-    }
-
-    private static String single(Pattern pattern, CommandResult result) {
-        Matcher matcher = pattern.matcher(result.stdout());
-        if (!matcher.find()) {
-            throw new AssertionError("no line matching " + pattern + " in:\n" + result.describe());
-        }
-        return matcher.group(1);
     }
 
     /** What each layer's final progress line of a docker push says: "Pushed", "Layer already exists", "Mounted from x". */

@@ -21,10 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Real clients follow the redirect of blob downloads to the bucket (storage.s3.redirect): one Berth node on a real S3
@@ -34,9 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * GET of the config and of every layer with 307 and streamed no blob itself: the bytes the client verified came
  * from S3.
  */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class S3RedirectClientTest {
+class S3RedirectClientTest extends RealClientTest {
     /** Incompressible bytes in the first layer: more than one S3 part (SharedStores.PART_SIZE is 5 MiB). */
     private static final int LAYER_NOISE = 6 * 1024 * 1024;
     /** "... access request_id=... method=GET path=\"/v2/repo/blobs/sha256:...\" status=307 ..." */
@@ -49,12 +45,6 @@ class S3RedirectClientTest {
 
     private static SharedStores stores;
     private static BerthServer berth;
-
-    private final ClientLab lab;
-
-    S3RedirectClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
 
     @BeforeAll
     @Timeout(value = 90, unit = TimeUnit.SECONDS)

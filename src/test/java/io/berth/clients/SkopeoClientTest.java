@@ -10,23 +10,13 @@ import io.berth.clients.RemoteRepository.FetchedManifest;
 import io.berth.testing.RegistryUnderTest.Feature;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** skopeo 1.9 against each registry: push in both formats, copy, list-tags, inspect, delete, sync, multi-arch. */
-@Tag("clients")
-@ExtendWith(ClientLabExtension.class)
-class SkopeoClientTest {
+class SkopeoClientTest extends RealClientTest {
     private static final String NO_TLS = "--tls-verify=false";
     private static final String SRC_NO_TLS = "--src-tls-verify=false";
     private static final String DEST_NO_TLS = "--dest-tls-verify=false";
-
-    private final ClientLab lab;
-
-    SkopeoClientTest(ClientLab lab) {
-        this.lab = lab;
-    }
 
     @OnEachRegistry
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

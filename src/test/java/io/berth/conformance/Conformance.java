@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -32,8 +34,8 @@ abstract class Conformance {
     /** The registry this area runs against, started once by the enclosing runner class. */
     protected abstract RegistryUnderTest registry();
 
-    final Http http() {
-        return new Http(registry().baseUri());
+    final RegistryApiClient http() {
+        return registry().api();
     }
 
     /** Runs the rest of the test only where the registry has the feature (Berth); the reference skips it. */
@@ -59,11 +61,7 @@ abstract class Conformance {
 
     /** Pushes a blob by POST then PUT ?digest=, the monolithic way every registry supports; returns its digest. */
     final String pushBlob(String repo, byte[] content) {
-        String digest = Content.sha256(content);
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + digest), content,
-                "Content-Type", "application/octet-stream");
-        assertThat(put.status()).as("%s", put).isEqualTo(201);
-        return digest;
+        return http().uploadBlob(repo, content).toString();
     }
 
     /** Uploads a fresh config and one fresh layer to repo and returns an image manifest of mediaType over them. */

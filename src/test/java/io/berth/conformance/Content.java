@@ -1,5 +1,6 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

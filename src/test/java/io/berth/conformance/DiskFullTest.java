@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,7 +41,7 @@ class DiskFullTest {
         Files.writeString(config, "gc:\n  enabled: false\n  gracePeriod: 0s\nhistory:\n  window: 0s\n");
         run("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", data.toString());
         try (BerthServer berth = BerthServer.start(data, List.of("--config", config.toString()))) {
-            Http http = new Http(berth.baseUri());
+            RegistryApiClient http = berth.api();
             String repo = Conformance.newRepo("full");
             byte[] imageConfig = Content.imageConfig();
             assertThat(pushBlob(http, repo, imageConfig).status()).isEqualTo(201);
@@ -127,12 +129,12 @@ class DiskFullTest {
     }
 
     /** POST then PUT ?digest= with the whole blob, as one request body. */
-    private static Response pushBlob(Http http, String repo, byte[] content) {
+    private static Response pushBlob(RegistryApiClient http, String repo, byte[] content) {
         Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
         if (post.status() != 202) {
             return post;
         }
-        return http.put(Http.withQuery(post.location(), "digest=" + Content.sha256(content)), content,
+        return http.put(RegistryApiClient.withQuery(post.location(), "digest=" + Content.sha256(content)), content,
                 "Content-Type", OCTETS);
     }
 
@@ -142,7 +144,7 @@ class DiskFullTest {
         return Content.bytes(manifest);
     }
 
-    private static String readyz(Http http) {
+    private static String readyz(RegistryApiClient http) {
         Response ready = http.get("/readyz");
         assertThat(ready.status()).as("%s", ready).isEqualTo(200);
         return new String(ready.body(), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.RegistryUnderTest.Feature;

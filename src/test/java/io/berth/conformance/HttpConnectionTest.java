@@ -1,9 +1,12 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryUnderTest;
+import io.berth.testing.Started;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +16,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Berth's HTTP/1.1 connections, written by hand over a socket: requests pipelined back to back are each answered, in
@@ -23,27 +25,16 @@ import org.junit.jupiter.api.Test;
  */
 class HttpConnectionTest extends Conformance {
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static BerthServer berth;
-
-    @BeforeAll
-    static void start() {
-        berth = BerthServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (berth != null) {
-            berth.close();
-        }
-    }
+    @RegisterExtension
+    static final Started<BerthServer> berth = Started.by(BerthServer::start);
 
     @Override
     protected RegistryUnderTest registry() {
-        return berth;
+        return berth.get();
     }
 
     private String host() {
-        return berth.hostPort();
+        return berth.get().hostPort();
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -182,7 +173,7 @@ class HttpConnectionTest extends Conformance {
         Response status = http().get(upload);
         assertThat(status.status()).as("%s", status).isEqualTo(204);
         assertThat(status.header("Range")).isEqualTo("0-" + (valid.length - 1));
-        Response put = http().put(Http.withQuery(upload, "digest=" + Content.sha256(valid)), new byte[0]);
+        Response put = http().put(RegistryApiClient.withQuery(upload, "digest=" + Content.sha256(valid)), new byte[0]);
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(http().get("/v2/" + repo + "/blobs/" + Content.sha256(valid)).body()).isEqualTo(valid);
     }

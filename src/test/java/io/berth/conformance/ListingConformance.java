@@ -1,5 +1,6 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -192,7 +193,7 @@ abstract class ListingConformance extends Conformance {
 
         assertThat(tagList(repo)).containsExactly("v1", "v2");
 
-        BerthServer.runCli(((BerthServer) registry()).dataDir(), "repo", "delete", repo);
+        ((BerthServer) registry()).cli("repo", "delete", repo);
 
         assertError(http().get("/v2/" + repo + "/tags/list"), 404, "NAME_UNKNOWN");
         for (String reference : List.of("v1", "v2", Content.sha256(manifest))) {

@@ -1,5 +1,6 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

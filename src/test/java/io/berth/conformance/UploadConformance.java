@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.RegistryUnderTest.Feature;
@@ -28,7 +30,7 @@ abstract class UploadConformance extends Conformance {
     }
 
     private Response finish(String uploadUrl, String digest) {
-        return http().put(Http.withQuery(uploadUrl, "digest=" + digest), null);
+        return http().put(RegistryApiClient.withQuery(uploadUrl, "digest=" + digest), null);
     }
 
     /** The origin-form request target (path and query) of a Location, for raw requests. */
@@ -70,7 +72,7 @@ abstract class UploadConformance extends Conformance {
         byte[] blob = Content.randomBlob(5000);
         String digest = Content.sha256(blob);
 
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + digest), blob,
+        Response put = http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + digest), blob,
                 "Content-Type", OCTETS);
 
         assertCreatedBlob(put, repo, digest);
@@ -108,7 +110,7 @@ abstract class UploadConformance extends Conformance {
         String repo = newRepo("uploads");
         String digest = Content.sha256(new byte[0]);
 
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + digest), new byte[0],
+        Response put = http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + digest), new byte[0],
                 "Content-Type", OCTETS);
 
         assertCreatedBlob(put, repo, digest);
@@ -204,7 +206,7 @@ abstract class UploadConformance extends Conformance {
         Response first = patchChunk(startUpload(repo).location(), Arrays.copyOfRange(blob, 0, 1500), 0);
         assertThat(first.status()).as("%s", first).isEqualTo(202);
 
-        Response put = http().put(Http.withQuery(first.location(), "digest=" + digest), Arrays.copyOfRange(blob, 1500, 2000),
+        Response put = http().put(RegistryApiClient.withQuery(first.location(), "digest=" + digest), Arrays.copyOfRange(blob, 1500, 2000),
                 "Content-Type", OCTETS, "Content-Range", "1500-1999");
 
         assertCreatedBlob(put, repo, digest);
@@ -239,7 +241,7 @@ abstract class UploadConformance extends Conformance {
         Response first = patchChunk(startUpload(repo).location(), Arrays.copyOfRange(blob, 0, 100), 0);
         assertThat(first.status()).as("%s", first).isEqualTo(202);
 
-        Response skipped = http().put(Http.withQuery(first.location(), "digest=" + Content.sha256(blob)),
+        Response skipped = http().put(RegistryApiClient.withQuery(first.location(), "digest=" + Content.sha256(blob)),
                 Arrays.copyOfRange(blob, 200, 300), "Content-Type", OCTETS, "Content-Range", "200-299");
 
         assertError(skipped, 400, "BLOB_UPLOAD_INVALID");
@@ -247,7 +249,7 @@ abstract class UploadConformance extends Conformance {
         Response status = http().get(first.location());
         assertThat(status.status()).as("%s", status).isEqualTo(204);
         assertThat(status.header("Range")).isEqualTo("0-99");
-        Response rest = http().put(Http.withQuery(status.location(), "digest=" + Content.sha256(blob)),
+        Response rest = http().put(RegistryApiClient.withQuery(status.location(), "digest=" + Content.sha256(blob)),
                 Arrays.copyOfRange(blob, 100, 300), "Content-Type", OCTETS, "Content-Range", "100-299");
         assertCreatedBlob(rest, repo, Content.sha256(blob));
     }
@@ -262,7 +264,7 @@ abstract class UploadConformance extends Conformance {
 
         assertThat(mount.status()).as("%s", mount).isEqualTo(202);
         byte[] blob = Content.randomBlob(200);
-        Response put = http().put(Http.withQuery(mount.location(), "digest=" + Content.sha256(blob)), blob,
+        Response put = http().put(RegistryApiClient.withQuery(mount.location(), "digest=" + Content.sha256(blob)), blob,
                 "Content-Type", OCTETS);
         assertCreatedBlob(put, repo, Content.sha256(blob));
     }
@@ -423,7 +425,7 @@ abstract class UploadConformance extends Conformance {
         String foreign = target(patch.location()).replace("/v2/" + owner + "/", "/v2/" + stranger + "/");
 
         assertError(http().get(foreign), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(http().put(Http.withQuery(foreign, "digest=" + Content.sha256(chunk)), null), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(http().put(RegistryApiClient.withQuery(foreign, "digest=" + Content.sha256(chunk)), null), 404, "BLOB_UPLOAD_UNKNOWN");
         assertThat(http().head("/v2/" + stranger + "/blobs/" + Content.sha256(chunk)).status()).isEqualTo(404);
         assertThat(http().get(patch.location()).status()).isEqualTo(204);
     }
@@ -435,7 +437,7 @@ abstract class UploadConformance extends Conformance {
         String repo = newRepo("uploads");
         String claimed = Content.sha256(Content.randomBlob(100));
 
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + claimed), Content.randomBlob(100),
+        Response put = http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + claimed), Content.randomBlob(100),
                 "Content-Type", OCTETS);
 
         assertError(put, 400, "DIGEST_INVALID");
@@ -447,7 +449,7 @@ abstract class UploadConformance extends Conformance {
         String repo = newRepo("uploads");
         String claimed = Content.sha512(Content.randomBlob(100));
 
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + claimed), Content.randomBlob(100),
+        Response put = http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + claimed), Content.randomBlob(100),
                 "Content-Type", OCTETS);
 
         assertError(put, 400, "DIGEST_INVALID");
@@ -461,7 +463,7 @@ abstract class UploadConformance extends Conformance {
         byte[] blob = Content.randomBlob(1000);
         String digest = Content.sha512(blob);
 
-        Response put = http().put(Http.withQuery(startUpload(repo).location(), "digest=" + digest), blob,
+        Response put = http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + digest), blob,
                 "Content-Type", OCTETS);
 
         assertCreatedBlob(put, repo, digest);
@@ -498,7 +500,7 @@ abstract class UploadConformance extends Conformance {
         String upload = target(startUpload(repo).location());
         byte[] manifest = request.equals("manifest PUT") ? Content.bytes(pushImageBlobs(repo, Content.OCI_MANIFEST)) : null;
         RawHttp.Request raw = switch (request) {
-            case "blob PUT" -> RawHttp.Request.of("PUT", Http.withQuery(upload, "digest=" + digest), "Content-Type", OCTETS).body(blob);
+            case "blob PUT" -> RawHttp.Request.of("PUT", RegistryApiClient.withQuery(upload, "digest=" + digest), "Content-Type", OCTETS).body(blob);
             case "chunk PATCH" -> RawHttp.Request.of("PATCH", upload, "Content-Type", OCTETS, "Content-Range", "0-49999").body(blob);
             default -> RawHttp.Request.of("PUT", "/v2/" + repo + "/manifests/v1", "Content-Type", Content.OCI_MANIFEST).body(manifest);
         };
@@ -535,7 +537,7 @@ abstract class UploadConformance extends Conformance {
         Response patch = http().send("PATCH", target(post.location()), blob, concat(forwarded,
                 "Content-Type", OCTETS, "Content-Range", "0-99"));
         assertThat(patch.location()).startsWith(prefix + "blobs/uploads/");
-        Response put = http().send("PUT", Http.withQuery(target(patch.location()), "digest=" + digest), null, forwarded);
+        Response put = http().send("PUT", RegistryApiClient.withQuery(target(patch.location()), "digest=" + digest), null, forwarded);
 
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(put.location()).isEqualTo(prefix + "blobs/" + digest);
@@ -569,7 +571,7 @@ abstract class UploadConformance extends Conformance {
         String digest = Content.sha256(blob);
         Callable<Response> push = () -> mode.equals("single post")
                 ? http().post("/v2/" + repo + "/blobs/uploads/?digest=" + digest, blob, "Content-Type", OCTETS)
-                : http().put(Http.withQuery(startUpload(repo).location(), "digest=" + digest), blob, "Content-Type", OCTETS);
+                : http().put(RegistryApiClient.withQuery(startUpload(repo).location(), "digest=" + digest), blob, "Content-Type", OCTETS);
 
         List<Response> responses = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {

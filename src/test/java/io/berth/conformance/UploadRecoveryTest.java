@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
@@ -32,13 +34,13 @@ class UploadRecoveryTest {
     private static final String OCTETS = "application/octet-stream";
 
     /** Starts an upload and sends one chunk of 100 bytes; returns the upload's Location and its id. */
-    private static String[] uploadWithOneChunk(Http http, String repo) {
+    private static String[] uploadWithOneChunk(RegistryApiClient http, String repo) {
         Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
         assertThat(post.status()).as("%s", post).isEqualTo(202);
         Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS,
                 "Content-Range", "0-99");
         assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-        return new String[] {Http.pathAndQuery(patch.location()), patch.header("Docker-Upload-UUID")};
+        return new String[] {RegistryApiClient.pathAndQuery(patch.location()), patch.header("Docker-Upload-UUID")};
     }
 
     private static boolean sessionExists(Path data, String id) throws SQLException {
@@ -58,7 +60,7 @@ class UploadRecoveryTest {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("lost");
         try (BerthServer berth = BerthServer.start(data, List.of())) {
-            Http http = new Http(berth.baseUri());
+            RegistryApiClient http = berth.api();
             String[] forGet = uploadWithOneChunk(http, repo);
             String[] forPatch = uploadWithOneChunk(http, repo);
             String[] forPut = uploadWithOneChunk(http, repo);
@@ -69,7 +71,7 @@ class UploadRecoveryTest {
             Conformance.assertError(http.get(forGet[0]), 404, "BLOB_UPLOAD_UNKNOWN");
             Conformance.assertError(http.patch(forPatch[0], Content.randomBlob(10), "Content-Type", OCTETS,
                     "Content-Range", "100-109"), 404, "BLOB_UPLOAD_UNKNOWN");
-            Conformance.assertError(http.put(Http.withQuery(forPut[0], "digest=" + Content.unknownDigest()), null),
+            Conformance.assertError(http.put(RegistryApiClient.withQuery(forPut[0], "digest=" + Content.unknownDigest()), null),
                     404, "BLOB_UPLOAD_UNKNOWN");
 
             for (String[] upload : List.of(forGet, forPatch, forPut)) {
@@ -90,12 +92,12 @@ class UploadRecoveryTest {
         String upload;
         BerthServer first = BerthServer.start(data, List.of());
         try (Socket slow = new Socket()) {
-            Http http = new Http(first.baseUri());
+            RegistryApiClient http = first.api();
             Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = Http.pathAndQuery(patch.location());
+            upload = RegistryApiClient.pathAndQuery(patch.location());
 
             // The second chunk's PATCH is in flight, a part of its body sent, when the server is killed.
             slow.connect(new InetSocketAddress("127.0.0.1", first.baseUri().getPort()), 5_000);
@@ -112,14 +114,14 @@ class UploadRecoveryTest {
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
-            Http http = new Http(second.baseUri());
+            RegistryApiClient http = second.api();
             Response status = http.get(upload);
             assertThat(status.status()).as("%s", status).isEqualTo(204);
             assertThat(status.header("Range")).isEqualTo("0-99999");
             Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
                     "Content-Type", OCTETS, "Content-Range", "100000-199999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(Http.withQuery(Http.pathAndQuery(patch.location()), "digest=" + digest), null);
+            Response put = http.put(RegistryApiClient.withQuery(RegistryApiClient.pathAndQuery(patch.location()), "digest=" + digest), null);
             assertThat(put.status()).as("%s", put).isEqualTo(201);
             assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
         }

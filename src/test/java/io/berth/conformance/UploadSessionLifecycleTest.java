@@ -1,5 +1,7 @@
 package io.berth.conformance;
 
+import io.berth.testing.Response;
+import io.berth.testing.RegistryApiClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
@@ -33,24 +35,24 @@ class UploadSessionLifecycleTest {
         String digest = Content.sha256(blob);
         String upload;
         try (BerthServer first = BerthServer.start(data, List.of())) {
-            Http http = new Http(first.baseUri());
+            RegistryApiClient http = first.api();
             Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
             assertThat(post.status()).as("%s", post).isEqualTo(202);
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = Http.pathAndQuery(patch.location());
+            upload = RegistryApiClient.pathAndQuery(patch.location());
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
-            Http http = new Http(second.baseUri());
+            RegistryApiClient http = second.api();
             Response status = http.get(upload);
             assertThat(status.status()).as("%s", status).isEqualTo(204);
             assertThat(status.header("Range")).isEqualTo("0-99999");
             Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
                     "Content-Type", OCTETS, "Content-Range", "100000-299999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(Http.withQuery(patch.location(), "digest=" + digest), null);
+            Response put = http.put(RegistryApiClient.withQuery(patch.location(), "digest=" + digest), null);
 
             assertThat(put.status()).as("%s", put).isEqualTo(201);
             assertThat(put.header("Docker-Content-Digest")).isEqualTo(digest);
@@ -68,27 +70,27 @@ class UploadSessionLifecycleTest {
         String upload;
         BerthServer first = BerthServer.start(data, List.of());
         try {
-            Http http = new Http(first.baseUri());
+            RegistryApiClient http = first.api();
             Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
             Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
                     "Content-Type", OCTETS, "Content-Range", "0-99999");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            upload = Http.pathAndQuery(patch.location());
+            upload = RegistryApiClient.pathAndQuery(patch.location());
         } finally {
             first.process().kill();
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
-            Http http = new Http(second.baseUri());
+            RegistryApiClient http = second.api();
             Response status = http.get(upload);
             assertThat(status.status()).as("%s", status).isEqualTo(204);
             int offset = Integer.parseInt(status.header("Range").substring(2)) + 1;
             assertThat(offset).as("bytes kept of the acknowledged 100000 (Range %s)", status.header("Range"))
                     .isBetween(1, 100_000);
-            Response patch = http.patch(Http.pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
+            Response patch = http.patch(RegistryApiClient.pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
                     "Content-Type", OCTETS, "Content-Range", offset + "-" + (blob.length - 1));
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(Http.withQuery(Http.pathAndQuery(patch.location()), "digest=" + digest), null);
+            Response put = http.put(RegistryApiClient.withQuery(RegistryApiClient.pathAndQuery(patch.location()), "digest=" + digest), null);
 
             assertThat(put.status()).as("%s", put).isEqualTo(201);
             assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
@@ -103,7 +105,7 @@ class UploadSessionLifecycleTest {
         Files.writeString(config, "uploads:\n  maxAge: 2s\n  purgeInterval: 1s\n");
         String repo = Conformance.newRepo("purge");
         try (BerthServer berth = BerthServer.start(data, List.of("--config", config.toString()))) {
-            Http http = new Http(berth.baseUri());
+            RegistryApiClient http = berth.api();
             Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
             Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS, "Content-Range", "0-99");
             assertThat(patch.status()).as("%s", patch).isEqualTo(202);

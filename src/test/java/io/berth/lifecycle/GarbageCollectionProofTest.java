@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +47,7 @@ class GarbageCollectionProofTest {
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger pushes = new AtomicInteger();
         try (BerthServer server = BerthServer.start(data, List.of("--config", config.toString()))) {
-            RegistryClient client = new RegistryClient(server.hostPort());
+            RegistryApiClient client = server.api();
             ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
             List<Future<?>> futures = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
@@ -57,28 +59,28 @@ class GarbageCollectionProofTest {
                         String tag = "t" + random.nextInt(4);
                         byte[] config1 = ("{\"client\":" + id + ",\"round\":" + round + "}").getBytes(StandardCharsets.UTF_8);
                         byte[] own = randomBytes(1000 + id * 100 + round, 4096);
-                        RegistryClient.Reply push = client.pushImage(repo, tag, List.of(config1, base, shared, own));
+                        Response push = client.pushImage(repo, tag, List.of(config1, base, shared, own));
                         pushes.incrementAndGet();
                         if (push.status() != 201) {
                             refused.incrementAndGet();
-                            assertThat(push.errorCode()).as(push.body()).isEqualTo("MANIFEST_BLOB_UNKNOWN");
+                            assertThat(push.errorCode()).as(push.text()).isEqualTo("MANIFEST_BLOB_UNKNOWN");
                         }
                         switch (random.nextInt(4)) {
-                            case 0 -> client.send("DELETE", "/v2/" + repo + "/manifests/" + tag, null, null);
+                            case 0 -> client.send("DELETE", "/v2/" + repo + "/manifests/" + tag, null);
                             case 1 -> {
-                                RegistryClient.Reply m = client.send("GET", "/v2/" + repo + "/manifests/" + tag, null, null);
+                                Response m = client.send("GET", "/v2/" + repo + "/manifests/" + tag, null);
                                 if (m.status() == 200) {
-                                    client.send("PUT", "/v2/" + repo + "/manifests/re" + tag, m.bytes(), RegistryClient.OCI_MANIFEST);
+                                    client.send("PUT", "/v2/" + repo + "/manifests/re" + tag, m.body(), "Content-Type", RegistryApiClient.OCI_MANIFEST);
                                 }
                             }
                             default -> { }
                         }
                         // Whatever is tagged right now must pull completely.
-                        RegistryClient.Reply tags = client.send("GET", "/v2/" + repo + "/tags/list", null, null);
-                        if (tags.status() == 200 && tags.body().contains("\"" + tag + "\"")) {
-                            RegistryClient.Reply m = client.send("GET", "/v2/" + repo + "/manifests/" + tag, null, null);
+                        Response tags = client.send("GET", "/v2/" + repo + "/tags/list", null);
+                        if (tags.status() == 200 && tags.text().contains("\"" + tag + "\"")) {
+                            Response m = client.send("GET", "/v2/" + repo + "/manifests/" + tag, null);
                             if (m.status() == 200) {
-                                client.pullVerified(repo, Digest.sha256(m.bytes()).toString());
+                                client.pullVerified(repo, Digest.sha256(m.body()).toString());
                             }
                         }
                     }
@@ -95,20 +97,20 @@ class GarbageCollectionProofTest {
             Map<Digest, Long> sizes = new ConcurrentHashMap<>();
             for (int r = 0; r < 3; r++) {
                 String repo = "proof/app-" + r;
-                RegistryClient.Reply tags = client.send("GET", "/v2/" + repo + "/tags/list", null, null);
+                Response tags = client.send("GET", "/v2/" + repo + "/tags/list", null);
                 if (tags.status() != 200) {
                     continue;
                 }
-                for (String tag : tagNames(tags.body())) {
+                for (String tag : tagNames(tags.text())) {
                     Digest manifest = client.pullVerified(repo, tag);
-                    RegistryClient.Reply m = client.send("GET", "/v2/" + repo + "/manifests/" + manifest, null, null);
+                    Response m = client.send("GET", "/v2/" + repo + "/manifests/" + manifest, null);
                     referenced.add(manifest);
-                    sizes.put(manifest, (long) m.bytes().length);
-                    for (String d : digestsIn(m.body())) {
+                    sizes.put(manifest, (long) m.body().length);
+                    for (String d : digestsIn(m.text())) {
                         Digest digest = Digest.parse(d);
                         referenced.add(digest);
-                        RegistryClient.Reply head = client.send("HEAD", "/v2/" + repo + "/blobs/" + digest, null, null);
-                        sizes.put(digest, Long.parseLong(head.raw().headers().firstValue("Content-Length").orElseThrow()));
+                        Response head = client.send("HEAD", "/v2/" + repo + "/blobs/" + digest, null);
+                        sizes.put(digest, Long.parseLong(head.header("Content-Length")));
                     }
                 }
             }

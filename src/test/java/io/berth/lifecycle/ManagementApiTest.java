@@ -7,13 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.Started;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -26,78 +28,67 @@ class ManagementApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
 
-    private static BerthServer server;
-    private static Path data;
-    private static RegistryClient anonymous;
-    private static RegistryClient admin;
-    private static RegistryClient alice;
-    private static RegistryClient carol;
-    private static RegistryClient bob;
-    private static RegistryClient rita;
+    @RegisterExtension
+    static final Started<BerthServer> server = Started.by(() -> BerthServer.with().auth(ADMIN_PASSWORD).start());
+    private static RegistryApiClient anonymous;
+    private static RegistryApiClient admin;
+    private static RegistryApiClient alice;
+    private static RegistryApiClient carol;
+    private static RegistryApiClient bob;
+    private static RegistryApiClient rita;
 
     @BeforeAll
     static void start() {
-        data = BerthServer.newDataDir();
-        server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of());
-        anonymous = new RegistryClient(server.hostPort());
+        anonymous = server.get().api();
         admin = anonymous.as("admin", ADMIN_PASSWORD);
         for (String user : List.of("alice", "carol", "bob", "rita")) {
-            ok(admin.send("POST", "/api/v1/users", json("{\"name\":\"" + user + "\",\"password\":\"" + user + "-password\"}"),
-                    "application/json"));
+            ok(admin.send("POST", "/api/v1/users", json("{\"name\":\"" + user + "\",\"password\":\"" + user + "-password\"}"), "Content-Type", "application/json"));
         }
         alice = anonymous.as("alice", "alice-password");
         carol = anonymous.as("carol", "carol-password");
         bob = anonymous.as("bob", "bob-password");
         rita = anonymous.as("rita", "rita-password");
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"team-a\",\"owner\":\"alice\"}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"carol\",\"owner\":\"carol\"}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"open\",\"public\":true}"), "application/json"));
-        ok(admin.send("PUT", "/api/v1/namespaces/team-a/members/rita", json("{\"role\":\"reader\"}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces/team-a/immutable", json("{\"pattern\":\"release-*\"}"), "application/json"));
-        ok(admin.send("PUT", "/api/v1/namespaces/team-a/quota", json("{\"quotaBytes\":123456789}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces/open/immutable", json("{\"pattern\":\"stable\"}"), "application/json"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"team-a\",\"owner\":\"alice\"}"), "Content-Type", "application/json"));
+        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"carol\",\"owner\":\"carol\"}"), "Content-Type", "application/json"));
+        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"open\",\"public\":true}"), "Content-Type", "application/json"));
+        ok(admin.send("PUT", "/api/v1/namespaces/team-a/members/rita", json("{\"role\":\"reader\"}"), "Content-Type", "application/json"));
+        ok(admin.send("POST", "/api/v1/namespaces/team-a/immutable", json("{\"pattern\":\"release-*\"}"), "Content-Type", "application/json"));
+        ok(admin.send("PUT", "/api/v1/namespaces/team-a/quota", json("{\"quotaBytes\":123456789}"), "Content-Type", "application/json"));
+        ok(admin.send("POST", "/api/v1/namespaces/open/immutable", json("{\"pattern\":\"stable\"}"), "Content-Type", "application/json"));
     }
 
     private static byte[] json(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static RegistryClient.Reply ok(RegistryClient.Reply reply) {
-        assertThat(reply.status()).as(reply.body()).isBetween(200, 299);
+    private static Response ok(Response reply) {
+        assertThat(reply.status()).as(reply.text()).isBetween(200, 299);
         return reply;
     }
 
-    private static JsonNode tree(RegistryClient.Reply reply) {
+    private static JsonNode tree(Response reply) {
         try {
-            return JSON.readTree(reply.body());
+            return JSON.readTree(reply.text());
         } catch (Exception e) {
-            throw new AssertionError("not JSON: " + reply.body(), e);
+            throw new AssertionError("not JSON: " + reply.text(), e);
         }
     }
 
     private static String cli(String... args) {
-        return BerthServer.runCli(data, args);
+        return BerthServer.runCli(server.get().dataDir(), args);
     }
 
-    private static Digest push(RegistryClient client, String repo, String tag, String label) {
+    private static Digest push(RegistryApiClient client, String repo, String tag, String label) {
         byte[] layer = new byte[1024];
         new Random(label.hashCode()).nextBytes(layer);
-        RegistryClient.Reply r = client.pushImage(repo, tag,
+        Response r = client.pushImage(repo, tag,
                 List.of(("{\"label\":\"" + label + "\"}").getBytes(StandardCharsets.UTF_8), layer));
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return Digest.parse(r.raw().headers().firstValue("Docker-Content-Digest").orElseThrow());
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return Digest.parse(r.header("Docker-Content-Digest"));
     }
 
     private static String addRetentionRule(String namespace, String body) {
-        RegistryClient.Reply r = ok(admin.send("POST", "/api/v1/namespaces/" + namespace + "/retention", json(body),
-                "application/json"));
+        Response r = ok(admin.send("POST", "/api/v1/namespaces/" + namespace + "/retention", json(body), "Content-Type", "application/json"));
         return tree(r).get("id").asText();
     }
 
@@ -106,15 +97,15 @@ class ManagementApiTest {
     @Test
     void anOwnerCannotDeleteAnotherNamespacesRetentionRuleThroughTheirOwn() {
         String teamRule = addRetentionRule("team-a", "{\"pattern\":\"build-*\",\"keepLast\":5}");
-        RegistryClient.Reply crossed = carol.send("DELETE", "/api/v1/namespaces/carol/retention/" + teamRule, null, null);
-        assertThat(crossed.status()).as(crossed.body()).isEqualTo(404);
+        Response crossed = carol.send("DELETE", "/api/v1/namespaces/carol/retention/" + teamRule, null);
+        assertThat(crossed.status()).as(crossed.text()).isEqualTo(404);
         assertThat(crossed.errorCode()).isEqualTo("NOT_FOUND");
-        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).contains(teamRule);
-        RegistryClient.Reply direct = carol.send("DELETE", "/api/v1/namespaces/team-a/retention/" + teamRule, null, null);
+        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null).text()).contains(teamRule);
+        Response direct = carol.send("DELETE", "/api/v1/namespaces/team-a/retention/" + teamRule, null);
         assertThat(direct.status()).isEqualTo(403);
-        assertThat(ok(alice.send("DELETE", "/api/v1/namespaces/team-a/retention/" + teamRule, null, null)).status())
+        assertThat(ok(alice.send("DELETE", "/api/v1/namespaces/team-a/retention/" + teamRule, null)).status())
                 .isEqualTo(204);
-        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).doesNotContain(teamRule);
+        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null).text()).doesNotContain(teamRule);
     }
 
     @Test
@@ -122,26 +113,26 @@ class ManagementApiTest {
         String rule = addRetentionRule("team-a", "{\"pattern\":\"nightly-*\",\"keepLast\":7}");
         for (String setting : List.of("immutable", "retention", "usage")) {
             String path = "/api/v1/namespaces/team-a/" + setting;
-            for (RegistryClient outsider : List.of(bob, carol)) {
-                RegistryClient.Reply r = outsider.send("GET", path, null, null);
-                assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(404);
-                assertThat(r.body()).doesNotContain("release-*").doesNotContain(rule).doesNotContain("123456789");
+            for (RegistryApiClient outsider : List.of(bob, carol)) {
+                Response r = outsider.send("GET", path, null);
+                assertThat(r.status()).as(path + ": " + r.text()).isEqualTo(404);
+                assertThat(r.text()).doesNotContain("release-*").doesNotContain(rule).doesNotContain("123456789");
             }
-            assertThat(anonymous.send("GET", path, null, null).status()).as(path).isEqualTo(401);
-            assertThat(rita.send("GET", path, null, null).status()).as(path).isEqualTo(200);
-            assertThat(alice.send("GET", path, null, null).status()).as(path).isEqualTo(200);
-            assertThat(bob.send("GET", "/api/v1/namespaces/open/" + setting, null, null).status()).as(setting).isEqualTo(200);
-            assertThat(bob.send("GET", "/api/v1/namespaces/nowhere/" + setting, null, null).status()).isEqualTo(404);
+            assertThat(anonymous.send("GET", path, null).status()).as(path).isEqualTo(401);
+            assertThat(rita.send("GET", path, null).status()).as(path).isEqualTo(200);
+            assertThat(alice.send("GET", path, null).status()).as(path).isEqualTo(200);
+            assertThat(bob.send("GET", "/api/v1/namespaces/open/" + setting, null).status()).as(setting).isEqualTo(200);
+            assertThat(bob.send("GET", "/api/v1/namespaces/nowhere/" + setting, null).status()).isEqualTo(404);
         }
-        assertThat(rita.send("GET", "/api/v1/namespaces/team-a/immutable", null, null).body()).contains("release-*");
-        assertThat(rita.send("GET", "/api/v1/namespaces/team-a/usage", null, null).body()).contains("123456789");
-        assertThat(bob.send("GET", "/api/v1/namespaces/open/immutable", null, null).body()).contains("stable");
+        assertThat(rita.send("GET", "/api/v1/namespaces/team-a/immutable", null).text()).contains("release-*");
+        assertThat(rita.send("GET", "/api/v1/namespaces/team-a/usage", null).text()).contains("123456789");
+        assertThat(bob.send("GET", "/api/v1/namespaces/open/immutable", null).text()).contains("stable");
         String secret = tree(ok(alice.send("POST", "/api/v1/tokens", json("{\"name\":\"reader-bot\",\"namespace\":\"team-a\","
-                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "application/json")))
+                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "Content-Type", "application/json")))
                 .get("secret").asText();
-        RegistryClient robot = anonymous.as("reader-bot", secret);
-        assertThat(robot.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).contains(rule);
-        assertThat(robot.send("GET", "/api/v1/namespaces/carol/retention", null, null).status()).isEqualTo(404);
+        RegistryApiClient robot = anonymous.as("reader-bot", secret);
+        assertThat(robot.send("GET", "/api/v1/namespaces/team-a/retention", null).text()).contains(rule);
+        assertThat(robot.send("GET", "/api/v1/namespaces/carol/retention", null).status()).isEqualTo(404);
     }
 
     @Test
@@ -162,24 +153,23 @@ class ManagementApiTest {
                 {"PUT", "/api/v1/namespaces/team-a/members/carol", "{\"role\":\"owner\"}"},
                 {"PUT", "/api/v1/namespaces/team-a/public", "{\"public\":true}"},
         };
-        for (RegistryClient caller : List.of(carol, rita)) {
+        for (RegistryApiClient caller : List.of(carol, rita)) {
             for (String[] w : writes) {
-                RegistryClient.Reply r = caller.send(w[0], w[1], w[2] == null ? null : json(w[2]),
-                        w[2] == null ? null : "application/json");
-                assertThat(r.status()).as(w[0] + " " + w[1] + ": " + r.body()).isEqualTo(403);
+                Response r = caller.send(w[0], w[1], w[2] == null ? null : json(w[2]), "Content-Type", w[2] == null ? null : "application/json");
+                assertThat(r.status()).as(w[0] + " " + w[1] + ": " + r.text()).isEqualTo(403);
             }
         }
-        RegistryClient.Reply token = ok(alice.send("POST", "/api/v1/tokens", json("{\"name\":\"ci\",\"namespace\":\"team-a\","
-                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "application/json"));
+        Response token = ok(alice.send("POST", "/api/v1/tokens", json("{\"name\":\"ci\",\"namespace\":\"team-a\","
+                + "\"repositories\":[\"team-a/*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}"), "Content-Type", "application/json"));
         String tokenId = tree(token).get("id").asText();
-        assertThat(carol.send("GET", "/api/v1/tokens", null, null).body()).doesNotContain(tokenId);
-        assertThat(carol.send("DELETE", "/api/v1/tokens/" + tokenId, null, null).status()).isEqualTo(403);
-        assertThat(rita.send("DELETE", "/api/v1/tokens/" + tokenId, null, null).status()).isEqualTo(403);
-        assertThat(carol.send("GET", "/api/v1/repositories/team-a/app/tags/v1/history", null, null).status()).isEqualTo(403);
-        assertThat(carol.send("GET", "/api/v1/namespaces/team-a/members", null, null).status()).isEqualTo(403);
-        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null, null).body()).contains(rule);
-        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/usage", null, null).body()).contains("123456789");
-        assertThat(admin.send("GET", "/v2/team-a/app/manifests/v1", null, null).status()).isEqualTo(200);
+        assertThat(carol.send("GET", "/api/v1/tokens", null).text()).doesNotContain(tokenId);
+        assertThat(carol.send("DELETE", "/api/v1/tokens/" + tokenId, null).status()).isEqualTo(403);
+        assertThat(rita.send("DELETE", "/api/v1/tokens/" + tokenId, null).status()).isEqualTo(403);
+        assertThat(carol.send("GET", "/api/v1/repositories/team-a/app/tags/v1/history", null).status()).isEqualTo(403);
+        assertThat(carol.send("GET", "/api/v1/namespaces/team-a/members", null).status()).isEqualTo(403);
+        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/retention", null).text()).contains(rule);
+        assertThat(admin.send("GET", "/api/v1/namespaces/team-a/usage", null).text()).contains("123456789");
+        assertThat(admin.send("GET", "/v2/team-a/app/manifests/v1", null).status()).isEqualTo(200);
     }
 
     // ---- #8: every field typed and range-checked
@@ -208,22 +198,22 @@ class ManagementApiTest {
                 {"{\"keepLast\":3,\"keeplast\":4}", "keeplast"},
         };
         for (String[] c : cases) {
-            RegistryClient.Reply r = admin.send("POST", "/api/v1/namespaces/carol/retention", json(c[0]), "application/json");
-            assertThat(r.status()).as(c[0] + ": " + r.body()).isEqualTo(400);
+            Response r = admin.send("POST", "/api/v1/namespaces/carol/retention", json(c[0]), "Content-Type", "application/json");
+            assertThat(r.status()).as(c[0] + ": " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).as(c[0]).isEqualTo("INVALID_REQUEST");
             assertThat(r.message()).as(c[0]).contains("'" + c[1] + "'");
         }
         assertThatThrownBy(() -> cli("retention", "add", "carol", "--keep-last", "0")).hasMessageContaining("--keep-last");
         assertThatThrownBy(() -> cli("retention", "add", "carol", "--keep-last", "2", "--keep", "[oops"))
                 .hasMessageContaining("--keep");
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null))).isEmpty();
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null))).isEmpty();
         String id = addRetentionRule("carol", "{\"pattern\":\"pr-*\",\"keepLast\":3,\"maxAgeDays\":30,\"keep\":[\"prod\",\"v[0-9]*\"]}");
-        JsonNode stored = tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null)).get(0);
+        JsonNode stored = tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null)).get(0);
         assertThat(stored.get("keepLast").asInt()).isEqualTo(3);
         assertThat(stored.get("maxAgeDays").asInt()).isEqualTo(30);
         assertThat(stored.get("keep").toString()).isEqualTo("[\"prod\",\"v[0-9]*\"]");
         assertThat(cli("retention", "remove", id)).contains("removed retention rule " + id + " of carol");
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null, null))).isEmpty();
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/retention", null))).isEmpty();
     }
 
     @Test
@@ -232,17 +222,17 @@ class ManagementApiTest {
         for (String bad : List.of("{\"quotaBytes\":-1}", "{\"quotaBytes\":0}", "{\"quotaBytes\":\"100\"}",
                 "{\"quotaBytes\":1.5}", "{\"quotaBytes\":1e20}", "{\"quotaBytes\":100000000000000000000}",
                 "{\"quotaBytes\":[100]}", "{}", "{\"quotaBytes\":100,\"quota\":5}")) {
-            RegistryClient.Reply r = admin.send("PUT", path, json(bad), "application/json");
-            assertThat(r.status()).as(bad + ": " + r.body()).isEqualTo(400);
+            Response r = admin.send("PUT", path, json(bad), "Content-Type", "application/json");
+            assertThat(r.status()).as(bad + ": " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
             assertThat(r.message()).as(bad).contains("'quota");
         }
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null, null)).get("quotaBytes").isNull()).isTrue();
-        ok(admin.send("PUT", path, json("{\"quotaBytes\":5000000}"), "application/json"));
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null, null)).get("quotaBytes").asLong())
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null)).get("quotaBytes").isNull()).isTrue();
+        ok(admin.send("PUT", path, json("{\"quotaBytes\":5000000}"), "Content-Type", "application/json"));
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null)).get("quotaBytes").asLong())
                 .isEqualTo(5_000_000L);
-        ok(admin.send("PUT", path, json("{\"quotaBytes\":null}"), "application/json"));
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null, null)).get("quotaBytes").isNull()).isTrue();
+        ok(admin.send("PUT", path, json("{\"quotaBytes\":null}"), "Content-Type", "application/json"));
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/open/usage", null)).get("quotaBytes").isNull()).isTrue();
     }
 
     @Test
@@ -275,14 +265,14 @@ class ManagementApiTest {
                 {"POST", "/api/v1/promote", "{\"repository\":\"carol/app\",\"reference\":\"v1\"}", "targetTag"},
         };
         for (String[] c : cases) {
-            RegistryClient.Reply r = admin.send(c[0], c[1], json(c[2]), "application/json");
-            assertThat(r.status()).as(c[0] + " " + c[1] + " " + c[2] + ": " + r.body()).isEqualTo(400);
+            Response r = admin.send(c[0], c[1], json(c[2]), "Content-Type", "application/json");
+            assertThat(r.status()).as(c[0] + " " + c[1] + " " + c[2] + ": " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
             assertThat(r.message()).as(c[2]).contains("'" + c[3] + "'");
         }
         for (String notAnObject : List.of("{", "[]", "\"text\"", "{\"keepLast\":3} {}", "{\"keepLast\":3,\"keepLast\":4}")) {
-            RegistryClient.Reply r = admin.send("POST", "/api/v1/namespaces/carol/retention", json(notAnObject), "application/json");
-            assertThat(r.status()).as(notAnObject + ": " + r.body()).isEqualTo(400);
+            Response r = admin.send("POST", "/api/v1/namespaces/carol/retention", json(notAnObject), "Content-Type", "application/json");
+            assertThat(r.status()).as(notAnObject + ": " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
         }
         // The JSON literal null is valid JSON but no body: 400 on every endpoint that reads one, never a 500.
@@ -295,35 +285,35 @@ class ManagementApiTest {
                 {"POST", "/api/v1/promote"}, {"POST", "/api/v1/repositories/carol/app/tags/v1/rollback"},
         };
         for (String[] w : writes) {
-            RegistryClient.Reply r = admin.send(w[0], w[1], json("null"), "application/json");
-            assertThat(r.status()).as(w[0] + " " + w[1] + " null: " + r.body()).isEqualTo(400);
+            Response r = admin.send(w[0], w[1], json("null"), "Content-Type", "application/json");
+            assertThat(r.status()).as(w[0] + " " + w[1] + " null: " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("INVALID_REQUEST");
         }
-        RegistryClient.Reply flag = admin.send("POST", "/api/v1/gc?dryRun=yes", null, null);
+        Response flag = admin.send("POST", "/api/v1/gc?dryRun=yes", null);
         assertThat(flag.status()).isEqualTo(400);
         assertThat(flag.message()).contains("'dryRun'");
-        assertThat(admin.send("GET", "/api/v1/users", null, null).body()).doesNotContain("zed");
-        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/immutable", null, null))).isEmpty();
+        assertThat(admin.send("GET", "/api/v1/users", null).text()).doesNotContain("zed");
+        assertThat(tree(admin.send("GET", "/api/v1/namespaces/carol/immutable", null))).isEmpty();
     }
 
     // ---- #21: a namespace keeps an owner
 
     @Test
     void theLastOwnerCanNeitherBeRemovedNorDemotedByAnyone() {
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"solo\",\"owner\":\"bob\"}"), "application/json"));
-        for (RegistryClient caller : List.of(bob, admin)) {
-            RegistryClient.Reply removed = caller.send("DELETE", "/api/v1/namespaces/solo/members/bob", null, null);
-            assertThat(removed.status()).as(removed.body()).isEqualTo(409);
+        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"solo\",\"owner\":\"bob\"}"), "Content-Type", "application/json"));
+        for (RegistryApiClient caller : List.of(bob, admin)) {
+            Response removed = caller.send("DELETE", "/api/v1/namespaces/solo/members/bob", null);
+            assertThat(removed.status()).as(removed.text()).isEqualTo(409);
             assertThat(removed.message()).contains("last owner");
-            RegistryClient.Reply demoted = caller.send("PUT", "/api/v1/namespaces/solo/members/bob",
-                    json("{\"role\":\"maintainer\"}"), "application/json");
-            assertThat(demoted.status()).as(demoted.body()).isEqualTo(409);
+            Response demoted = caller.send("PUT", "/api/v1/namespaces/solo/members/bob",
+                    json("{\"role\":\"maintainer\"}"), "Content-Type", "application/json");
+            assertThat(demoted.status()).as(demoted.text()).isEqualTo(409);
         }
         assertThatThrownBy(() -> cli("namespace", "revoke", "solo", "bob")).hasMessageContaining("last owner");
-        assertThat(bob.send("GET", "/api/v1/namespaces/solo/members", null, null).body()).contains("\"role\":\"owner\"");
-        ok(bob.send("PUT", "/api/v1/namespaces/solo/members/carol", json("{\"role\":\"owner\"}"), "application/json"));
-        ok(bob.send("DELETE", "/api/v1/namespaces/solo/members/bob", null, null));
-        assertThat(carol.send("DELETE", "/api/v1/namespaces/solo/members/carol", null, null).status()).isEqualTo(409);
+        assertThat(bob.send("GET", "/api/v1/namespaces/solo/members", null).text()).contains("\"role\":\"owner\"");
+        ok(bob.send("PUT", "/api/v1/namespaces/solo/members/carol", json("{\"role\":\"owner\"}"), "Content-Type", "application/json"));
+        ok(bob.send("DELETE", "/api/v1/namespaces/solo/members/bob", null));
+        assertThat(carol.send("DELETE", "/api/v1/namespaces/solo/members/carol", null).status()).isEqualTo(409);
     }
 
     // ---- #2: immutable tags survive a repository delete unless an admin forces it
@@ -331,21 +321,21 @@ class ManagementApiTest {
     @Test
     void aRepositoryHoldingAnImmutableTagIsDeletedOnlyByAnAdminsAuditedForce() {
         Digest release = push(admin, "team-a/locked", "release-1", "locked release");
-        RegistryClient.Reply denied = alice.send("DELETE", "/api/v1/repositories/team-a/locked", null, null);
-        assertThat(denied.status()).as(denied.body()).isEqualTo(403);
+        Response denied = alice.send("DELETE", "/api/v1/repositories/team-a/locked", null);
+        assertThat(denied.status()).as(denied.text()).isEqualTo(403);
         assertThat(denied.errorCode()).isEqualTo("DENIED");
         assertThat(denied.message()).contains("release-1").contains("release-*");
-        assertThat(alice.send("DELETE", "/api/v1/repositories/team-a/locked?force=true", null, null).status()).isEqualTo(403);
+        assertThat(alice.send("DELETE", "/api/v1/repositories/team-a/locked?force=true", null).status()).isEqualTo(403);
         assertThatThrownBy(() -> cli("repo", "delete", "team-a/locked")).hasMessageContaining("immutable")
                 .hasMessageContaining("release-*");
-        assertThat(admin.send("DELETE", "/api/v1/repositories/team-a/locked", null, null).status()).isEqualTo(403);
-        assertThat(admin.send("GET", "/v2/team-a/locked/manifests/release-1", null, null).status()).isEqualTo(200);
+        assertThat(admin.send("DELETE", "/api/v1/repositories/team-a/locked", null).status()).isEqualTo(403);
+        assertThat(admin.send("GET", "/v2/team-a/locked/manifests/release-1", null).status()).isEqualTo(200);
 
-        assertThat(admin.send("DELETE", "/api/v1/repositories/team-a/locked?force=true", null, null).status()).isEqualTo(202);
-        assertThat(admin.send("GET", "/v2/team-a/locked/manifests/release-1", null, null).status()).isEqualTo(404);
-        String audit = admin.send("GET", "/api/v1/audit?n=1000", null, null).body();
+        assertThat(admin.send("DELETE", "/api/v1/repositories/team-a/locked?force=true", null).status()).isEqualTo(202);
+        assertThat(admin.send("GET", "/v2/team-a/locked/manifests/release-1", null).status()).isEqualTo(404);
+        String audit = admin.send("GET", "/api/v1/audit?n=1000", null).text();
         assertThat(audit).contains("repository.delete.force").contains("team-a/locked").contains("release-1");
-        JsonNode moves = tree(admin.send("GET", "/api/v1/repositories/team-a/locked/tags/release-1/history", null, null));
+        JsonNode moves = tree(admin.send("GET", "/api/v1/repositories/team-a/locked/tags/release-1/history", null));
         assertThat(moves.get(0).toString()).contains("\"operation\":\"repo-delete\"").contains("\"previous\":\"" + release + "\"")
                 .contains("\"digest\":null").contains("\"actor\":\"admin\"");
 
@@ -359,11 +349,11 @@ class ManagementApiTest {
     void aRepositoryDeleteIsRecordedAsADeleteOfEachTag() {
         Digest latest = push(admin, "team-a/plain", "latest", "plain latest");
         push(admin, "team-a/plain", "edge", "plain edge");
-        assertThat(alice.send("DELETE", "/api/v1/repositories/team-a/plain", null, null).status()).isEqualTo(202);
+        assertThat(alice.send("DELETE", "/api/v1/repositories/team-a/plain", null).status()).isEqualTo(202);
         assertThat(cli("tag", "history", "team-a/plain:latest")).contains("repo-delete").contains(latest.toString());
         assertThat(cli("tag", "history", "team-a/plain:edge")).contains("repo-delete");
         // Audited as the plain delete it was (the audit filter's entry), not as a forced one.
-        assertThat(admin.send("GET", "/api/v1/audit?n=1000", null, null).body())
+        assertThat(admin.send("GET", "/api/v1/audit?n=1000", null).text())
                 .contains("\"action\":\"repository.delete\",\"target\":\"team-a/plain\"")
                 .doesNotContain("repository.delete.force");
     }
@@ -379,9 +369,9 @@ class ManagementApiTest {
         for (Digest never : List.of(other, unknown)) {
             assertThatThrownBy(() -> cli("tag", "rollback", "carol/roll:prod", "--to", never.toString()))
                     .hasMessageContaining("never in the history of carol/roll:prod").hasMessageNotContaining("collected");
-            RegistryClient.Reply r = carol.send("POST", "/api/v1/repositories/carol/roll/tags/prod/rollback",
-                    json("{\"to\":\"" + never + "\"}"), "application/json");
-            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            Response r = carol.send("POST", "/api/v1/repositories/carol/roll/tags/prod/rollback",
+                    json("{\"to\":\"" + never + "\"}"), "Content-Type", "application/json");
+            assertThat(r.status()).as(r.text()).isEqualTo(400);
             assertThat(r.message()).contains("never in the history");
         }
         cli("gc", "--grace", "0s", "--history-window", "0s");

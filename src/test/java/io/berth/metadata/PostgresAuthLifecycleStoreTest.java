@@ -15,26 +15,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The auth and lifecycle races on a real PostgreSQL server: two nodes' stores on a fresh database per test. */
 class PostgresAuthLifecycleStoreTest extends AuthLifecycleStoreContract {
-    private static PostgresServer server;
+    private static final PostgresServer server = PostgresServer.shared();
     private String url;
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Override
     protected Supplier<MetadataDatabase> sharedDatabase(Clock clock) {

@@ -8,24 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import java.time.Clock;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /** The MetadataStore contract on a real PostgreSQL server, a fresh database per test. */
 class PostgresMetadataStoreTest extends MetadataStoreContract {
-    private static PostgresServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    private static final PostgresServer server = PostgresServer.shared();
 
     @Test
     void digestLockExcludesASecondHolderUntilReleased() throws Exception {

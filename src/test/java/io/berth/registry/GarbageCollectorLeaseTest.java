@@ -2,13 +2,8 @@ package io.berth.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.MetadataDatabase;
-import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
-import io.berth.storage.BlobStore;
-import io.berth.storage.FileSystemBlobStore;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,57 +29,48 @@ class GarbageCollectorLeaseTest {
     @TempDir
     Path dir;
 
-    private MetadataStore metadata;
-    private LifecycleStore store;
-    private BlobStore blobs;
+    private DomainFixture domain;
     private ExecutorService pool;
 
     @BeforeEach
     void open() throws Exception {
-        MetadataDatabase database = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
-        metadata = database.metadata();
-        store = database.lifecycle();
-        blobs = new FileSystemBlobStore(dir);
+        domain = DomainFixture.open(dir);
         pool = Executors.newSingleThreadExecutor();
     }
 
     @AfterEach
     void close() {
         pool.shutdownNow();
-        metadata.close();
+        domain.close();
     }
 
     private GarbageCollector collector(String owner) {
-        return new GarbageCollector(store, metadata, blobs, Clock.systemUTC(), owner, TTL);
+        return domain.collector(owner, TTL);
     }
 
     /** A stored blob no repository links: the collector's next candidate. */
-    private Digest orphan(String content) throws Exception {
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        Digest digest = Digest.sha256(bytes);
-        blobs.put(digest, bytes);
-        metadata.recordBlob(digest, bytes.length);
-        return digest;
+    private Digest orphan(String content) {
+        return domain.orphan(content);
     }
 
     @Test
     void aRunLongerThanTheLeaseTtlKeepsTheLeaseAndASecondCollectorIsRefusedMeanwhile() throws Exception {
         Digest blob = orphan("held by a commit");
         Future<GarbageCollector.Report> run;
-        try (AutoCloseable commit = blobs.lock(blob)) {
+        try (AutoCloseable commit = domain.blobs.lock(blob)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.multipliedBy(5).dividedBy(2).toMillis());
             assertThat(run.isDone()).as("the run waits for the digest lock").isFalse();
             assertThat(collector("node-b").run(NOW, false).ran()).as("second collector runs while the first does").isFalse();
             assertThat(collector("node-b").run(NOW, true).ran()).as("a dry run waits too").isFalse();
-            assertThat(store.acquireLease("gc", "node-c", TTL)).as("lease taken over from a running collector").isFalse();
+            assertThat(domain.lifecycle.acquireLease("gc", "node-c", TTL)).as("lease taken over from a running collector").isFalse();
         }
         GarbageCollector.Report report = run.get(30, TimeUnit.SECONDS);
         assertThat(report.ran()).isTrue();
         assertThat(report.leaseLost()).isFalse();
         assertThat(report.blobsDeleted()).isEqualTo(1);
-        assertThat(metadata.blobSize(blob)).isEmpty();
-        assertThat(store.acquireLease("gc", "node-c", TTL)).as("released at the end of the run").isTrue();
+        assertThat(domain.metadata.blobSize(blob)).isEmpty();
+        assertThat(domain.lifecycle.acquireLease("gc", "node-c", TTL)).as("released at the end of the run").isTrue();
     }
 
     @Test
@@ -92,12 +78,12 @@ class GarbageCollectorLeaseTest {
         Digest first = orphan("deleted before the lease went");
         Digest garbage;
         Future<GarbageCollector.Report> run;
-        try (AutoCloseable commit = blobs.lock(first)) {
+        try (AutoCloseable commit = domain.blobs.lock(first)) {
             run = pool.submit(() -> collector("node-a").run(NOW, false));
             Thread.sleep(TTL.dividedBy(2).toMillis());
             // Another node, whose clock says the lease expired (as after a pause longer than the TTL), takes it over.
-            try (MetadataDatabase later = MetadataDatabase.sqlite(dir.resolve("berth.db"),
-                    Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))) {
+            try (MetadataDatabase later = domain.sameDatabase(
+                    Clock.offset(domain.clock, Duration.ofHours(1)))) {
                 assertThat(later.lifecycle().acquireLease("gc", "node-b", Duration.ofMinutes(1))).isTrue();
             }
             garbage = orphan("garbage the next pass would find");
@@ -107,8 +93,8 @@ class GarbageCollectorLeaseTest {
         GarbageCollector.Report report = run.get(30, TimeUnit.SECONDS);
         assertThat(report.leaseLost()).isTrue();
         assertThat(report.blobsDeleted()).as("the candidate under way finishes, no other starts").isEqualTo(1);
-        assertThat(metadata.blobSize(first)).isEmpty();
-        assertThat(metadata.blobSize(garbage)).as("left for the lease's holder").isPresent();
-        assertThat(store.acquireLease("gc", "node-a", TTL)).as("the thief's lease stays").isFalse();
+        assertThat(domain.metadata.blobSize(first)).isEmpty();
+        assertThat(domain.metadata.blobSize(garbage)).as("left for the lease's holder").isPresent();
+        assertThat(domain.lifecycle.acquireLease("gc", "node-a", TTL)).as("the thief's lease stays").isFalse();
     }
 }

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.metadata.LifecycleStore;
 import io.berth.model.RetentionRule;
 import io.berth.model.ManifestRecord;
-import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +26,7 @@ class RetentionTest {
     @TempDir
     Path dir;
 
+    private DomainFixture domain;
     private MetadataStore metadata;
     private LifecycleStore store;
     private Retention retention;
@@ -35,10 +34,10 @@ class RetentionTest {
 
     @BeforeEach
     void open() {
-        MetadataDatabase database = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC());
-        metadata = database.metadata();
-        store = database.lifecycle();
-        retention = new Retention(store, metadata, new Policies(store), Clock.systemUTC());
+        domain = DomainFixture.open(dir);
+        metadata = domain.metadata;
+        store = domain.lifecycle;
+        retention = domain.retention;
         for (int i = 1; i <= 3; i++) {
             Digest d = Digest.sha256(("manifest " + i).getBytes(StandardCharsets.UTF_8));
             metadata.putManifest(new ManifestRecord(repo, d, "application/vnd.oci.image.manifest.v1+json", 100, null,
@@ -48,7 +47,7 @@ class RetentionTest {
 
     @AfterEach
     void close() {
-        metadata.close();
+        domain.close();
     }
 
     private void storeRule(String pattern, Integer keepLast, Integer maxAgeDays, List<String> keep) {

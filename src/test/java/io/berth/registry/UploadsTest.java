@@ -3,7 +3,6 @@ package io.berth.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.metadata.MetadataDatabase;
 import io.berth.metadata.MetadataStore;
 import io.berth.model.UploadSession;
 import io.berth.oci.Digest;
@@ -11,11 +10,9 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.storage.BlobStore;
-import io.berth.storage.FileSystemBlobStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +26,7 @@ class UploadsTest {
     @TempDir
     Path dir;
 
+    private DomainFixture domain;
     private MetadataStore metadata;
     private BlobStore blobs;
     private Uploads uploads;
@@ -36,14 +34,15 @@ class UploadsTest {
 
     @BeforeEach
     void open() throws Exception {
-        metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
-        blobs = new FileSystemBlobStore(dir);
-        uploads = new Uploads(metadata, blobs, Clock.systemUTC());
+        domain = DomainFixture.open(dir);
+        metadata = domain.metadata;
+        blobs = domain.blobs;
+        uploads = domain.uploads;
     }
 
     @AfterEach
     void close() {
-        metadata.close();
+        domain.close();
     }
 
     private static ByteBuffer bytes(String s) {
@@ -90,7 +89,7 @@ class UploadsTest {
     void anotherNodeWithoutTheRunningHashContinuesTheUpload() {
         UploadSession s = uploads.start(repo, "sha256");
         send(uploads, s.id(), null, null, "first part,");
-        Uploads otherNode = new Uploads(metadata, blobs, Clock.systemUTC());
+        Uploads otherNode = domain.otherNodeUploads();
         UploadResult done = send(otherNode, s.id(), null, digest("first part, second part"), " second part");
         assertThat(done.digest()).isEqualTo(digest("first part, second part"));
     }
@@ -100,7 +99,7 @@ class UploadsTest {
         UploadSession s = uploads.start(repo, "sha256");
         UploadWriter first = uploads.openWriter(repo, s.id(), null, null);
         first.write(bytes("first"));
-        Uploads otherNode = new Uploads(metadata, blobs, Clock.systemUTC());
+        Uploads otherNode = domain.otherNodeUploads();
         assertThatThrownBy(() -> otherNode.openWriter(repo, s.id(), null, null))
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(416));
         assertThat(first.complete().session().offset()).isEqualTo(5);
@@ -145,7 +144,7 @@ class UploadsTest {
     @Test
     void idleUploadsArePurgedWithTheirBytes() throws Exception {
         UploadSession s = uploads.start(repo, "sha256");
-        Thread.sleep(20);
+        domain.clock.advance(Duration.ofSeconds(1));
         assertThat(uploads.purgeIdle(Duration.ofMillis(1))).isEqualTo(1);
         assertThatThrownBy(() -> uploads.session(repo, s.id())).isInstanceOf(RegistryException.class);
         assertThat(dir.resolve("uploads").resolve(s.id())).doesNotExist();

@@ -1,5 +1,7 @@
 package io.berth.scaleout;
 
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -138,7 +140,7 @@ class CrashRecoveryTest {
                 return;
             }
             try {
-                OciClient.Reply reply = client.send("PUT", "/v2/" + repo + "/manifests/" + image.tag(), image.manifest(),
+                Response reply = client.send("PUT", "/v2/" + repo + "/manifests/" + image.tag(), image.manifest(),
                         "Content-Type", image.mediaType());
                 assertThat(reply.status()).as("manifest PUT %s:%s: %s", repo, image.tag(), reply).isEqualTo(201);
                 pushes.add(new Push(image, true));
@@ -155,19 +157,19 @@ class CrashRecoveryTest {
         if (client.send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status() == 200) {
             return;
         }
-        OciClient.Reply post = OciClient.expect(client.send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
+        Response post = OciClient.expect(client.send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
         String location = client.absolute(post.header("Location"));
         Unfinished upload = new Unfinished(repo, location, content);
         unfinished.add(upload);
         int offset = 0;
         while (content.length - offset > CHUNK) {
             byte[] piece = Arrays.copyOfRange(content, offset, offset + CHUNK);
-            OciClient.Reply patch = OciClient.expect(client.send("PATCH", location, piece, "Content-Type", OciClient.OCTETS,
+            Response patch = OciClient.expect(client.send("PATCH", location, piece, "Content-Type", OciClient.OCTETS,
                     "Content-Range", offset + "-" + (offset + piece.length - 1)), 202);
             location = client.absolute(patch.header("Location"));
             offset += piece.length;
         }
-        OciClient.expect(client.send("PUT", OciClient.withQuery(location, "digest=" + digest),
+        OciClient.expect(client.send("PUT", RegistryApiClient.withQuery(location, "digest=" + digest),
                 Arrays.copyOfRange(content, offset, content.length), "Content-Type", OciClient.OCTETS), 201);
         unfinished.remove(upload);
     }
@@ -198,7 +200,7 @@ class CrashRecoveryTest {
 
     private void verifyAcknowledged(OciClient client, Images.Image image) throws OciClient.Retryable {
         String where = image.repo() + ":" + image.tag();
-        OciClient.Reply manifest = get(client, "/v2/" + image.repo() + "/manifests/" + image.tag(), "Accept", Images.ACCEPT_ALL);
+        Response manifest = get(client, "/v2/" + image.repo() + "/manifests/" + image.tag(), "Accept", Images.ACCEPT_ALL);
         if (manifest.status() != 200 || !Arrays.equals(manifest.body(), image.manifest())) {
             lost.add(where + " manifest: " + manifest.status());
             return;
@@ -207,7 +209,7 @@ class CrashRecoveryTest {
         blobs.add(image.config());
         for (byte[] blob : blobs) {
             Digest digest = Digest.sha256(blob);
-            OciClient.Reply reply = get(client, "/v2/" + image.repo() + "/blobs/" + digest);
+            Response reply = get(client, "/v2/" + image.repo() + "/blobs/" + digest);
             if (reply.status() != 200 || !Arrays.equals(reply.body(), blob)) {
                 lost.add(where + " blob " + digest + ": " + reply.status());
                 return;
@@ -218,7 +220,7 @@ class CrashRecoveryTest {
 
     /** A manifest PUT whose answer the kill cut off: committed whole, or not at all. */
     private void verifyAbsentOrExact(OciClient client, Images.Image image) throws OciClient.Retryable {
-        OciClient.Reply manifest = get(client, "/v2/" + image.repo() + "/manifests/" + image.tag(), "Accept", Images.ACCEPT_ALL);
+        Response manifest = get(client, "/v2/" + image.repo() + "/manifests/" + image.tag(), "Accept", Images.ACCEPT_ALL);
         if (manifest.status() == 200) {
             assertThat(manifest.body()).as("unacknowledged %s:%s", image.repo(), image.tag()).isEqualTo(image.manifest());
         } else {
@@ -230,9 +232,9 @@ class CrashRecoveryTest {
     private void resumeOrGone(OciClient client, Unfinished upload) throws Exception {
         long deadline = System.nanoTime() + CLAIM_WAIT.toNanos();
         // The restarted server listens on another port: the Location's path and query name the upload.
-        String path = OciClient.pathAndQuery(upload.location());
+        String path = RegistryApiClient.pathAndQuery(upload.location());
         while (true) {
-            OciClient.Reply status = get(client, path);
+            Response status = get(client, path);
             if (status.status() == 404) {
                 assertThat(status.text()).contains("BLOB_UPLOAD_UNKNOWN");
                 gone.incrementAndGet();
@@ -245,14 +247,14 @@ class CrashRecoveryTest {
             assertThat(offset).as("offset of %s", upload.location()).isLessThanOrEqualTo(upload.content().length);
             String location = path;
             Digest digest = Digest.sha256(upload.content());
-            OciClient.Reply reply = offset == upload.content().length ? null : send(client, "PATCH", location,
+            Response reply = offset == upload.content().length ? null : send(client, "PATCH", location,
                     Arrays.copyOfRange(upload.content(), offset, upload.content().length), "Content-Type", OciClient.OCTETS,
                     "Content-Range", offset + "-" + (upload.content().length - 1));
             if (reply != null && reply.status() == 202) {
                 location = client.absolute(reply.header("Location"));
             }
             if (reply == null || reply.status() == 202) {
-                reply = send(client, "PUT", OciClient.withQuery(location, "digest=" + digest), null);
+                reply = send(client, "PUT", RegistryApiClient.withQuery(location, "digest=" + digest), null);
             }
             if (reply.status() == 416 && System.nanoTime() < deadline) {
                 claimRetries.incrementAndGet();
@@ -260,7 +262,7 @@ class CrashRecoveryTest {
                 continue;
             }
             assertThat(reply.status()).as("resume of %s at %d: %s", upload.location(), offset, reply).isEqualTo(201);
-            OciClient.Reply blob = get(client, "/v2/" + upload.repo() + "/blobs/" + digest);
+            Response blob = get(client, "/v2/" + upload.repo() + "/blobs/" + digest);
             assertThat(blob.status()).isEqualTo(200);
             assertThat(blob.body()).as("resumed blob %s", digest).isEqualTo(upload.content());
             resumed.incrementAndGet();
@@ -268,12 +270,12 @@ class CrashRecoveryTest {
         }
     }
 
-    private OciClient.Reply get(OciClient client, String pathOrUrl, String... headers) throws OciClient.Retryable {
+    private Response get(OciClient client, String pathOrUrl, String... headers) throws OciClient.Retryable {
         return send(client, "GET", pathOrUrl, null, headers);
     }
 
     /** One request after a restart; a 5xx answer is recorded as a fault and returned to the caller as it came. */
-    private OciClient.Reply send(OciClient client, String method, String pathOrUrl, byte[] body, String... headers)
+    private Response send(OciClient client, String method, String pathOrUrl, byte[] body, String... headers)
             throws OciClient.Retryable {
         try {
             return client.send(method, pathOrUrl, body, headers);
@@ -282,7 +284,7 @@ class CrashRecoveryTest {
                 throw e;
             }
             serverErrors.add(e.getMessage());
-            return new OciClient.Reply(500, new byte[0], Map.of());
+            return new Response(method, pathOrUrl, 500, Map.of(), new byte[0]);
         }
     }
 }

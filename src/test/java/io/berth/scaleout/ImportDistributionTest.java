@@ -1,5 +1,6 @@
 package io.berth.scaleout;
 
+import io.berth.testing.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,7 +94,7 @@ class ImportDistributionTest {
             assertThat(client.manifest("legacy/old", "v1", Images.ACCEPT_ALL)).as("schema 1").isNull();
             assertThat(OciClient.expect(client.send("GET", "/v2/library/app/tags/list", null), 200).text())
                     .isEqualTo("{\"name\":\"library/app\",\"tags\":[\"1.0\",\"latest\",\"stable\"]}");
-            OciClient.Reply untypedReply = OciClient.expect(client.send("GET", "/v2/plain/untyped/manifests/v1", null,
+            Response untypedReply = OciClient.expect(client.send("GET", "/v2/plain/untyped/manifests/v1", null,
                     "Accept", Images.OCI_MANIFEST), 200);
             assertThat(untypedReply.header("Content-Type")).isEqualTo(Images.OCI_MANIFEST);
         }

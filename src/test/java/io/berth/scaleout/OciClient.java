@@ -1,44 +1,44 @@
 package io.berth.scaleout;
 
 import io.berth.oci.Digest;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
+import io.berth.testing.ServerProcess;
+import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A small registry client speaking the distribution API over HTTP/1.1, as docker does: a blob goes up unless HEAD
- * finds it, monolithic (POST then PUT with the bytes) or in chunks (POST, PATCH..., PUT); a failed connection or a
- * 5xx answer makes it start that blob or manifest over, up to five times with a short back-off.
+ * The registry API client as a fleet's clients use it: a failed connection or a 5xx answer makes it start that blob
+ * or manifest over, up to five times with a short back-off; it counts the retries and the bytes it sent, and notes
+ * every upload id a registry answered with.
  */
 final class OciClient {
-    static final String OCTETS = "application/octet-stream";
+    static final String OCTETS = RegistryApiClient.OCTETS;
     private static final int ATTEMPTS = 5;
 
     /** Every upload id a registry answered with, by any client: the uploads clients know of. */
-    static final java.util.Set<String> UPLOADS_SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final Set<String> UPLOADS_SEEN = ConcurrentHashMap.newKeySet();
 
-    private final HttpClient http;
-    private final String base;
+    private final RegistryApiClient api;
     private final AtomicInteger retries = new AtomicInteger();
     private final AtomicLong bytesSent = new AtomicLong();
 
     OciClient(String hostPort) {
-        this.base = "http://" + hostPort;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(3))
-                .build();
+        this.api = new RegistryApiClient(hostPort).observing(
+                reply -> {
+                    String upload = reply.header("Docker-Upload-UUID");
+                    if (upload != null) {
+                        UPLOADS_SEEN.add(upload);
+                    }
+                },
+                body -> bytesSent.addAndGet(body.length));
     }
 
     String base() {
-        return base;
+        return api.base().toString();
     }
 
     /** Operations started over after a failed connection or a server error. */
@@ -51,22 +51,6 @@ final class OciClient {
         return bytesSent.get();
     }
 
-    record Reply(int status, byte[] body, Map<String, java.util.List<String>> headers) {
-        String header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
-        }
-
-        String text() {
-            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + text();
-        }
-    }
-
     /** A failed connection or a 5xx: worth another attempt. */
     static final class Retryable extends Exception {
         Retryable(String message, Throwable cause) {
@@ -75,30 +59,17 @@ final class OciClient {
     }
 
     /** One request; pathOrUrl is a path on this client's host or an absolute URL. */
-    Reply send(String method, String pathOrUrl, byte[] body, String... headers) throws Retryable {
-        URI uri = URI.create(pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        if (body != null) {
-            bytesSent.addAndGet(body.length);
-        }
+    Response send(String method, String pathOrUrl, byte[] body, String... headers) throws Retryable {
+        Response reply;
         try {
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            Reply reply = new Reply(response.statusCode(), response.body(), response.headers().map());
-            response.headers().firstValue("Docker-Upload-UUID").ifPresent(UPLOADS_SEEN::add);
-            if (reply.status() >= 500) {
-                throw new Retryable(method + " " + uri + " answered " + reply, null);
-            }
-            return reply;
-        } catch (IOException e) {
-            throw new Retryable(method + " " + uri + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            reply = api.send(method, pathOrUrl, body, headers);
+        } catch (UncheckedIOException e) {
+            throw new Retryable(e.getMessage(), e.getCause());
         }
+        if (reply.status() >= 500) {
+            throw new Retryable(method + " " + pathOrUrl + " answered " + reply, null);
+        }
+        return reply;
     }
 
     @FunctionalInterface
@@ -108,16 +79,21 @@ final class OciClient {
 
     /** Runs attempt until it succeeds, starting over after a failed connection or a 5xx answer. */
     <T> T retrying(Attempt<T> attempt) {
-        Retryable last = null;
+        Exception last = null;
         for (int i = 1; i <= ATTEMPTS; i++) {
             try {
                 return attempt.run();
-            } catch (Retryable e) {
+            } catch (Retryable | UncheckedIOException e) {
                 last = e;
-                if (i < ATTEMPTS) {
-                    retries.incrementAndGet();
-                    sleep(100L * i);
+            } catch (Response.UnexpectedStatus e) {
+                if (e.response().status() < 500) {
+                    throw e;
                 }
+                last = new Retryable(e.getMessage(), e);
+            }
+            if (i < ATTEMPTS) {
+                retries.incrementAndGet();
+                ServerProcess.sleep(100L * i);
             }
         }
         throw new AssertionError("gave up after " + ATTEMPTS + " attempts", last);
@@ -128,53 +104,28 @@ final class OciClient {
      * PATCH requests of chunk bytes (the last piece goes with the PUT).
      */
     Digest pushBlob(String repo, byte[] content, int chunk) {
-        Digest digest = Digest.sha256(content);
-        retrying(() -> {
-            if (send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status() == 200) {
-                return digest;
-            }
-            Reply post = expect(send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
-            String location = absolute(post.header("Location"));
-            int offset = 0;
-            while (chunk > 0 && content.length - offset > chunk) {
-                byte[] piece = Arrays.copyOfRange(content, offset, offset + chunk);
-                Reply patch = expect(send("PATCH", location, piece, "Content-Type", OCTETS,
-                        "Content-Range", offset + "-" + (offset + piece.length - 1)), 202);
-                location = absolute(patch.header("Location"));
-                offset += piece.length;
-            }
-            byte[] rest = Arrays.copyOfRange(content, offset, content.length);
-            expect(send("PUT", withQuery(location, "digest=" + digest), rest, "Content-Type", OCTETS), 201);
-            return digest;
-        });
-        return digest;
+        return retrying(() -> api.pushBlob(repo, content, chunk));
     }
 
     /** Pushes a manifest under reference (tag or digest); returns its digest. */
     Digest pushManifest(String repo, String reference, byte[] manifest, String mediaType) {
-        retrying(() -> expect(send("PUT", "/v2/" + repo + "/manifests/" + reference, manifest, "Content-Type", mediaType), 201));
-        return Digest.sha256(manifest);
+        return retrying(() -> api.pushManifest(repo, reference, mediaType, manifest));
     }
 
     /** The manifest's exact bytes, or null when absent. */
     byte[] manifest(String repo, String reference, String accept) {
-        return retrying(() -> {
-            Reply reply = send("GET", "/v2/" + repo + "/manifests/" + reference, null, "Accept", accept);
-            if (reply.status() == 404) {
-                return null;
-            }
-            return expect(reply, 200).body();
-        });
+        return orNull(() -> send("GET", "/v2/" + repo + "/manifests/" + reference, null, "Accept", accept));
     }
 
     /** The blob's bytes, or null when absent. */
     byte[] blob(String repo, Digest digest) {
+        return orNull(() -> send("GET", "/v2/" + repo + "/blobs/" + digest, null));
+    }
+
+    private byte[] orNull(Attempt<Response> get) {
         return retrying(() -> {
-            Reply reply = send("GET", "/v2/" + repo + "/blobs/" + digest, null);
-            if (reply.status() == 404) {
-                return null;
-            }
-            return expect(reply, 200).body();
+            Response reply = get.run();
+            return reply.status() == 404 ? null : reply.expect(200).body();
         });
     }
 
@@ -182,32 +133,10 @@ final class OciClient {
         if (location == null) {
             throw new AssertionError("no Location header");
         }
-        return location.startsWith("http") ? location : base + location;
+        return api.resolve(location).toString();
     }
 
-    static String withQuery(String url, String query) {
-        return url + (url.contains("?") ? "&" : "?") + query;
-    }
-
-    /** The path and query of a URL, to send it to another node. */
-    static String pathAndQuery(String url) {
-        URI uri = URI.create(url);
-        return uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    }
-
-    static Reply expect(Reply reply, int status) {
-        if (reply.status() != status) {
-            throw new AssertionError("expected " + status + ", got " + reply);
-        }
-        return reply;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    static Response expect(Response reply, int status) {
+        return reply.expect(status);
     }
 }

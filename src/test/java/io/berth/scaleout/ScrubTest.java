@@ -96,12 +96,12 @@ class ScrubTest {
 
                     @Override
                     public void overwrite(Digest digest, byte[] content) {
-                        s3.putObject(r -> r.bucket(SharedStores.BUCKET).key(key(digest)), RequestBody.fromBytes(content));
+                        s3.putObject(r -> r.bucket(stores.bucket).key(key(digest)), RequestBody.fromBytes(content));
                     }
 
                     @Override
                     public void remove(Digest digest) {
-                        s3.deleteObject(r -> r.bucket(SharedStores.BUCKET).key(key(digest)));
+                        s3.deleteObject(r -> r.bucket(stores.bucket).key(key(digest)));
                     }
 
                     @Override

@@ -24,7 +24,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * tests (io.berth.clients), which run one node on these stores.
  */
 public final class SharedStores implements AutoCloseable {
-    static final String BUCKET = "berth";
     /** Smallest part size S3 allows, so that a few MiB already make multipart uploads. */
     static final int PART_SIZE = 5 << 20;
     /** Node JVMs stay small: four JVMs and PostgreSQL share the test machine. */
@@ -34,29 +33,24 @@ public final class SharedStores implements AutoCloseable {
     final PostgresServer postgres;
     final S3Server s3;
     final String database;
+    final String bucket;
 
-    private SharedStores(PostgresServer postgres, S3Server s3, String database) {
+    private SharedStores(PostgresServer postgres, S3Server s3, String database, String bucket) {
         this.postgres = postgres;
         this.s3 = s3;
         this.database = database;
+        this.bucket = bucket;
     }
 
+    /**
+     * A fresh database and a fresh bucket on the PostgreSQL and S3 API servers this test JVM shares (each started
+     * once, on first use, side by side).
+     */
     public static SharedStores start() {
-        CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(S3Server::start);
-        PostgresServer postgres = null;
-        try {
-            postgres = PostgresServer.start();
-            String database = postgres.createDatabase();
-            S3Server server = s3.join();
-            server.createBucket(BUCKET);
-            return new SharedStores(postgres, server, database);
-        } catch (RuntimeException e) {
-            if (postgres != null) {
-                postgres.close();
-            }
-            s3.thenAccept(S3Server::close);
-            throw e;
-        }
+        CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(S3Server::shared);
+        PostgresServer postgres = PostgresServer.shared();
+        S3Server server = s3.join();
+        return new SharedStores(postgres, server, postgres.createDatabase(), server.newBucket());
     }
 
     /** Where the S3 API server listens: the host presigned URLs name. */
@@ -85,7 +79,7 @@ public final class SharedStores implements AutoCloseable {
                   url: "%s"
                   user: %s
                   poolSize: 8
-                """.formatted(s3.endpoint(), S3Server.REGION, BUCKET, S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART_SIZE,
+                """.formatted(s3.endpoint(), S3Server.REGION, bucket, S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART_SIZE,
                 jdbcUrl(), PostgresServer.USER) + extraYaml;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -116,16 +110,16 @@ public final class SharedStores implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             List<String> keys = new ArrayList<>();
             try (S3Client client = s3.client()) {
-                for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()) {
+                for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
                     keys.add(object.key());
                 }
                 return keys;
             } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-                if (e.statusCode() != 500 || attempt == 5) {
+                if (e.statusCode() != 500 || attempt == 10) {
                     throw e;
                 }
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(300L * attempt);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw e;
@@ -138,19 +132,16 @@ public final class SharedStores implements AutoCloseable {
     List<String> multipartUploads() {
         List<String> uploads = new ArrayList<>();
         try (S3Client client = s3.client()) {
-            for (MultipartUpload upload : client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()) {
+            for (MultipartUpload upload : client.listMultipartUploads(b -> b.bucket(bucket)).uploads()) {
                 uploads.add(upload.key() + " " + upload.uploadId());
             }
         }
         return uploads;
     }
 
+    /** The servers stay up for the next test of this JVM; this test's database and bucket are its own. */
     @Override
     public void close() {
-        try {
-            postgres.close();
-        } finally {
-            s3.close();
-        }
+        // nothing of the servers to stop: they are shared, and stopped when the JVM exits
     }
 }

@@ -1,5 +1,7 @@
 package io.berth.scaleout;
 
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.oci.Digest;
@@ -130,23 +132,23 @@ class ThreeNodeTest {
         OciClient n2 = node(1);
         OciClient n3 = node(2);
 
-        OciClient.Reply post = OciClient.expect(n1.send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
-        String upload = OciClient.pathAndQuery(post.header("Location"));
-        OciClient.Reply first = OciClient.expect(n2.send("PATCH", upload, Arrays.copyOfRange(blob, 0, 3 * MIB),
+        Response post = OciClient.expect(n1.send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
+        String upload = RegistryApiClient.pathAndQuery(post.header("Location"));
+        Response first = OciClient.expect(n2.send("PATCH", upload, Arrays.copyOfRange(blob, 0, 3 * MIB),
                 "Content-Type", OciClient.OCTETS, "Content-Range", "0-" + (3 * MIB - 1)), 202);
-        upload = OciClient.pathAndQuery(first.header("Location"));
-        OciClient.Reply second = OciClient.expect(n3.send("PATCH", upload, Arrays.copyOfRange(blob, 3 * MIB, 9 * MIB),
+        upload = RegistryApiClient.pathAndQuery(first.header("Location"));
+        Response second = OciClient.expect(n3.send("PATCH", upload, Arrays.copyOfRange(blob, 3 * MIB, 9 * MIB),
                 "Content-Type", OciClient.OCTETS, "Content-Range", 3 * MIB + "-" + (9 * MIB - 1)), 202);
-        upload = OciClient.pathAndQuery(second.header("Location"));
-        OciClient.Reply status = OciClient.expect(n1.send("GET", upload, null), 204);
+        upload = RegistryApiClient.pathAndQuery(second.header("Location"));
+        Response status = OciClient.expect(n1.send("GET", upload, null), 204);
         assertThat(status.header("Range")).isEqualTo("0-" + (9 * MIB - 1));
-        OciClient.Reply put = n1.send("PUT", OciClient.withQuery(upload, "digest=" + digest),
+        Response put = n1.send("PUT", RegistryApiClient.withQuery(upload, "digest=" + digest),
                 Arrays.copyOfRange(blob, 9 * MIB, blob.length), "Content-Type", OciClient.OCTETS);
 
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(put.header("Docker-Content-Digest")).isEqualTo(digest.toString());
         assertThat(n2.blob(repo, digest)).isEqualTo(blob);
-        OciClient.Reply head = OciClient.expect(n3.send("HEAD", "/v2/" + repo + "/blobs/" + digest, null), 200);
+        Response head = OciClient.expect(n3.send("HEAD", "/v2/" + repo + "/blobs/" + digest, null), 200);
         assertThat(head.header("Content-Length")).isEqualTo(String.valueOf(blob.length));
         assertThat(stores.count("SELECT count(*) FROM uploads")).as("sessions left").isZero();
 
@@ -165,7 +167,7 @@ class ThreeNodeTest {
         byte[] second = Images.bytes(41, 64 * 1024);
         OciClient n1 = node(0);
         OciClient n3 = node(2);
-        String upload = OciClient.pathAndQuery(OciClient.expect(
+        String upload = RegistryApiClient.pathAndQuery(OciClient.expect(
                 n1.send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202).header("Location"));
         String id = upload.substring(upload.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
 
@@ -184,7 +186,7 @@ class ThreeNodeTest {
                 Thread.sleep(20);
             }
 
-            OciClient.Reply refused = n1.send("PATCH", upload, second, "Content-Type", OciClient.OCTETS,
+            Response refused = n1.send("PATCH", upload, second, "Content-Type", OciClient.OCTETS,
                     "Content-Range", "0-" + (second.length - 1));
             assertThat(refused.status()).as("%s", refused).isEqualTo(416);
 
@@ -193,9 +195,9 @@ class ThreeNodeTest {
             String head = new String(slow.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
             assertThat(head).isEqualTo("HTTP/1.1 202");
         }
-        OciClient.Reply wrong = n1.send("PUT", OciClient.withQuery(upload, "digest=" + Digest.sha256(second)), null);
+        Response wrong = n1.send("PUT", RegistryApiClient.withQuery(upload, "digest=" + Digest.sha256(second)), null);
         assertThat(wrong.status()).as("%s", wrong).isEqualTo(400);
-        OciClient.Reply put = n3.send("PUT", OciClient.withQuery(upload, "digest=" + Digest.sha256(first)), null);
+        Response put = n3.send("PUT", RegistryApiClient.withQuery(upload, "digest=" + Digest.sha256(first)), null);
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(n1.blob(repo, Digest.sha256(first))).isEqualTo(first);
         assertThat(n1.blob(repo, Digest.sha256(second))).isNull();
@@ -321,9 +323,9 @@ class ThreeNodeTest {
     @Order(7)
     void no_upload_is_left_in_the_bucket_once_uploads_are_finished_cancelled_or_purged() throws Exception {
         try (S3Client s3 = stores.s3.client()) {
-            String probe = s3.createMultipartUpload(b -> b.bucket(SharedStores.BUCKET).key("probe")).uploadId();
+            String probe = s3.createMultipartUpload(b -> b.bucket(stores.bucket).key("probe")).uploadId();
             assertThat(stores.multipartUploads()).as("the listing shows multipart uploads").anyMatch(u -> u.contains(probe));
-            s3.abortMultipartUpload(b -> b.bucket(SharedStores.BUCKET).key("probe").uploadId(probe));
+            s3.abortMultipartUpload(b -> b.bucket(stores.bucket).key("probe").uploadId(probe));
         }
         String cancelled = uploadWithOneFullPart("fleet/cancelled");
         OciClient.expect(node(2).send("DELETE", cancelled, null), 204);
@@ -358,8 +360,8 @@ class ThreeNodeTest {
     /** Starts an upload on node 1 and sends it 6 MiB (one full part and a tail) through node 2; returns its URL. */
     private static String uploadWithOneFullPart(String repo) throws OciClient.Retryable {
         byte[] chunk = Images.bytes(repo.hashCode(), 6 * MIB);
-        OciClient.Reply post = OciClient.expect(node(0).send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
-        String upload = OciClient.pathAndQuery(post.header("Location"));
+        Response post = OciClient.expect(node(0).send("POST", "/v2/" + repo + "/blobs/uploads/", null), 202);
+        String upload = RegistryApiClient.pathAndQuery(post.header("Location"));
         OciClient.expect(node(1).send("PATCH", upload, chunk, "Content-Type", OciClient.OCTETS,
                 "Content-Range", "0-" + (chunk.length - 1)), 202);
         return upload;

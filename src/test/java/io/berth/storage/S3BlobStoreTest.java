@@ -34,10 +34,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The BlobStore contract on a real S3 API server (S3Proxy), plus what only S3 has: parts, nodes, redirects, retries. */
 class S3BlobStoreTest extends BlobStoreContract {
-    private static final String BUCKET = "berth-test";
     private static final long PART = S3BlobStore.MIN_PART_SIZE;
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
     private static S3Client inspector;
 
     @TempDir
@@ -47,8 +47,6 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @BeforeAll
     static void startServer() {
-        server = S3Server.start();
-        server.createBucket(BUCKET);
         inspector = server.client();
     }
 
@@ -56,9 +54,6 @@ class S3BlobStoreTest extends BlobStoreContract {
     static void stopServer() {
         if (inspector != null) {
             inspector.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -70,7 +65,7 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     /** Another store on the same bucket and prefix with a spool of its own, as another Berth process would have. */
     private S3BlobStore node(String name, boolean redirect, URI endpoint) throws IOException {
-        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, BUCKET, prefix, true,
+        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, bucket, prefix, true,
                 S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART, redirect, spool.resolve(name)));
         if (!name.equals("node-1")) {
             otherNodes.add(store);
@@ -108,12 +103,12 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     private List<String> keysUnder(String under) {
-        return inspector.listObjectsV2Paginator(r -> r.bucket(BUCKET).prefix(prefix + under)).contents().stream()
+        return inspector.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix + under)).contents().stream()
                 .map(S3Object::key).toList();
     }
 
     private List<String> unfinishedMultipartUploads() {
-        return inspector.listMultipartUploads(r -> r.bucket(BUCKET).prefix(prefix)).uploads().stream()
+        return inspector.listMultipartUploads(r -> r.bucket(bucket).prefix(prefix)).uploads().stream()
                 .map(MultipartUpload::key).toList();
     }
 
@@ -250,7 +245,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] header = state.header();
         assertThat(header.length).isGreaterThan(64 * 1024);
         long length = state.length();
-        inspector.putObject(r -> r.bucket(BUCKET).key(prefix + "uploads/" + id + "/state-" + length + "-000000000001-"
+        inspector.putObject(r -> r.bucket(bucket).key(prefix + "uploads/" + id + "/state-" + length + "-000000000001-"
                         + "0123456789abcdef"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(header));
         store.openUpload(id).read(length, null).close();

@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +32,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 @Timeout(120)
 class S3LostUploadTest {
-    private static final String BUCKET = "berth-lost";
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
 
     @TempDir
     Path dir;
@@ -45,24 +44,11 @@ class S3LostUploadTest {
     private Uploads uploads;
     private String prefix;
 
-    @BeforeAll
-    static void startServer() {
-        server = S3Server.start();
-        server.createBucket(BUCKET);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     @BeforeEach
     void open() throws Exception {
         metadata = MetadataDatabase.sqlite(dir.resolve("berth.db"), Clock.systemUTC()).metadata();
         prefix = "lost-" + UUID.randomUUID() + "/";
-        blobs = S3BlobStore.open(new S3BlobStore.Options(server.endpoint(), S3Server.REGION, BUCKET, prefix, true,
+        blobs = S3BlobStore.open(new S3BlobStore.Options(server.endpoint(), S3Server.REGION, bucket, prefix, true,
                 S3Server.ACCESS_KEY, S3Server.SECRET_KEY, S3BlobStore.MIN_PART_SIZE, false, dir.resolve("spool")));
         uploads = new Uploads(metadata, blobs, Clock.systemUTC());
     }
@@ -80,9 +66,9 @@ class S3LostUploadTest {
         writer.write(ByteBuffer.wrap(new byte[100]));
         assertThat(writer.complete().session().offset()).isEqualTo(100);
         int deleted = 0;
-        for (S3Object object : server.client().listObjectsV2Paginator(r -> r.bucket(BUCKET)
+        for (S3Object object : server.client().listObjectsV2Paginator(r -> r.bucket(bucket)
                 .prefix(prefix + "uploads/" + id + "/")).contents()) {
-            server.client().deleteObject(r -> r.bucket(BUCKET).key(object.key()));
+            server.client().deleteObject(r -> r.bucket(bucket).key(object.key()));
             deleted++;
         }
         assertThat(deleted).as("objects of upload %s", id).isPositive();

@@ -12,6 +12,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.registry.UploadWriter;
 import io.berth.registry.Uploads;
 import io.berth.testing.CountingProxy;
+import io.berth.testing.MovableClock;
 import io.berth.testing.S3Server;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -51,10 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class S3UploadsAcrossNodesTest {
-    private static final String BUCKET = "berth-nodes";
     private static final long PART = S3BlobStore.MIN_PART_SIZE;
 
-    private static S3Server server;
+    private static final S3Server server = S3Server.shared();
+    private static final String bucket = server.newBucket();
     private static CountingProxy counter;
 
     @TempDir
@@ -67,8 +68,6 @@ class S3UploadsAcrossNodesTest {
 
     @BeforeAll
     static void startServer() {
-        server = S3Server.start();
-        server.createBucket(BUCKET);
         counter = new CountingProxy(server.port());
     }
 
@@ -76,9 +75,6 @@ class S3UploadsAcrossNodesTest {
     static void stopServer() {
         if (counter != null) {
             counter.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -98,7 +94,7 @@ class S3UploadsAcrossNodesTest {
 
     /** A node's blob store on the shared bucket and prefix, with a spool of its own. */
     private S3BlobStore store(String name, URI endpoint) throws Exception {
-        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, BUCKET, prefix, true,
+        S3BlobStore store = S3BlobStore.open(new S3BlobStore.Options(endpoint, S3Server.REGION, bucket, prefix, true,
                 S3Server.ACCESS_KEY, S3Server.SECRET_KEY, PART, false, dir.resolve("spool-" + name)));
         opened.add(store);
         return store;
@@ -249,7 +245,7 @@ class S3UploadsAcrossNodesTest {
         for (Digest digest : List.of(Digest.sha256(whole), Digest.sha256(chunked))) {
             assertThat(Digest.sha256(blob(store("3-" + digest.hex(), server.endpoint()), digest))).isEqualTo(digest);
         }
-        assertThat(server.client().listObjectsV2(r -> r.bucket(BUCKET).prefix(prefix + "uploads/")).contents()).isEmpty();
+        assertThat(server.client().listObjectsV2(r -> r.bucket(bucket).prefix(prefix + "uploads/")).contents()).isEmpty();
     }
 
     // ---- round trips
@@ -313,27 +309,4 @@ class S3UploadsAcrossNodesTest {
         requests.forEach(r -> System.out.println("    " + r.replaceAll("/nodes-[0-9a-f-]+/", "/…/")));
     }
 
-    /** A clock the test moves forward, so a claim runs out without waiting for it. */
-    private static final class MovableClock extends Clock {
-        private volatile Duration ahead = Duration.ZERO;
-
-        void advance(Duration by) {
-            ahead = ahead.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead);
-        }
-    }
 }

@@ -41,23 +41,14 @@ public final class CountingProxy implements AutoCloseable {
     }
 
     private void serve(Socket client) {
-        try (client) {
-            InputStream in = client.getInputStream();
-            byte[] head = ProxyStreams.readHead(in);
-            if (head == null) {
-                return;
-            }
+        ProxyStreams.serveOne(client, (head, in, socket) -> {
             String text = new String(head, StandardCharsets.ISO_8859_1);
             String line = text.substring(0, text.indexOf("\r\n"));
             synchronized (requests) {
                 requests.add(line.substring(0, line.lastIndexOf(' ')));
             }
-            try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
-                ProxyStreams.relay(head, in, client, server);
-            }
-        } catch (IOException | InterruptedException e) {
-            // a connection ended; the client sees it
-        }
+            ProxyStreams.relayTo(targetPort, head, in, socket);
+        });
     }
 
     @Override

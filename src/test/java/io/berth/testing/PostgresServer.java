@@ -43,9 +43,9 @@ public final class PostgresServer implements AutoCloseable {
 
     /** The bin directory of the newest PostgreSQL server installed, or a failure that says what to install. */
     public static Path binaries() {
-        String override = System.getenv("BERTH_POSTGRES_BIN");
-        if (override != null && !override.isBlank()) {
-            return Path.of(override);
+        Path override = ServerProcess.pathFromEnvironment("BERTH_POSTGRES_BIN");
+        if (override != null) {
+            return override;
         }
         try (Stream<Path> versions = Files.isDirectory(INSTALL_ROOT) ? Files.list(INSTALL_ROOT) : Stream.empty()) {
             return versions.map(v -> v.resolve("bin"))
@@ -67,6 +67,18 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    private static final PerJvm<PostgresServer> SHARED = new PerJvm<>(PostgresServer::start);
+
+    /**
+     * The one server of this test JVM, started on first use and stopped when the JVM exits. Tests that share it take
+     * a database of their own ({@link #createDatabase}) and never stop it; a test that stops or restarts PostgreSQL
+     * starts its own with {@link #start}.
+     */
+    public static PostgresServer shared() {
+        return SHARED.get();
+    }
+
+    /** A server of the caller's own, to stop and restart; most tests want {@link #shared}. */
     public static PostgresServer start() {
         Path bin = binaries();
         boolean root = "root".equals(System.getProperty("user.name"));

@@ -92,4 +92,39 @@ final class ProxyStreams {
         }
         return rewritten.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
+
+    /** Stops a proxy: closes its listening socket and interrupts the thread accepting on it. */
+    static void stop(ServerSocket listener, Thread acceptor) {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+    }
+
+    /** What a proxy does with one request, once its head is read; the body is still in in. */
+    interface RequestHandler {
+        void handle(byte[] head, InputStream in, Socket client) throws IOException, InterruptedException;
+    }
+
+    /** Serves one connection: reads the request head and hands it on. A connection that ends is the client's to see. */
+    static void serveOne(Socket client, RequestHandler handler) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            byte[] head = readHead(in);
+            if (head != null) {
+                handler.handle(head, in, client);
+            }
+        } catch (IOException | InterruptedException e) {
+            // a connection ended; the client sees it (and may retry)
+        }
+    }
+
+    /** Relays the request whose head was read to the server on the loopback port, and its answer back. */
+    static void relayTo(int port, byte[] head, InputStream in, Socket client) throws IOException, InterruptedException {
+        try (Socket server = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            relay(head, in, client, server);
+        }
+    }
 }

@@ -53,6 +53,16 @@ public interface RegistryUnderTest extends AutoCloseable {
 
     boolean supports(Feature feature);
 
+    /** The TLS context that trusts this server's certificate, or null for plain HTTP. */
+    default javax.net.ssl.SSLContext tls() {
+        return null;
+    }
+
+    /** A client of this registry's HTTP API (anonymous; {@link RegistryApiClient#as} adds credentials). */
+    default RegistryApiClient api() {
+        return new RegistryApiClient(baseUri(), tls());
+    }
+
     @Override
     void close();
 }

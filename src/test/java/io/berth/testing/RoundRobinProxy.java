@@ -122,11 +122,6 @@ public final class RoundRobinProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        acceptor.interrupt();
+        ProxyStreams.stop(listener, acceptor);
     }
 }

@@ -43,9 +43,9 @@ public final class S3Server implements AutoCloseable {
 
     /** The S3Proxy jar in the local Maven repository (or BERTH_S3PROXY_JAR), or a failure saying how to get it. */
     public static Path jar() {
-        String override = System.getenv("BERTH_S3PROXY_JAR");
-        if (override != null && !override.isBlank()) {
-            return Path.of(override);
+        Path override = ServerProcess.pathFromEnvironment("BERTH_S3PROXY_JAR");
+        if (override != null) {
+            return override;
         }
         String repository = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
@@ -58,6 +58,18 @@ public final class S3Server implements AutoCloseable {
         return jar;
     }
 
+    private static final PerJvm<S3Server> SHARED = new PerJvm<>(S3Server::start);
+    private static final java.util.concurrent.atomic.AtomicInteger BUCKETS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * The one S3 API server of this test JVM, started on first use and stopped when the JVM exits. Tests that share
+     * it take a bucket of their own ({@link #newBucket}) and never stop it.
+     */
+    public static S3Server shared() {
+        return SHARED.get();
+    }
+
+    /** A server of the caller's own; most tests want {@link #shared}. */
     public static S3Server start() {
         Path jar = jar();
         try {
@@ -113,7 +125,7 @@ public final class S3Server implements AutoCloseable {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
                 return;
             } catch (IOException e) {
-                sleep(100);
+                ServerProcess.sleep(100);
             }
         }
         String log = process.logText();
@@ -148,6 +160,13 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /** Creates a new, empty bucket with a name no other test of this JVM uses, and returns the name. */
+    public String newBucket() {
+        String bucket = "berth-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet();
+        createBucket(bucket);
+        return bucket;
+    }
+
     public String logText() {
         return process.logText();
     }
@@ -159,15 +178,6 @@ public final class S3Server implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temp directory left behind
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

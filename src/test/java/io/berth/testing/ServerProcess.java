@@ -41,7 +41,16 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Polls url until it answers 200, or fails with the process log. */
     public void awaitReady(URI url, Duration timeout) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        awaitReady(url, timeout, null);
+    }
+
+    /** Polls url (https: trusting tls) until it answers 200, or fails with the process log. */
+    public void awaitReady(URI url, Duration timeout, javax.net.ssl.SSLContext tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        HttpClient client = builder.build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -111,7 +120,14 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    /** The path an environment variable names (a test's override of an installed tool), or null when unset or blank. */
+    public static Path pathFromEnvironment(String variable) {
+        String value = System.getenv(variable);
+        return value == null || value.isBlank() ? null : Path.of(value);
+    }
+
+    /** Thread.sleep for polling loops: an interrupt ends the test (IllegalStateException) with the flag kept. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -50,22 +50,13 @@ public final class ThrottlingProxy implements AutoCloseable {
     }
 
     private void serve(Socket client) {
-        try (client) {
-            InputStream in = client.getInputStream();
-            byte[] head = ProxyStreams.readHead(in);
-            if (head == null) {
-                return;
-            }
+        ProxyStreams.serveOne(client, (head, in, socket) -> {
             if (toThrottle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throttle(head, in, client.getOutputStream());
-                return;
+                throttle(head, in, socket.getOutputStream());
+            } else {
+                ProxyStreams.relayTo(targetPort, head, in, socket);
             }
-            try (Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort)) {
-                ProxyStreams.relay(head, in, client, server);
-            }
-        } catch (IOException | InterruptedException e) {
-            // a connection ended; the client sees it and retries
-        }
+        });
     }
 
     /** Answers 503 after reading the body (unless the client waits for 100-continue, which it will not get). */
@@ -97,11 +88,6 @@ public final class ThrottlingProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        acceptor.interrupt();
+        ProxyStreams.stop(listener, acceptor);
     }
 }
