@@ -98,8 +98,10 @@ final class JdbcListings {
                     while (rs.next()) {
                         Long tagMoved = Sql.nullableLong(rs, 5);
                         Long manifestAdded = Sql.nullableLong(rs, 6);
-                        Long last = tagMoved == null ? manifestAdded
-                                : manifestAdded == null ? tagMoved : Math.max(tagMoved, manifestAdded);
+                        Long last = tagMoved;
+                        if (manifestAdded != null && (last == null || manifestAdded > last)) {
+                            last = manifestAdded;
+                        }
                         rows.put(rs.getString(1), new RepositorySummary(rs.getString(1), rs.getLong(2), rs.getLong(3),
                                 rs.getLong(4), last == null ? null : Instant.ofEpochMilli(last)));
                     }
