@@ -36,42 +36,54 @@ final class JdbcListings {
             SELECT name FROM repositories WHERE name > ? AND (name NOT LIKE '%/%' OR (name >= ? AND name < ?))
             ORDER BY name LIMIT ?""";
 
-    /** A repository's bytes: its blob links and manifests, a digest that is both counted once. */
+    /**
+     * A repository's bytes: its blob links and manifests, a digest that is both counted once. The test for "both" is
+     * a lookup per manifest by the link's primary key: as NOT EXISTS, PostgreSQL planned it as an anti join that
+     * read every link of the repository once per manifest whenever its statistics were stale.
+     */
     private static final String SUMMARIES = """
             SELECT r.name,
               (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name),
               (SELECT COUNT(*) FROM manifests m WHERE m.repository = r.name),
               (SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
                 WHERE rb.repository = r.name)
-              + (SELECT COALESCE(SUM(m.size), 0) FROM manifests m WHERE m.repository = r.name AND NOT EXISTS
-                  (SELECT 1 FROM repository_blobs rb WHERE rb.repository = m.repository AND rb.digest = m.digest)),
+              + (SELECT COALESCE(SUM(CASE WHEN (SELECT 1 FROM repository_blobs rb WHERE rb.repository = m.repository
+                  AND rb.digest = m.digest) IS NULL THEN m.size ELSE 0 END), 0) FROM manifests m WHERE m.repository = r.name),
               (SELECT MAX(t.updated_at) FROM tags t WHERE t.repository = r.name),
               (SELECT MAX(m.created_at) FROM manifests m WHERE m.repository = r.name)
             FROM repositories r WHERE r.name IN""" + " " + IN_LIST;
 
+    /**
+     * A page of tags, each manifest's media type looked up by its primary key (as a join, PostgreSQL with stale
+     * statistics read all of the repository's manifests for every tag).
+     */
     private static final String TAGS = """
-            SELECT t.name, t.manifest_digest, m.media_type, t.updated_at
-            FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.manifest_digest
-            WHERE t.repository = ? AND t.name > ? ORDER BY t.name LIMIT ?""";
+            SELECT t.name, t.manifest_digest, (SELECT m.media_type FROM manifests m
+                WHERE m.repository = t.repository AND m.digest = t.manifest_digest), t.updated_at
+            FROM tags t WHERE t.repository = ? AND t.name > ? ORDER BY t.name LIMIT ?""";
 
     /**
      * The content of each root manifest: the manifests reachable from it through child references (itself, an
-     * index's children, theirs), each once, and the blobs they reference, each once per root.
+     * index's children, theirs), each once, and the blobs they reference, each once per root. CROSS JOIN makes
+     * SQLite loop over the few tree rows and look each one up by primary key (its planner cannot know the tree is
+     * small); PostgreSQL reads it as an inner join.
      */
     private static final String CONTENT_SIZES = """
             WITH RECURSIVE tree(root, digest) AS (
               SELECT m.digest, m.digest FROM manifests m WHERE m.repository = ? AND m.digest IN""" + " " + IN_LIST + """
 
               UNION
-              SELECT t.root, r.child_digest FROM tree t JOIN manifest_references r ON r.manifest_digest = t.digest
-                WHERE r.repository = ? AND r.kind = 'm'
+              SELECT t.root, r.child_digest FROM tree t CROSS JOIN manifest_references r
+                WHERE r.repository = ? AND r.manifest_digest = t.digest AND r.kind = 'm'
+            ),
+            blob_refs(root, digest) AS (
+              SELECT DISTINCT t.root, r.child_digest FROM tree t CROSS JOIN manifest_references r
+                WHERE r.repository = ? AND r.manifest_digest = t.digest AND r.kind = 'b'
             )
             SELECT s.root, SUM(s.size) FROM (
-              SELECT t.root, m.size FROM tree t JOIN manifests m ON m.digest = t.digest WHERE m.repository = ?
+              SELECT t.root, m.size FROM tree t CROSS JOIN manifests m WHERE m.repository = ? AND m.digest = t.digest
               UNION ALL
-              SELECT u.root, b.size FROM (SELECT DISTINCT t.root, r.child_digest AS digest FROM tree t
-                  JOIN manifest_references r ON r.manifest_digest = t.digest WHERE r.repository = ? AND r.kind = 'b') u
-                JOIN blobs b ON b.digest = u.digest
+              SELECT u.root, b.size FROM blob_refs u CROSS JOIN blobs b WHERE b.digest = u.digest
             ) s GROUP BY s.root""";
 
     private final Database db;

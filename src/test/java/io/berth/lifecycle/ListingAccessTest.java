@@ -3,7 +3,6 @@ package io.berth.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.testing.BerthServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class ListingAccessTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-password-1";
     private static final int TEAM_REPOSITORIES = 12;
 
@@ -37,15 +35,15 @@ class ListingAccessTest {
         anonymous = new RegistryClient(server.hostPort());
         admin = anonymous.as("admin", ADMIN_PASSWORD);
         for (String user : List.of("alice", "bob")) {
-            ok(admin.send("POST", "/api/v1/users", json("{\"name\":\"" + user + "\",\"password\":\"" + user
-                    + "-password\"}"), "application/json"));
+            admin.sendJson("POST", "/api/v1/users", "{\"name\":\"" + user + "\",\"password\":\"" + user
+                    + "-password\"}");
         }
         alice = anonymous.as("alice", "alice-password");
         bob = anonymous.as("bob", "bob-password");
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"team-a\",\"owner\":\"alice\"}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"team-b\",\"owner\":\"bob\"}"), "application/json"));
-        ok(admin.send("POST", "/api/v1/namespaces", json("{\"name\":\"open\",\"public\":true}"), "application/json"));
-        ok(admin.send("PUT", "/api/v1/namespaces/team-a/quota", json("{\"quotaBytes\":100000000}"), "application/json"));
+        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"team-a\",\"owner\":\"alice\"}");
+        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"team-b\",\"owner\":\"bob\"}");
+        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"open\",\"public\":true}");
+        admin.sendJson("PUT", "/api/v1/namespaces/team-a/quota", "{\"quotaBytes\":100000000}");
         for (int i = 0; i < TEAM_REPOSITORIES; i++) {
             String repo = String.format("team-a/r%02d", i);
             push(alice, repo, "v1");
@@ -62,30 +60,15 @@ class ListingAccessTest {
         }
     }
 
-    private static byte[] json(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static RegistryClient.Reply ok(RegistryClient.Reply reply) {
-        assertThat(reply.status()).as(reply.body()).isBetween(200, 299);
-        return reply;
-    }
-
     private static void push(RegistryClient client, String repo, String tag) {
         byte[] layer = new byte[512];
         new Random(repo.hashCode()).nextBytes(layer);
-        RegistryClient.Reply r = client.pushImage(repo, tag, List.of(json("{\"repo\":\"" + repo + "\"}"), layer));
+        RegistryClient.Reply r = client.pushImage(repo, tag, List.of(("{\"repo\":\"" + repo + "\"}").getBytes(StandardCharsets.UTF_8), layer));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
 
     private static JsonNode get(RegistryClient client, String path) {
-        RegistryClient.Reply r = client.send("GET", path, null, null);
-        assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(200);
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new AssertionError("not JSON: " + r.body(), e);
-        }
+        return client.getJson(path);
     }
 
     /** Every repository the client sees, following next; checks each page's size and order. */

@@ -3,7 +3,6 @@ package io.berth.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ListingApiTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String OCI_MANIFEST = RegistryClient.OCI_MANIFEST;
     private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private static final String SBOM = "application/vnd.example.sbom.v1+json";
@@ -54,13 +52,7 @@ class ListingApiTest {
     }
 
     private static JsonNode get(String path) {
-        RegistryClient.Reply r = client.send("GET", path, null, null);
-        assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(200);
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new AssertionError("not JSON: " + r.body(), e);
-        }
+        return client.getJson(path);
     }
 
     private static Digest put(String repo, String reference, byte[] manifest, String mediaType) {
@@ -201,9 +193,8 @@ class ListingApiTest {
             assertThat(r.status()).as(r.body()).isEqualTo(201);
             pushed.add(tag);
         }
-        RegistryClient.Reply rule = client.send("POST", "/api/v1/namespaces/paged/immutable",
-                utf8("{\"pattern\":\"release-*\"}"), "application/json");
-        assertThat(rule.status()).as(rule.body()).isEqualTo(204);
+        assertThat(client.sendJson("POST", "/api/v1/namespaces/paged/immutable", "{\"pattern\":\"release-*\"}")
+                .status()).isEqualTo(204);
         List<String> listed = new ArrayList<>();
         String last = null;
         int pages = 0;

@@ -74,6 +74,28 @@ final class RegistryClient {
         }
     }
 
+    /** Sends a JSON body (a management API change) and expects a 2xx answer. */
+    Reply sendJson(String method, String path, String json) {
+        Reply r = send(method, path, json.getBytes(StandardCharsets.UTF_8), "application/json");
+        if (r.status() < 200 || r.status() > 299) {
+            throw new AssertionError(method + " " + path + " answered " + r.status() + " " + r.body());
+        }
+        return r;
+    }
+
+    /** GETs path, expects 200 and returns the JSON answer. */
+    JsonNode getJson(String path) {
+        Reply r = send("GET", path, null, null);
+        if (r.status() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.status() + " " + r.body());
+        }
+        try {
+            return JSON.readTree(r.body());
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + r.body(), e);
+        }
+    }
+
     /** Uploads a blob unless HEAD says the repository has it (docker's behaviour). */
     Digest pushBlob(String repo, byte[] content) {
         Digest digest = Digest.sha256(content);
