@@ -66,22 +66,24 @@ final class JdbcListings {
      * The content of each root manifest: the manifests reachable from it through child references (itself, an
      * index's children, theirs), each once, and the blobs they reference, each once per root. CROSS JOIN makes
      * SQLite loop over the few tree rows and look each one up by primary key (its planner cannot know the tree is
-     * small); PostgreSQL reads it as an inner join.
+     * small); PostgreSQL reads it as an inner join. The tree carries the repository so that every step is a lookup
+     * by the full primary key, whatever the planner's statistics say.
      */
     private static final String CONTENT_SIZES = """
-            WITH RECURSIVE tree(root, digest) AS (
-              SELECT m.digest, m.digest FROM manifests m WHERE m.repository = ? AND m.digest IN""" + " " + IN_LIST + """
+            WITH RECURSIVE tree(root, repo, digest) AS (
+              SELECT m.digest, m.repository, m.digest FROM manifests m
+                WHERE m.repository = ? AND m.digest IN""" + " " + IN_LIST + """
 
               UNION
-              SELECT t.root, r.child_digest FROM tree t CROSS JOIN manifest_references r
-                WHERE r.repository = ? AND r.manifest_digest = t.digest AND r.kind = 'm'
+              SELECT t.root, t.repo, r.child_digest FROM tree t CROSS JOIN manifest_references r
+                WHERE r.repository = t.repo AND r.manifest_digest = t.digest AND r.kind = 'm'
             ),
             blob_refs(root, digest) AS (
               SELECT DISTINCT t.root, r.child_digest FROM tree t CROSS JOIN manifest_references r
-                WHERE r.repository = ? AND r.manifest_digest = t.digest AND r.kind = 'b'
+                WHERE r.repository = t.repo AND r.manifest_digest = t.digest AND r.kind = 'b'
             )
             SELECT s.root, SUM(s.size) FROM (
-              SELECT t.root, m.size FROM tree t CROSS JOIN manifests m WHERE m.repository = ? AND m.digest = t.digest
+              SELECT t.root, m.size FROM tree t CROSS JOIN manifests m WHERE m.repository = t.repo AND m.digest = t.digest
               UNION ALL
               SELECT u.root, b.size FROM blob_refs u CROSS JOIN blobs b WHERE b.digest = u.digest
             ) s GROUP BY s.root""";
@@ -157,12 +159,9 @@ final class JdbcListings {
         Map<Digest, Long> sizes = new LinkedHashMap<>();
         List<String> distinct = digests.stream().map(Digest::toString).distinct().toList();
         for (List<String> batch : batches(distinct)) {
-            Object[] args = new Object[BATCH + 4];
+            Object[] args = new Object[BATCH + 1];
             args[0] = repository;
             System.arraycopy(batch.toArray(), 0, args, 1, BATCH);
-            args[BATCH + 1] = repository;
-            args[BATCH + 2] = repository;
-            args[BATCH + 3] = repository;
             try (PreparedStatement s = Sql.prepare(c, CONTENT_SIZES, args); ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     sizes.put(Digest.parse(rs.getString(1)), rs.getLong(2));
