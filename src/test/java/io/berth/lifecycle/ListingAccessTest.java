@@ -115,6 +115,20 @@ class ListingAccessTest {
     }
 
     @Test
+    void aRobotTokenListsOnlyTheRepositoriesItsPatternsName() throws Exception {
+        String secret = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(alice.sendJson("POST",
+                "/api/v1/tokens", "{\"name\":\"lister\",\"namespace\":\"team-a\",\"repositories\":[\"team-a/r0*\"],"
+                + "\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}").body()).get("secret").asText();
+        RegistryClient robot = anonymous.as("lister", secret);
+        List<String> expected = new ArrayList<>(List.of("open/pub"));
+        expected.addAll(teamRepositories.subList(0, 10));
+        assertThat(allRepositories(robot, "", 3)).containsExactlyElementsOf(expected);
+        assertThat(get(robot, "/api/v1/usage").get("namespaces")).extracting(n -> n.get("namespace").asText())
+                .containsExactly("team-a");
+        assertThat(robot.send("GET", "/api/v1/repositories/team-a/r10/tags", null, null).status()).isEqualTo(403);
+    }
+
+    @Test
     void aPrivateRepositorysTagsAndManifestsAreRefusedToANonMember() {
         String path = "/api/v1/repositories/team-a/r00";
         assertThat(get(alice, path + "/tags").get("tags").get(0).get("tag").asText()).isEqualTo("v1");
