@@ -5,6 +5,7 @@ import io.berth.config.ConfigException;
 import io.berth.http.HttpServer;
 import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
+import io.berth.http.ListingApi;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.registry.GarbageCollector;
@@ -101,6 +102,7 @@ public final class Server {
         AccessControl access = AccessControl.from(config, instance);
         installed.routes(Routes.lifecycle(new LifecycleApi(instance.registry(), instance.lifecycle(),
                 access.permissions(), access.admin())));
+        installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         access.install(installed);
         HttpServer server = listen(address, config, installed, blocking, tls);
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
