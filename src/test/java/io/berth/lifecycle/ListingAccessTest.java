@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.testing.BerthServer;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,27 +25,27 @@ class ListingAccessTest {
     private static final int TEAM_REPOSITORIES = 12;
 
     private static BerthServer server;
-    private static RegistryClient anonymous;
-    private static RegistryClient admin;
-    private static RegistryClient alice;
-    private static RegistryClient bob;
+    private static RegistryApiClient anonymous;
+    private static RegistryApiClient admin;
+    private static RegistryApiClient alice;
+    private static RegistryApiClient bob;
     private static List<String> teamRepositories = new ArrayList<>();
 
     @BeforeAll
     static void start() {
         server = BerthServer.startWithAuth(BerthServer.newDataDir(), ADMIN_PASSWORD, List.of());
-        anonymous = new RegistryClient(server.hostPort());
+        anonymous = server.api();
         admin = anonymous.as("admin", ADMIN_PASSWORD);
         for (String user : List.of("alice", "bob")) {
-            admin.sendJson("POST", "/api/v1/users", "{\"name\":\"" + user + "\",\"password\":\"" + user
+            admin.json("POST", "/api/v1/users", "{\"name\":\"" + user + "\",\"password\":\"" + user
                     + "-password\"}");
         }
         alice = anonymous.as("alice", "alice-password");
         bob = anonymous.as("bob", "bob-password");
-        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"team-a\",\"owner\":\"alice\"}");
-        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"team-b\",\"owner\":\"bob\"}");
-        admin.sendJson("POST", "/api/v1/namespaces", "{\"name\":\"open\",\"public\":true}");
-        admin.sendJson("PUT", "/api/v1/namespaces/team-a/quota", "{\"quotaBytes\":100000000}");
+        admin.json("POST", "/api/v1/namespaces", "{\"name\":\"team-a\",\"owner\":\"alice\"}");
+        admin.json("POST", "/api/v1/namespaces", "{\"name\":\"team-b\",\"owner\":\"bob\"}");
+        admin.json("POST", "/api/v1/namespaces", "{\"name\":\"open\",\"public\":true}");
+        admin.json("PUT", "/api/v1/namespaces/team-a/quota", "{\"quotaBytes\":100000000}");
         for (int i = 0; i < TEAM_REPOSITORIES; i++) {
             String repo = String.format("team-a/r%02d", i);
             push(alice, repo, "v1");
@@ -60,19 +62,19 @@ class ListingAccessTest {
         }
     }
 
-    private static void push(RegistryClient client, String repo, String tag) {
+    private static void push(RegistryApiClient client, String repo, String tag) {
         byte[] layer = new byte[512];
         new Random(repo.hashCode()).nextBytes(layer);
-        RegistryClient.Reply r = client.pushImage(repo, tag, List.of(("{\"repo\":\"" + repo + "\"}").getBytes(StandardCharsets.UTF_8), layer));
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        Response r = client.pushImage(repo, tag, List.of(("{\"repo\":\"" + repo + "\"}").getBytes(StandardCharsets.UTF_8), layer));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
 
-    private static JsonNode get(RegistryClient client, String path) {
-        return client.getJson(path);
+    private static JsonNode get(RegistryApiClient client, String path) {
+        return client.get(path).expect(200).json();
     }
 
     /** Every repository the client sees, following next; checks each page's size and order. */
-    private static List<String> allRepositories(RegistryClient client, String query, int n) {
+    private static List<String> allRepositories(RegistryApiClient client, String query, int n) {
         List<String> names = new ArrayList<>();
         String last = null;
         for (int pages = 0; pages < 50; pages++) {
@@ -111,21 +113,20 @@ class ListingAccessTest {
         assertThat(allRepositories(bob, "&namespace=team-a", 5)).isEmpty();
         JsonNode first = get(bob, "/api/v1/repositories?n=1");
         assertThat(first.get("next").asText()).isEqualTo("open/pub");
-        assertThat(anonymous.send("GET", "/api/v1/repositories", null, null).status()).isEqualTo(401);
+        assertThat(anonymous.get("/api/v1/repositories").status()).isEqualTo(401);
     }
 
     @Test
-    void aRobotTokenListsOnlyTheRepositoriesItsPatternsName() throws Exception {
-        String secret = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(alice.sendJson("POST",
-                "/api/v1/tokens", "{\"name\":\"lister\",\"namespace\":\"team-a\",\"repositories\":[\"team-a/r0*\"],"
-                + "\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}").body()).get("secret").asText();
-        RegistryClient robot = anonymous.as("lister", secret);
+    void aRobotTokenListsOnlyTheRepositoriesItsPatternsName() {
+        String secret = alice.json("POST", "/api/v1/tokens", "{\"name\":\"lister\",\"namespace\":\"team-a\","
+                + "\"repositories\":[\"team-a/r0*\"],\"actions\":[\"pull\"],\"expiresIn\":\"1h\"}").json().get("secret").asText();
+        RegistryApiClient robot = anonymous.as("lister", secret);
         List<String> expected = new ArrayList<>(List.of("open/pub"));
         expected.addAll(teamRepositories.subList(0, 10));
         assertThat(allRepositories(robot, "", 3)).containsExactlyElementsOf(expected);
         assertThat(get(robot, "/api/v1/usage").get("namespaces")).extracting(n -> n.get("namespace").asText())
                 .containsExactly("team-a");
-        assertThat(robot.send("GET", "/api/v1/repositories/team-a/r10/tags", null, null).status()).isEqualTo(403);
+        assertThat(robot.get("/api/v1/repositories/team-a/r10/tags").status()).isEqualTo(403);
     }
 
     @Test
@@ -134,14 +135,14 @@ class ListingAccessTest {
         assertThat(get(alice, path + "/tags").get("tags").get(0).get("tag").asText()).isEqualTo("v1");
         assertThat(get(alice, path + "/manifests/v1").get("layers")).hasSize(1);
         for (String sub : List.of("/tags", "/manifests/v1")) {
-            RegistryClient.Reply r = bob.send("GET", path + sub, null, null);
-            assertThat(r.status()).as(sub + ": " + r.body()).isEqualTo(403);
+            Response r = bob.get(path + sub);
+            assertThat(r.status()).as(sub + ": " + r.text()).isEqualTo(403);
             assertThat(r.errorCode()).isEqualTo("DENIED");
-            assertThat(r.body()).doesNotContain("sha256:");
-            assertThat(anonymous.send("GET", path + sub, null, null).status()).isEqualTo(401);
+            assertThat(r.text()).doesNotContain("sha256:");
+            assertThat(anonymous.get(path + sub).status()).isEqualTo(401);
         }
         // The same refusal for a repository that does not exist: a non-member learns nothing.
-        assertThat(bob.send("GET", "/api/v1/repositories/team-a/nothing/tags", null, null).status()).isEqualTo(403);
+        assertThat(bob.get("/api/v1/repositories/team-a/nothing/tags").status()).isEqualTo(403);
         assertThat(get(bob, "/api/v1/repositories/open/pub/tags").get("tags")).hasSize(1);
     }
 
@@ -159,6 +160,6 @@ class ListingAccessTest {
                 .containsExactly("team-a");
         assertThat(get(bob, "/api/v1/usage").get("namespaces")).extracting(n -> n.get("namespace").asText())
                 .containsExactly("team-b");
-        assertThat(anonymous.send("GET", "/api/v1/usage", null, null).status()).isEqualTo(401);
+        assertThat(anonymous.get("/api/v1/usage").status()).isEqualTo(401);
     }
 }

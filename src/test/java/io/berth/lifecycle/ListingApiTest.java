@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +23,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ListingApiTest {
-    private static final String OCI_MANIFEST = RegistryClient.OCI_MANIFEST;
-    private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    private static final String OCI_MANIFEST = RegistryApiClient.OCI_MANIFEST;
+    private static final String OCI_INDEX = RegistryApiClient.OCI_INDEX;
     private static final String SBOM = "application/vnd.example.sbom.v1+json";
 
     private static BerthServer server;
-    private static RegistryClient client;
+    private static RegistryApiClient client;
 
     @BeforeAll
     static void start() {
         server = BerthServer.start(BerthServer.newDataDir(), List.of());
-        client = new RegistryClient(server.hostPort());
+        client = server.api();
     }
 
     @AfterAll
@@ -52,19 +54,19 @@ class ListingApiTest {
     }
 
     private static JsonNode get(String path) {
-        return client.getJson(path);
+        return client.get(path).expect(200).json();
     }
 
     private static Digest put(String repo, String reference, byte[] manifest, String mediaType) {
-        RegistryClient.Reply r = client.send("PUT", "/v2/" + repo + "/manifests/" + reference, manifest, mediaType);
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return Digest.parse(r.raw().headers().firstValue("Docker-Content-Digest").orElseThrow());
+        Response r = client.putManifest(repo, reference, mediaType, manifest);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return Digest.parse(r.header("Docker-Content-Digest"));
     }
 
     /** An image of config + layers; returns its manifest's bytes (pushed by digest, untagged). */
     private static byte[] image(String repo, List<byte[]> contents) {
         List<Digest> digests = contents.stream().map(c -> client.pushBlob(repo, c)).toList();
-        byte[] manifest = RegistryClient.manifest(digests, contents);
+        byte[] manifest = RegistryApiClient.imageManifest(digests, contents);
         put(repo, Digest.sha256(manifest).toString(), manifest, OCI_MANIFEST);
         return manifest;
     }
@@ -189,11 +191,11 @@ class ListingApiTest {
         List<String> pushed = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             String tag = (i % 2 == 0 ? "release-" : "build-") + i;
-            RegistryClient.Reply r = client.pushImage(repo, tag, List.of(utf8("{\"n\":" + i + "}"), bytes("l" + i, 100)));
-            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            Response r = client.pushImage(repo, tag, List.of(utf8("{\"n\":" + i + "}"), bytes("l" + i, 100)));
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
             pushed.add(tag);
         }
-        assertThat(client.sendJson("POST", "/api/v1/namespaces/paged/immutable", "{\"pattern\":\"release-*\"}")
+        assertThat(client.json("POST", "/api/v1/namespaces/paged/immutable", "{\"pattern\":\"release-*\"}")
                 .status()).isEqualTo(204);
         List<String> listed = new ArrayList<>();
         String last = null;
@@ -222,22 +224,22 @@ class ListingApiTest {
                 "/api/v1/repositories?n=1.5", "/api/v1/repositories?last=UPPER", "/api/v1/repositories?namespace=Bad!",
                 "/api/v1/repositories/bad/app/tags?n=0", "/api/v1/repositories/bad/app/tags?last=-dash",
                 "/api/v1/repositories/bad/app/tags?n=99999999999999999999")) {
-            RegistryClient.Reply r = client.send("GET", path, null, null);
-            assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(400);
+            Response r = client.get(path);
+            assertThat(r.status()).as(path + ": " + r.text()).isEqualTo(400);
             assertThat(r.errorCode()).as(path).isEqualTo("INVALID_REQUEST");
         }
-        RegistryClient.Reply noRepo = client.send("GET", "/api/v1/repositories/bad/nothing/tags", null, null);
+        Response noRepo = client.get("/api/v1/repositories/bad/nothing/tags");
         assertThat(noRepo.status()).isEqualTo(404);
         assertThat(noRepo.errorCode()).isEqualTo("NAME_UNKNOWN");
-        RegistryClient.Reply noRepoManifest = client.send("GET", "/api/v1/repositories/bad/nothing/manifests/v1", null, null);
+        Response noRepoManifest = client.get("/api/v1/repositories/bad/nothing/manifests/v1");
         assertThat(noRepoManifest.status()).isEqualTo(404);
         assertThat(noRepoManifest.errorCode()).isEqualTo("NAME_UNKNOWN");
         for (String reference : List.of("v2", Digest.sha256(utf8("absent")).toString(), "-not-a-tag")) {
-            RegistryClient.Reply r = client.send("GET", "/api/v1/repositories/bad/app/manifests/" + reference, null, null);
-            assertThat(r.status()).as(reference + ": " + r.body()).isEqualTo(404);
+            Response r = client.get("/api/v1/repositories/bad/app/manifests/" + reference);
+            assertThat(r.status()).as(reference + ": " + r.text()).isEqualTo(404);
             assertThat(r.errorCode()).isEqualTo("MANIFEST_UNKNOWN");
         }
-        RegistryClient.Reply badName = client.send("GET", "/api/v1/repositories/Bad/App/tags", null, null);
+        Response badName = client.get("/api/v1/repositories/Bad/App/tags");
         assertThat(badName.status()).isEqualTo(400);
         assertThat(badName.errorCode()).isEqualTo("NAME_INVALID");
     }
