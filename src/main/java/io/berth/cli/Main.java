@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
                 AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class,
                 LifecycleCommands.Gc.class, LifecycleCommands.TagCommand.class, LifecycleCommands.Promote.class,
                 LifecycleCommands.RetentionCommand.class, MigrateCommand.class, ImportDistributionCommand.class,
-                ScrubCommand.class})
+                ScrubCommand.class, ListingCommands.ManifestCommand.class, ListingCommands.UsageCommand.class,
+                LoginCommands.Login.class, LoginCommands.Logout.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main())

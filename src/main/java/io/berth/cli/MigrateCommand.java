@@ -48,7 +48,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BerthConfig source = options.load(Map.of());
+        BerthConfig source = options.loadForStores(false);
         Map<String, String> targetFlags = new LinkedHashMap<>();
         if (toData != null) {
             targetFlags.put("data", toData.toString());
