@@ -155,8 +155,9 @@ final class AccessCommands {
 
         @Override
         int remote(ApiClient api) {
+            JsonNode users = api.get("/api/v1/users");
             System.out.printf(USER_ROW, "NAME", "ADMIN", "DISABLED", "CREATED");
-            for (JsonNode u : api.get("/api/v1/users")) {
+            for (JsonNode u : users) {
                 System.out.printf(USER_ROW, text(u, "name"), u.path("admin").asBoolean(), u.path("disabled").asBoolean(),
                         text(u, "createdAt"));
             }
@@ -283,8 +284,9 @@ final class AccessCommands {
 
         @Override
         int remote(ApiClient api) {
+            JsonNode namespaces = api.get("/api/v1/namespaces");
             System.out.printf(NS_ROW, "NAME", "PUBLIC", "CREATED BY");
-            for (JsonNode n : api.get("/api/v1/namespaces")) {
+            for (JsonNode n : namespaces) {
                 System.out.printf(NS_ROW, text(n, "name"), n.path("public").asBoolean(), text(n, "createdBy"));
             }
             return 0;
@@ -429,8 +431,9 @@ final class AccessCommands {
 
         @Override
         int remote(ApiClient api) {
+            JsonNode tokens = api.get("/api/v1/tokens");
             System.out.printf(TOKEN_ROW, "ID", "NAME", "NAMESPACE", "REPOSITORIES", "ACTIONS", "EXPIRES", "LAST USED");
-            for (JsonNode t : api.get("/api/v1/tokens")) {
+            for (JsonNode t : tokens) {
                 System.out.printf(TOKEN_ROW, text(t, "id"), text(t, "name"),
                         t.path("namespace").isNull() ? "-" : text(t, "namespace"), joined(t.path("repositories")),
                         joined(t.path("actions")), text(t, "revokedAt") != null ? "revoked" : text(t, "expiresAt"),

@@ -168,9 +168,10 @@ final class LifecycleCommands {
         @Override
         int remote(ApiClient api) {
             ImageRef image = ImageRef.parse(ref);
+            JsonNode moves = api.get("/api/v1/repositories/" + image.repository() + "/tags/" + image.tag() + "/history");
             System.out.printf(HISTORY_ROW, "WHEN", "OPERATION", "BY", "FROM", "TO");
             int shown = 0;
-            for (JsonNode m : api.get("/api/v1/repositories/" + image.repository() + "/tags/" + image.tag() + "/history")) {
+            for (JsonNode m : moves) {
                 if (shown++ == limit) {
                     break;
                 }

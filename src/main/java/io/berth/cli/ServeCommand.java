@@ -20,8 +20,6 @@ import picocli.CommandLine.Option;
 /** Starts the registry; {@link Server} builds the object graph. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
 final class ServeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
-
     @Mixin
     CommonOptions options;
 
@@ -34,24 +32,42 @@ final class ServeCommand implements Callable<Integer> {
         if (listen != null) {
             flags.put("http.listen", listen);
         }
-        BerthConfig config = options.load(flags);
-        setLogLevel(config.log().level());
-        Server server = Server.start(config, parseAddress(config.http().listen()), tls(config));
-        LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
-        server.awaitClose();
-        return 0;
+        return Startup.serve(options.load(flags));
     }
 
-    private static SslContext tls(BerthConfig config) {
-        BerthConfig.Tls tls = config.http().tls();
-        if (!tls.enabled()) {
-            return null;
+    /**
+     * What serve needs of Netty and logging, out of the command's class: picocli reads every command's fields and
+     * method signatures when the command line is parsed, and other commands must not load Netty or logback.
+     */
+    private static final class Startup {
+        private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+        static int serve(BerthConfig config) throws Exception {
+            setLogLevel(config.log().level());
+            Server server = Server.start(config, parseAddress(config.http().listen()), tls(config));
+            LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
+            server.awaitClose();
+            return 0;
         }
-        try {
-            return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate() + " and key "
-                    + tls.key() + ": " + e.getMessage());
+
+        private static SslContext tls(BerthConfig config) {
+            BerthConfig.Tls tls = config.http().tls();
+            if (!tls.enabled()) {
+                return null;
+            }
+            try {
+                return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate() + " and key "
+                        + tls.key() + ": " + e.getMessage());
+            }
+        }
+
+        private static void setLogLevel(String level) {
+            org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            if (root instanceof ch.qos.logback.classic.Logger logback) {
+                logback.setLevel(Level.toLevel(level, Level.INFO));
+            }
         }
     }
 
@@ -71,12 +87,5 @@ final class ServeCommand implements Callable<Integer> {
             throw new io.berth.config.ConfigException("http.listen has an invalid port: " + listen);
         }
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-    }
-
-    private static void setLogLevel(String level) {
-        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(Level.toLevel(level, Level.INFO));
-        }
     }
 }
