@@ -5,8 +5,10 @@ import io.berth.config.BerthConfig;
 import io.berth.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,12 +32,23 @@ final class CommonOptions {
         return env == null || env.isBlank() ? null : Path.of(env.trim());
     }
 
+    /** BERTH_* variables of the command line itself, which are not configuration keys. */
+    private static final Set<String> CLI_VARIABLES = Set.of("BERTH_CONFIG", "BERTH_SERVER", "BERTH_USER", "BERTH_PASSWORD",
+            "BERTH_LOGIN_FILE", "BERTH_CACERT");
+
+    /** The environment the configuration reads: every variable but the command line's own. */
+    static Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeAll(CLI_VARIABLES);
+        return env;
+    }
+
     BerthConfig load(Map<String, String> extraFlags) {
         Map<String, String> flags = new LinkedHashMap<>(extraFlags);
         if (data != null) {
             flags.put("data", data.toString());
         }
-        return new ConfigLoader().load(configFile(), System.getenv(), flags);
+        return new ConfigLoader().load(configFile(), environment(), flags);
     }
 
     /**
