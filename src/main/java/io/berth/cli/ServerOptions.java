@@ -93,7 +93,9 @@ final class ServerOptions {
         if (env != null && !env.isBlank()) {
             return Path.of(env.trim());
         }
-        return Path.of(System.getProperty("user.home"), ".config", "berth", "login.json");
+        String home = System.getenv("HOME");
+        return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, ".config", "berth",
+                "login.json");
     }
 
     static ObjectNode readLogins() {
