@@ -153,6 +153,24 @@ public final class AccessPolicy implements Permissions {
         };
     }
 
+    /**
+     * True for the admin, for users with a role in the namespace, and for robot tokens made for the namespace (or,
+     * by an admin, for none) while their creator is a member.
+     */
+    @Override
+    public boolean isMember(Principal principal, String namespace) {
+        if (principal.admin()) {
+            return true;
+        }
+        return switch (principal.kind()) {
+            case USER -> store.role(namespace, principal.name()).isPresent();
+            case ROBOT -> principal.robot().activeAt(clock.instant())
+                    && (principal.robot().namespace() == null || namespace.equals(principal.robot().namespace()))
+                    && creator(principal.robot()).map(creator -> isMember(creator, namespace)).orElse(false);
+            case ANONYMOUS -> false;
+        };
+    }
+
     /** Shell-style patterns: '*' matches any run of characters (also '/'), '?' one character. */
     public static Pattern glob(String pattern) {
         StringBuilder regex = new StringBuilder();

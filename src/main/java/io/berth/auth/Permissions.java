@@ -28,6 +28,11 @@ public interface Permissions {
         public boolean isAdmin(Principal caller) {
             return true;
         }
+
+        @Override
+        public boolean isMember(Principal caller, String namespace) {
+            return true;
+        }
     };
 
     /** Whether caller holds action (pull, push, delete) on repository. */
@@ -38,6 +43,9 @@ public interface Permissions {
 
     /** Whether caller may read a namespace's settings. */
     boolean canRead(Principal caller, String namespace);
+
+    /** Whether caller is the admin or holds a role in namespace (a robot token: made for it by such a member). */
+    boolean isMember(Principal caller, String namespace);
 
     /** Whether caller may run instance-wide operations (garbage collection, forced deletes, quotas). */
     boolean isAdmin(Principal caller);

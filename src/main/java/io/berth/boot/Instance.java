@@ -10,6 +10,7 @@ import io.berth.metadata.MetadataStore;
 import io.berth.registry.DistributionImport;
 import io.berth.registry.GarbageCollector;
 import io.berth.registry.Lifecycle;
+import io.berth.registry.Listing;
 import io.berth.registry.ManifestCache;
 import io.berth.registry.Migration;
 import io.berth.registry.Policies;
@@ -38,6 +39,7 @@ public final class Instance implements AutoCloseable {
     private final Registry registry;
     private final GarbageCollector gc;
     private final Lifecycle lifecycle;
+    private final Listing listing;
 
     private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner) {
         this.clock = clock;
@@ -50,6 +52,7 @@ public final class Instance implements AutoCloseable {
             registry = null;
             gc = null;
             lifecycle = null;
+            listing = null;
             return;
         }
         MetadataStore metadata = database.metadata();
@@ -62,6 +65,7 @@ public final class Instance implements AutoCloseable {
         GarbageCollector.Settings settings = new GarbageCollector.Settings(config.gc().gracePeriod(),
                 config.history().window(), config.gc().untaggedManifests());
         this.lifecycle = new Lifecycle(store, retention, gc, settings);
+        this.listing = new Listing(metadata, store, registry, policies);
     }
 
     /** Opens both stores the configuration names; owner names this process in the garbage collector's lease. */
@@ -117,6 +121,11 @@ public final class Instance implements AutoCloseable {
     /** Immutable-tag rules, quotas, retention and garbage collection. */
     public Lifecycle lifecycle() {
         return withBlobs(lifecycle);
+    }
+
+    /** Repositories, tags, manifests and usage as people browse them (management API, web UI). */
+    public Listing listing() {
+        return withBlobs(listing);
     }
 
     /** A check of every stored blob against its digest and the metadata (berth scrub). */

@@ -4,6 +4,7 @@ import io.berth.config.BerthConfig;
 import io.berth.http.HttpServer;
 import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
+import io.berth.http.ListingApi;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
 import io.berth.registry.GarbageCollector;
@@ -99,6 +100,7 @@ public final class Server {
         AccessControl access = AccessControl.from(config, instance);
         installed.routes(Routes.lifecycle(new LifecycleApi(instance.registry(), instance.lifecycle(),
                 access.permissions(), access.admin())));
+        installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         access.install(installed);
         HttpServer server = HttpServer.start(address, installed, blocking, config.http().eventLoopThreads(),
                 config.http().externalUrl(), config.log().access(), tls);

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
 public final class LifecycleApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A namespace's name: the first component of a repository name. */
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
+    static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
     /** 1 EiB: far beyond any store, far below overflow when usage is added to it. */
     static final long MAX_QUOTA = 1L << 60;
 

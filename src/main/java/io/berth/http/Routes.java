@@ -95,6 +95,20 @@ public final class Routes {
         return routes;
     }
 
+    /**
+     * The read side of the management API (repositories, tags, a manifest in detail, usage), always installed like
+     * the lifecycle routes: each answer holds only what the caller may read.
+     */
+    public static List<Route> listing(ListingApi api) {
+        String repo = "/api/v1/repositories/(?<name>[^?#]+?)";
+        List<Route> routes = new ArrayList<>();
+        add(routes, "api-repositories", GET, "/api/v1/repositories", Action.ACCOUNT, api::repositories);
+        add(routes, "api-repository-tags", GET, repo + "/tags", Action.ACCOUNT, api::tags);
+        add(routes, "api-manifest", GET, repo + "/manifests/(?<reference>[^/]+)", Action.ACCOUNT, api::manifest);
+        add(routes, "api-usage-all", GET, "/api/v1/usage", Action.ACCOUNT, api::usage);
+        return routes;
+    }
+
     private static void add(List<Route> routes, String name, HttpMethod method, String regex, Action action,
                             Route.Handler handler) {
         routes.add(new Route(name, method, Pattern.compile(regex), action, handler));

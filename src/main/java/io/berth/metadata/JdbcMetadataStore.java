@@ -1,5 +1,7 @@
 package io.berth.metadata;
 
+import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.TagSummary;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.model.TagChange;
@@ -12,7 +14,9 @@ import io.berth.oci.Tag;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -36,6 +40,7 @@ final class JdbcMetadataStore implements MetadataStore {
     private final JdbcManifests manifests;
     private final JdbcTags tags;
     private final JdbcUploadSessions uploads;
+    private final JdbcListings listings;
 
     JdbcMetadataStore(MetadataDatabase database, Database db, Clock clock, Dialect dialect) {
         this.database = database;
@@ -44,6 +49,7 @@ final class JdbcMetadataStore implements MetadataStore {
         this.tags = new JdbcTags(db, clock, dialect);
         this.manifests = new JdbcManifests(db, clock, dialect, links, tags);
         this.uploads = new JdbcUploadSessions(db, clock, links);
+        this.listings = new JdbcListings(db);
     }
 
     @Override
@@ -115,6 +121,33 @@ final class JdbcMetadataStore implements MetadataStore {
     @Override
     public Page<String> repositories(String last, int limit) {
         return links.repositories(last, limit);
+    }
+
+    // ---- listings
+
+    @Override
+    public Page<String> repositories(String namespace, String last, int limit) {
+        return listings.repositories(namespace, last, limit);
+    }
+
+    @Override
+    public List<RepositorySummary> repositorySummaries(List<String> names) {
+        return listings.repositorySummaries(names);
+    }
+
+    @Override
+    public Page<TagSummary> tagSummaries(RepositoryName repository, String last, int limit) {
+        return listings.tagSummaries(repository, last, limit);
+    }
+
+    @Override
+    public Map<Digest, Long> contentSizes(RepositoryName repository, Collection<Digest> digests) {
+        return listings.contentSizes(repository, digests);
+    }
+
+    @Override
+    public List<String> tagsOf(RepositoryName repository, Digest digest, int limit) {
+        return listings.tagsOf(repository, digest, limit);
     }
 
     // ---- manifests

@@ -1,5 +1,7 @@
 package io.berth.metadata;
 
+import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.TagSummary;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.model.TagChange;
@@ -9,7 +11,9 @@ import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -128,6 +132,32 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Repository names in byte order after {@code last} (exclusive, may be null), at most limit. */
     Page<String> repositories(String last, int limit);
+
+    // Listings (management API, web UI): keyset pages, each query on an index
+
+    /**
+     * Repository names of namespace ("library": the names without '/') in byte order after {@code last}
+     * (exclusive, may be null), at most limit.
+     */
+    Page<String> repositories(String namespace, String last, int limit);
+
+    /** Counts, bytes and last push of each of the named repositories that exists, in the order of names. */
+    List<RepositorySummary> repositorySummaries(List<String> names);
+
+    /**
+     * Tags with the manifest each points at and its content size, in byte order after {@code last} (exclusive, may
+     * be null), at most limit; immutable is false (the rules are the lifecycle store's).
+     */
+    Page<TagSummary> tagSummaries(RepositoryName repository, String last, int limit);
+
+    /**
+     * The content size of each of repository's manifests among digests: the manifest, every manifest below it (an
+     * index's children), and each blob they reference once. Digests the repository lacks are left out.
+     */
+    Map<Digest, Long> contentSizes(RepositoryName repository, Collection<Digest> digests);
+
+    /** The tags of repository that point at digest, in byte order, at most limit. */
+    List<String> tagsOf(RepositoryName repository, Digest digest, int limit);
 
     /** Manifests of repository whose subject is digest, ordered by digest. */
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject);

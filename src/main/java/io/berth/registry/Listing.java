@@ -1,0 +1,187 @@
+package io.berth.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.metadata.LifecycleStore;
+import io.berth.metadata.MetadataStore;
+import io.berth.model.Listings.ManifestDetails;
+import io.berth.model.Listings.NamespaceUsage;
+import io.berth.model.Listings.Platform;
+import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.TagSummary;
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.Reference;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * What the registry holds, for people: repositories with counts and sizes, tags with sizes and their immutability,
+ * one manifest in detail (config, layers, platforms, referrers), usage per namespace. Pages are keyset pages from
+ * the metadata store; the caller says which repositories and namespaces the reader may see.
+ */
+public final class Listing {
+    /** The largest page any listing hands out. */
+    public static final int MAX_PAGE = 1000;
+    /** Tags shown on one manifest at most. */
+    static final int MAX_TAGS_OF_MANIFEST = 1000;
+    /** Repository names read per metadata query while filtering or counting. */
+    private static final int SCAN = 1000;
+    /** A bound on any scan: ten million repositories. */
+    private static final int MAX_SCANS = 10_000;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MetadataStore metadata;
+    private final LifecycleStore lifecycle;
+    private final Registry registry;
+    private final Policies policies;
+
+    public Listing(MetadataStore metadata, LifecycleStore lifecycle, Registry registry, Policies policies) {
+        this.metadata = metadata;
+        this.lifecycle = lifecycle;
+        this.registry = registry;
+        this.policies = policies;
+    }
+
+    /**
+     * A page of repositories of namespace (null: all) after last, at most limit, only those canPull accepts
+     * (scanning on until the page is full or the names end).
+     */
+    public Page<RepositorySummary> repositories(String namespace, String last, int limit,
+                                                Predicate<RepositoryName> canPull) {
+        List<String> names = new ArrayList<>();
+        String cursor = last;
+        boolean more = false;
+        scan:
+        for (int scans = 0; scans < MAX_SCANS; scans++) {
+            Page<String> page = namespace == null ? metadata.repositories(cursor, SCAN)
+                    : metadata.repositories(namespace, cursor, SCAN);
+            for (String name : page.items()) {
+                cursor = name;
+                if (canPull.test(new RepositoryName(name))) {
+                    if (names.size() == limit) {
+                        more = true;
+                        break scan;
+                    }
+                    names.add(name);
+                }
+            }
+            if (!page.more()) {
+                break;
+            }
+        }
+        return new Page<>(metadata.repositorySummaries(names), more);
+    }
+
+    /** A page of repository's tags after last, at most limit; NAME_UNKNOWN when there is no such repository. */
+    public Page<TagSummary> tags(RepositoryName repository, String last, int limit) {
+        requireRepository(repository);
+        Page<TagSummary> page = metadata.tagSummaries(repository, last, limit);
+        Function<Tag, String> rule = policies.tagChange(repository, "", "").immutableRule();
+        List<TagSummary> tags = new ArrayList<>(page.items().size());
+        for (TagSummary tag : page.items()) {
+            tags.add(tag.withImmutable(rule.apply(new Tag(tag.tag())) != null));
+        }
+        return new Page<>(tags, page.more());
+    }
+
+    /** One manifest in detail; NAME_UNKNOWN or MANIFEST_UNKNOWN when the repository or the manifest is not there. */
+    public ManifestDetails manifest(RepositoryName repository, Reference reference) {
+        requireRepository(repository);
+        Registry.StoredManifest stored = registry.manifest(repository, reference);
+        ManifestRecord record = stored.record();
+        JsonNode root;
+        try {
+            root = JSON.readTree(stored.bytes());
+        } catch (IOException e) {
+            throw new IllegalStateException("stored manifest " + record.digest() + " is not JSON", e);
+        }
+        Descriptor config = null;
+        List<Descriptor> layers = new ArrayList<>();
+        List<JsonNode> children = new ArrayList<>();
+        if (root.path("manifests").isArray()) {
+            root.path("manifests").forEach(children::add);
+        } else {
+            config = descriptor(root.get("config"));
+            root.path("layers").forEach(layer -> layers.add(descriptor(layer)));
+        }
+        List<Digest> digests = new ArrayList<>();
+        digests.add(record.digest());
+        children.forEach(child -> digests.add(Digest.parse(child.path("digest").asText())));
+        Map<Digest, Long> sizes = metadata.contentSizes(repository, digests);
+        List<Platform> platforms = new ArrayList<>();
+        for (JsonNode child : children) {
+            Digest digest = Digest.parse(child.path("digest").asText());
+            JsonNode platform = child.path("platform");
+            platforms.add(new Platform(text(platform, "os"), text(platform, "architecture"), text(platform, "variant"),
+                    digest, sizes.getOrDefault(digest, child.path("size").asLong())));
+        }
+        return new ManifestDetails(repository, record.digest(), record.mediaType(), record.artifactType(),
+                sizes.getOrDefault(record.digest(), record.size()),
+                metadata.tagsOf(repository, record.digest(), MAX_TAGS_OF_MANIFEST), config, layers, platforms,
+                registry.referrers(repository, record.digest(), null), record.annotations());
+    }
+
+    /**
+     * Usage, quota and repository count of each namespace that holds repositories and that visible accepts, in
+     * name order.
+     */
+    public List<NamespaceUsage> usage(Predicate<String> visible) {
+        Map<String, Long> repositories = new TreeMap<>();
+        String cursor = null;
+        for (int scans = 0; scans < MAX_SCANS; scans++) {
+            Page<String> page = metadata.repositories(cursor, SCAN);
+            for (String name : page.items()) {
+                cursor = name;
+                repositories.merge(new RepositoryName(name).namespace(), 1L, Long::sum);
+            }
+            if (!page.more()) {
+                break;
+            }
+        }
+        List<NamespaceUsage> usage = new ArrayList<>();
+        for (Map.Entry<String, Long> namespace : repositories.entrySet()) {
+            if (visible.test(namespace.getKey())) {
+                usage.add(new NamespaceUsage(namespace.getKey(), lifecycle.usage(namespace.getKey()),
+                        lifecycle.quota(namespace.getKey()).orElse(null), namespace.getValue()));
+            }
+        }
+        return usage;
+    }
+
+    private void requireRepository(RepositoryName repository) {
+        if (!metadata.repositoryExists(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry",
+                    Map.of("name", repository.value()));
+        }
+    }
+
+    /** A descriptor of a stored (hence valid) manifest; null when there is none. */
+    private static Descriptor descriptor(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        node.path("annotations").properties().forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        return new Descriptor(node.path("mediaType").asText(), Digest.parse(node.path("digest").asText()),
+                node.path("size").asLong(), text(node, "artifactType"), annotations);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || !value.isTextual() ? null : value.asText();
+    }
+}

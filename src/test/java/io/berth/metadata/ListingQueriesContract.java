@@ -1,0 +1,188 @@
+package io.berth.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.TagSummary;
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
+import io.berth.oci.Digest;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The listing queries every MetadataStore answers alike: pages, counts and sizes. */
+@Timeout(60)
+public abstract class ListingQueriesContract {
+    private static final String IMAGE = "application/vnd.oci.image.manifest.v1+json";
+    private static final String INDEX = "application/vnd.oci.image.index.v1+json";
+
+    protected MetadataStore store;
+
+    protected abstract MetadataStore openStore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private static Digest digest(String content) {
+        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A blob of size bytes (its content names it), linked into repository. */
+    private Digest blob(RepositoryName repository, String name, long size) {
+        Digest d = digest(name);
+        store.recordBlob(d, size);
+        assertThat(store.linkBlob(repository, d)).isTrue();
+        return d;
+    }
+
+    private Digest manifest(RepositoryName repository, String name, String mediaType, long size, List<Digest> blobs,
+                            List<Digest> children, String... tags) {
+        Digest d = digest(name);
+        store.putManifest(new ManifestRecord(repository, d, mediaType, size, null, null, Map.of()), blobs, children,
+                List.of(tags).stream().map(Tag::new).toList());
+        return d;
+    }
+
+    private List<String> all(String namespace, int pageSize) {
+        List<String> names = new ArrayList<>();
+        String last = null;
+        for (int pages = 0; pages < 100; pages++) {
+            Page<String> page = store.repositories(namespace, last, pageSize);
+            assertThat(page.items().size()).isLessThanOrEqualTo(pageSize);
+            names.addAll(page.items());
+            if (!page.more()) {
+                return names;
+            }
+            last = page.items().get(page.items().size() - 1);
+        }
+        throw new AssertionError("no last page");
+    }
+
+    @Test
+    void aNamespacesRepositoriesArePagedInByteOrderAndNoOtherNamespaceSlipsIn() {
+        List<String> team = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            team.add(String.format("team/r%02d", i));
+        }
+        List<String> others = List.of("team-b/c", "teamx/a", "alpine", "library/busybox", "zeta/z", "team0/x");
+        for (String name : team.reversed()) {
+            blob(new RepositoryName(name), "layer", 5);
+        }
+        for (String name : others) {
+            blob(new RepositoryName(name), "layer", 5);
+        }
+        assertThat(all("team", 10)).containsExactlyElementsOf(team);
+        assertThat(all("team", 25)).containsExactlyElementsOf(team);
+        Page<String> first = store.repositories("team", null, 10);
+        assertThat(first.more()).isTrue();
+        assertThat(store.repositories("team", "team/r24", 10)).isEqualTo(new Page<>(List.of(), false));
+        assertThat(all("library", 1)).containsExactly("alpine", "library/busybox");
+        assertThat(all("teamx", 3)).containsExactly("teamx/a");
+        assertThat(all("nobody", 3)).isEmpty();
+    }
+
+    @Test
+    void summariesCountTagsManifestsAndEachBlobOnce() {
+        RepositoryName app = new RepositoryName("team/app");
+        Digest config = blob(app, "config", 10);
+        Digest layer = blob(app, "layer-1", 100);
+        Digest layer2 = blob(app, "layer-2", 50);
+        manifest(app, "m1", IMAGE, 300, List.of(config, layer), List.of(), "v1", "stable");
+        manifest(app, "m2", IMAGE, 200, List.of(config, layer2), List.of(), "v2");
+        RepositoryName bare = new RepositoryName("team/bare");
+        blob(bare, "layer-1", 100);
+
+        List<String> names = new ArrayList<>(List.of("team/app", "team/missing", "team/bare"));
+        for (int i = 0; i < 60; i++) {
+            String name = String.format("bulk/r%02d", i);
+            blob(new RepositoryName(name), "bulk-" + i, i);
+            names.add(name);
+        }
+        List<RepositorySummary> summaries = store.repositorySummaries(names);
+        assertThat(summaries).hasSize(62);
+        assertThat(summaries.stream().map(RepositorySummary::name).toList())
+                .containsExactlyElementsOf(names.stream().filter(n -> !n.equals("team/missing")).toList());
+        RepositorySummary summary = summaries.get(0);
+        assertThat(summary.tagCount()).isEqualTo(3);
+        assertThat(summary.manifestCount()).isEqualTo(2);
+        assertThat(summary.sizeBytes()).isEqualTo(10 + 100 + 50 + 300 + 200);
+        assertThat(summary.lastPushAt()).isNotNull();
+        RepositorySummary empty = summaries.get(1);
+        assertThat(empty).isEqualTo(new RepositorySummary("team/bare", 0, 0, 100, null));
+        assertThat(summaries.get(61).sizeBytes()).isEqualTo(59);
+        assertThat(store.repositorySummaries(List.of())).isEmpty();
+    }
+
+    @Test
+    void tagsArePagedWithTheSizeOfWhatTheyPullAnIndexCountingEachBlobOnce() {
+        RepositoryName multi = new RepositoryName("team/multi");
+        Digest config = blob(multi, "config", 10);
+        Digest amdLayer = blob(multi, "amd-layer", 100);
+        Digest armLayer = blob(multi, "arm-layer", 120);
+        Digest shared = blob(multi, "shared-layer", 1000);
+        Digest amd = manifest(multi, "amd", IMAGE, 300, List.of(config, amdLayer, shared), List.of(), "amd");
+        Digest arm = manifest(multi, "arm", IMAGE, 310, List.of(config, armLayer, shared), List.of());
+        Digest index = manifest(multi, "index", INDEX, 400, List.of(), List.of(amd, arm), "latest", "v1");
+
+        Page<TagSummary> first = store.tagSummaries(multi, null, 2);
+        assertThat(first.more()).isTrue();
+        assertThat(first.items()).extracting(TagSummary::tag).containsExactly("amd", "latest");
+        TagSummary amdTag = first.items().get(0);
+        assertThat(amdTag.digest()).isEqualTo(amd);
+        assertThat(amdTag.mediaType()).isEqualTo(IMAGE);
+        assertThat(amdTag.sizeBytes()).isEqualTo(300 + 10 + 100 + 1000);
+        assertThat(amdTag.pushedAt()).isNotNull();
+        TagSummary latest = first.items().get(1);
+        assertThat(latest.digest()).isEqualTo(index);
+        assertThat(latest.mediaType()).isEqualTo(INDEX);
+        assertThat(latest.sizeBytes()).isEqualTo(400 + 300 + 310 + 10 + 100 + 120 + 1000);
+        Page<TagSummary> second = store.tagSummaries(multi, "latest", 2);
+        assertThat(second.more()).isFalse();
+        assertThat(second.items()).extracting(TagSummary::tag).containsExactly("v1");
+        assertThat(second.items().get(0).sizeBytes()).isEqualTo(latest.sizeBytes());
+        assertThat(store.tagSummaries(multi, "v1", 2)).isEqualTo(new Page<>(List.of(), false));
+
+        assertThat(store.contentSizes(multi, List.of(arm, index, digest("nothing"))))
+                .isEqualTo(Map.of(arm, 310L + 10 + 120 + 1000, index, latest.sizeBytes()));
+        assertThat(store.tagsOf(multi, index, 10)).containsExactly("latest", "v1");
+        assertThat(store.tagsOf(multi, index, 1)).containsExactly("latest");
+        assertThat(store.tagsOf(multi, arm, 10)).isEmpty();
+    }
+
+    @Test
+    void sizesOfMoreManifestsThanOneBatchAreAllAnswered() {
+        RepositoryName many = new RepositoryName("team/many");
+        List<Digest> manifests = new ArrayList<>();
+        List<String> tags = new ArrayList<>();
+        for (int i = 0; i < JdbcListings.BATCH + 13; i++) {
+            Digest layer = blob(many, "layer-" + i, i + 1);
+            String tag = String.format("t%03d", i);
+            manifests.add(manifest(many, "manifest-" + i, IMAGE, 1000, List.of(layer), List.of(), tag));
+            tags.add(tag);
+        }
+        Map<Digest, Long> sizes = store.contentSizes(many, manifests);
+        assertThat(sizes).hasSize(manifests.size());
+        for (int i = 0; i < manifests.size(); i++) {
+            assertThat(sizes.get(manifests.get(i))).isEqualTo(1000L + i + 1);
+        }
+        Page<TagSummary> page = store.tagSummaries(many, null, 1000);
+        assertThat(page.more()).isFalse();
+        assertThat(page.items()).extracting(TagSummary::tag).containsExactlyElementsOf(tags);
+        assertThat(page.items().get(JdbcListings.BATCH + 12).sizeBytes()).isEqualTo(1000L + JdbcListings.BATCH + 13);
+    }
+}
