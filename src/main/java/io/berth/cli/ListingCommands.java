@@ -34,6 +34,9 @@ final class ListingCommands {
         ServerOptions server;
         @Option(names = "--json", description = "Print the server's JSON (for scripts) instead of a table.")
         boolean json;
+        @Option(names = "--page-size", paramLabel = "N", defaultValue = "100",
+                description = "Entries asked for per request while paging through a list. Default: ${DEFAULT-VALUE}")
+        int pageSize;
 
         @Override
         public Integer call() throws Exception {
@@ -51,12 +54,15 @@ final class ListingCommands {
         abstract int list(ApiClient api) throws Exception;
 
         /** Every page of path (which has its own query), following "next"; at most 100000 pages. */
-        static ObjectNode allPages(ApiClient api, String path, String field) {
+        ObjectNode allPages(ApiClient api, String path, String field) {
+            if (pageSize < 1 || pageSize > 1000) {
+                throw new IllegalArgumentException("--page-size must be from 1 to 1000");
+            }
             ObjectNode first = null;
             ArrayNode items = null;
             String last = null;
             for (int page = 0; page < 100_000; page++) {
-                JsonNode answer = api.get(path + (last == null ? "" : "&last=" + query(last)));
+                JsonNode answer = api.get(path + "n=" + pageSize + (last == null ? "" : "&last=" + query(last)));
                 if (first == null) {
                     first = (ObjectNode) answer;
                     items = (ArrayNode) first.get(field);
@@ -84,8 +90,8 @@ final class ListingCommands {
 
         @Override
         int list(ApiClient api) {
-            ObjectNode all = allPages(api, "/api/v1/repositories?n=100" + (namespace == null ? "" : "&namespace="
-                    + query(namespace)), "repositories");
+            ObjectNode all = allPages(api, "/api/v1/repositories?" + (namespace == null ? "" : "namespace="
+                    + query(namespace) + "&"), "repositories");
             if (json) {
                 System.out.println(all.toPrettyString());
                 return 0;
@@ -107,7 +113,7 @@ final class ListingCommands {
         @Override
         int list(ApiClient api) {
             RepositoryName name = new RepositoryName(repository);
-            ObjectNode all = allPages(api, "/api/v1/repositories/" + name + "/tags?n=100", "tags");
+            ObjectNode all = allPages(api, "/api/v1/repositories/" + name + "/tags?", "tags");
             if (json) {
                 System.out.println(all.toPrettyString());
                 return 0;

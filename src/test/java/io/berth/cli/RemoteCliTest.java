@@ -193,8 +193,67 @@ class RemoteCliTest {
         assertThat(oneLineFailure(admin("user", "import-htpasswd", "/dev/null"))).contains("no --server form");
     }
 
+    @Test
+    void listingCommandsPrintTablesAndJson() throws Exception {
+        ok(admin("namespace", "create", "team-l"));
+        byte[] one = pushImage("team-l/web", "1.0", "web one");
+        byte[] two = pushImage("team-l/web", "2.0", "web two");
+        byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + Digest.sha256(one)
+                + "\",\"size\":" + one.length + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + Digest.sha256(two)
+                + "\",\"size\":" + two.length + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\","
+                + "\"variant\":\"v8\"}}]}").getBytes(StandardCharsets.UTF_8);
+        putManifest("team-l/web", "multi", index, "application/vnd.oci.image.index.v1+json");
+        pushImage("team-l/api", "1.0", "api one");
+
+        String repos = ok(admin("repo", "list", "--namespace", "team-l", "--page-size", "1"));
+        assertThat(repos.lines().toList()).hasSize(3);
+        assertThat(repos).containsPattern("(?m)^NAME\\s+TAGS\\s+MANIFESTS\\s+SIZE\\s+LAST PUSH$")
+                .containsPattern("(?m)^team-l/api\\s+1\\s+1\\s+[0-9.]+ (B|KiB)\\s+(just now|[0-9]+ minutes? ago)$")
+                .containsPattern("(?m)^team-l/web\\s+3\\s+3\\s+[0-9.]+ (B|KiB)\\s+");
+        com.fasterxml.jackson.databind.JsonNode json = ApiClient.JSON.readTree(ok(admin("repo", "list", "--namespace",
+                "team-l", "--json", "--page-size", "1")));
+        assertThat(json.path("repositories")).hasSize(2);
+        assertThat(json.path("repositories").path(1).path("name").asText()).isEqualTo("team-l/web");
+        assertThat(json.path("next").isNull()).isTrue();
+
+        String tags = ok(admin("tag", "list", "team-l/web", "--page-size", "2"));
+        assertThat(tags).containsPattern("(?m)^TAG\\s+DIGEST\\s+SIZE\\s+PUSHED\\s+IMMUTABLE$")
+                .containsPattern("(?m)^1\\.0\\s+" + Digest.sha256(one).toString().substring(0, 19) + "\\s+[0-9.]+ B\\s+")
+                .containsPattern("(?m)^multi\\s+" + Digest.sha256(index).toString().substring(0, 19));
+        assertThat(ApiClient.JSON.readTree(ok(admin("tag", "list", "team-l/web", "--json"))).path("tags")).hasSize(3);
+
+        String multi = ok(admin("manifest", "show", "team-l/web:multi"));
+        assertThat(multi).contains("platforms (2").containsPattern("linux/amd64\\s+" + Digest.sha256(one))
+                .containsPattern("linux/arm64/v8\\s+" + Digest.sha256(two)).containsPattern("tags\\s+multi");
+        String image = ok(admin("manifest", "show", "team-l/web@" + Digest.sha256(one)));
+        assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0");
+        assertThat(ApiClient.JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
+                .isEqualTo(Digest.sha256(two).toString());
+        assertThat(oneLineFailure(admin("manifest", "show", "team-l/web:nope"))).startsWith("berth: MANIFEST_UNKNOWN: ");
+
+        ok(admin("namespace", "quota", "team-l", "1MiB"));
+        assertThat(ok(admin("usage"))).containsPattern("(?m)^NAMESPACE\\s+REPOSITORIES\\s+USED\\s+QUOTA\\s+USE$")
+                .containsPattern("(?m)^team-l\\s+2\\s+[0-9.]+ (B|KiB)\\s+1\\.0 MiB\\s+[0-9]+%$");
+        assertThat(ApiClient.JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
+
+        // Without --server, the listen address of the configuration file names the server.
+        Path config = work.resolve("listing.yaml");
+        Files.writeString(config, "http:\n  listen: " + server.hostPort() + "\n");
+        assertThat(ok(Cli.run(work, Map.of("BERTH_USER", "admin", "BERTH_PASSWORD", ADMIN_PASSWORD), null, "usage",
+                "--config", config.toString()))).contains("team-l");
+        assertThat(ok(Cli.run(work, Map.of("BERTH_USER", "admin", "BERTH_PASSWORD", ADMIN_PASSWORD,
+                "BERTH_CONFIG", config.toString()), null, "repo", "list"))).contains("team-l/web");
+    }
+
     /** Pushes a one-layer image as the admin and returns its manifest's digest. */
     static Digest push(String repo, String tag, String label) throws Exception {
+        return Digest.sha256(pushImage(repo, tag, label));
+    }
+
+    /** Pushes a one-layer image as the admin and returns its manifest. */
+    static byte[] pushImage(String repo, String tag, String label) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"label\":\"" + label + "\"}").getBytes(StandardCharsets.UTF_8);
@@ -209,10 +268,15 @@ class RemoteCliTest {
                 + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(config)
                 + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
                 + "\"digest\":\"" + Digest.sha256(layer) + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo + "/manifests/" + tag))
-                .header("Authorization", auth).header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        putManifest(repo, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
+        return manifest;
+    }
+
+    static void putManifest(String repo, String tag, byte[] manifest, String mediaType) throws Exception {
+        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v2/" + repo
+                        + "/manifests/" + tag)).header("Authorization", auth).header("Content-Type", mediaType)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return Digest.sha256(manifest);
     }
 }
