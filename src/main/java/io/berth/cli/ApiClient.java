@@ -47,7 +47,10 @@ final class ApiClient {
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .version(HttpClient.Version.HTTP_1_1);
         String caFile = System.getenv("BERTH_CACERT");
-        if (caFile != null && !caFile.isBlank()) {
+        if (!"https".equals(base.getScheme())) {
+            // The client builds an SSL context even for plain HTTP; the default one reads the JDK's whole CA store.
+            builder.sslContext(plainHttpOnly());
+        } else if (caFile != null && !caFile.isBlank()) {
             builder.sslContext(trusting(Path.of(caFile)));
         }
         this.http = builder.build();
@@ -159,6 +162,17 @@ final class ApiClient {
     private static String oneLine(Exception e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return message.replaceAll("\\s+", " ");
+    }
+
+    /** A context that trusts no certificate: for a client that only speaks plain HTTP, cheap to make. */
+    private static SSLContext plainHttpOnly() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** An SSL context trusting the PEM certificates in file (a private CA or a self-signed server certificate). */
