@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.auth.AccessAdmin;
 import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,20 +28,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * user, namespace, token and audit commands. They act on the stores directly with the admin's authority (whoever
- * can run them can read the data directory) and work while servers run; every change is audited.
+ * user, namespace, token and audit commands. With --server (or BERTH_SERVER) they are clients of that server's
+ * management API, with the logged-in user's rights. Without, they act on the stores directly with the admin's
+ * authority (whoever can run them can read the data directory) and work while servers run; every change is audited.
  */
 final class AccessCommands {
     private AccessCommands() {}
 
-    /** Opens the stores, runs work with the access admin, closes the stores. */
+    /** With a server, asks its management API; else opens the stores, runs with the access admin, closes them. */
     abstract static class AdminCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+        @Mixin
+        ServerOptions server;
 
         @Override
         public Integer call() throws Exception {
-            BerthConfig config = options.load(Map.of());
+            ApiClient api = server.client();
+            if (api != null) {
+                return remote(api);
+            }
+            BerthConfig config = options.loadForStores(true);
             try (Instance instance = Instance.openMetadata(config)) {
                 run(instance.admin(), AccessAdmin.commandLine());
             }
@@ -49,6 +56,41 @@ final class AccessCommands {
         }
 
         abstract void run(AccessAdmin admin, Principal actor) throws Exception;
+
+        /** The same through the management API; commands without an API form refuse. */
+        int remote(ApiClient api) throws Exception {
+            throw noRemoteForm();
+        }
+    }
+
+    static IllegalArgumentException noRemoteForm() {
+        return new IllegalArgumentException("this command works on the stores directly and has no --server form: run it"
+                + " without --server and BERTH_SERVER where the stores are reachable");
+    }
+
+    static final String USER_ROW = "%-24s %-6s %-9s %s%n";
+    static final String NS_ROW = "%-32s %-7s %s%n";
+    static final String TOKEN_ROW = "%-16s %-20s %-14s %-28s %-16s %-24s %s%n";
+
+    static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isMissingNode() || value.isNull() ? null : value.asText();
+    }
+
+    static String joined(JsonNode array) {
+        List<String> values = new java.util.ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return String.join(",", values);
+    }
+
+    static void printAudit(String at, String actor, String action, String target, String source, String detail, long count) {
+        System.out.printf("%s %-20s %-18s %-30s %s %s%s%n", at, actor, action, target == null ? "" : target,
+                source == null ? "" : source, detail == null ? "" : detail, count > 1 ? " (x" + count + " this minute)" : "");
+    }
+
+    /** The password given, or a generated one (printed once after the change). */
+    static String chosenPassword(String given) {
+        return given == null ? Passwords.randomSecret(18) : given;
     }
 
     static String readPassword(boolean fromStdin, String given) throws IOException {
@@ -79,8 +121,21 @@ final class AccessCommands {
         @Override
         void run(AccessAdmin admin, Principal actor) throws Exception {
             String given = readPassword(stdin, password);
-            String chosen = given == null ? Passwords.randomSecret(18) : given;
+            String chosen = chosenPassword(given);
             admin.createUser(actor, name, chosen, isAdmin, "cli");
+            added(given, chosen);
+        }
+
+        @Override
+        int remote(ApiClient api) throws Exception {
+            String given = readPassword(stdin, password);
+            String chosen = chosenPassword(given);
+            api.post("/api/v1/users", b -> b.put("name", name).put("password", chosen).put("admin", isAdmin));
+            added(given, chosen);
+            return 0;
+        }
+
+        private void added(String given, String chosen) {
             System.out.println("added user " + name + (isAdmin ? " (admin)" : ""));
             if (given == null) {
                 System.out.println("password: " + chosen);
@@ -92,10 +147,21 @@ final class AccessCommands {
     static final class UserList extends AdminCommand {
         @Override
         void run(AccessAdmin admin, Principal actor) {
-            System.out.printf("%-24s %-6s %-9s %s%n", "NAME", "ADMIN", "DISABLED", "CREATED");
+            System.out.printf(USER_ROW, "NAME", "ADMIN", "DISABLED", "CREATED");
             for (User u : admin.users(actor)) {
-                System.out.printf("%-24s %-6s %-9s %s%n", u.name(), u.admin(), u.disabled(), u.createdAt());
+                System.out.printf(USER_ROW, u.name(), u.admin(), u.disabled(), u.createdAt());
             }
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            JsonNode users = api.get("/api/v1/users");
+            System.out.printf(USER_ROW, "NAME", "ADMIN", "DISABLED", "CREATED");
+            for (JsonNode u : users) {
+                System.out.printf(USER_ROW, text(u, "name"), u.path("admin").asBoolean(), u.path("disabled").asBoolean(),
+                        text(u, "createdAt"));
+            }
+            return 0;
         }
     }
 
@@ -108,8 +174,21 @@ final class AccessCommands {
         @Override
         void run(AccessAdmin admin, Principal actor) throws Exception {
             String given = readPassword(stdin, password);
-            String chosen = given == null ? Passwords.randomSecret(18) : given;
+            String chosen = chosenPassword(given);
             admin.changePassword(actor, name, chosen, "cli");
+            changed(given, chosen);
+        }
+
+        @Override
+        int remote(ApiClient api) throws Exception {
+            String given = readPassword(stdin, password);
+            String chosen = chosenPassword(given);
+            api.put("/api/v1/users/" + ApiClient.segment(name) + "/password", b -> b.put("password", chosen));
+            changed(given, chosen);
+            return 0;
+        }
+
+        private void changed(String given, String chosen) {
             System.out.println("password of " + name + " changed");
             if (given == null) {
                 System.out.println("password: " + chosen);
@@ -126,6 +205,13 @@ final class AccessCommands {
             admin.setDisabled(actor, name, true, "cli");
             System.out.println("disabled " + name);
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.put("/api/v1/users/" + ApiClient.segment(name) + "/disabled", b -> b.put("disabled", true));
+            System.out.println("disabled " + name);
+            return 0;
+        }
     }
 
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable a disabled user.")
@@ -136,6 +222,13 @@ final class AccessCommands {
         void run(AccessAdmin admin, Principal actor) {
             admin.setDisabled(actor, name, false, "cli");
             System.out.println("enabled " + name);
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            api.put("/api/v1/users/" + ApiClient.segment(name) + "/disabled", b -> b.put("disabled", false));
+            System.out.println("enabled " + name);
+            return 0;
         }
     }
 
@@ -176,6 +269,17 @@ final class AccessCommands {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             admin.createNamespace(actor, name, isPublic, owner, "cli");
+            created();
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            api.post("/api/v1/namespaces", b -> b.put("name", name).put("public", isPublic).put("owner", owner));
+            created();
+            return 0;
+        }
+
+        private void created() {
             System.out.println("created namespace " + name + (isPublic ? " (public)" : "") + (owner == null ? "" : ", owner " + owner));
         }
     }
@@ -184,10 +288,20 @@ final class AccessCommands {
     static final class NsList extends AdminCommand {
         @Override
         void run(AccessAdmin admin, Principal actor) {
-            System.out.printf("%-32s %-7s %s%n", "NAME", "PUBLIC", "CREATED BY");
+            System.out.printf(NS_ROW, "NAME", "PUBLIC", "CREATED BY");
             for (Namespace n : admin.namespaces(actor)) {
-                System.out.printf("%-32s %-7s %s%n", n.name(), n.isPublic(), n.createdBy());
+                System.out.printf(NS_ROW, n.name(), n.isPublic(), n.createdBy());
             }
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            JsonNode namespaces = api.get("/api/v1/namespaces");
+            System.out.printf(NS_ROW, "NAME", "PUBLIC", "CREATED BY");
+            for (JsonNode n : namespaces) {
+                System.out.printf(NS_ROW, text(n, "name"), n.path("public").asBoolean(), text(n, "createdBy"));
+            }
+            return 0;
         }
     }
 
@@ -202,6 +316,15 @@ final class AccessCommands {
             admin.grant(actor, namespace, user, Role.parse(role), "cli");
             System.out.println(user + " is now " + Role.parse(role).label() + " of " + namespace);
         }
+
+        @Override
+        int remote(ApiClient api) {
+            String label = Role.parse(role).label();
+            api.put("/api/v1/namespaces/" + ApiClient.segment(namespace) + "/members/" + ApiClient.segment(user),
+                    b -> b.put("role", label));
+            System.out.println(user + " is now " + label + " of " + namespace);
+            return 0;
+        }
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Remove USER from NAMESPACE.")
@@ -213,6 +336,13 @@ final class AccessCommands {
         void run(AccessAdmin admin, Principal actor) {
             admin.revoke(actor, namespace, user, "cli");
             System.out.println(user + " removed from " + namespace);
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            api.delete("/api/v1/namespaces/" + ApiClient.segment(namespace) + "/members/" + ApiClient.segment(user));
+            System.out.println(user + " removed from " + namespace);
+            return 0;
         }
     }
 
@@ -226,6 +356,13 @@ final class AccessCommands {
             admin.publish(actor, namespace, !makePrivate, "cli");
             System.out.println(namespace + " is now " + (makePrivate ? "private" : "public"));
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.put("/api/v1/namespaces/" + ApiClient.segment(namespace) + "/public", b -> b.put("public", !makePrivate));
+            System.out.println(namespace + " is now " + (makePrivate ? "private" : "public"));
+            return 0;
+        }
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true, description = "List the members of NAMESPACE.")
@@ -237,6 +374,14 @@ final class AccessCommands {
             for (Member m : admin.members(actor, namespace)) {
                 System.out.printf("%-24s %s%n", m.username(), m.role().label());
             }
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            for (JsonNode m : api.get("/api/v1/namespaces/" + ApiClient.segment(namespace) + "/members")) {
+                System.out.printf("%-24s %s%n", text(m, "user"), text(m, "role"));
+            }
+            return 0;
         }
     }
 
@@ -259,8 +404,27 @@ final class AccessCommands {
             Principal creator = as == null ? actor : Principal.user(as, true);
             AccessAdmin.CreatedToken created = admin.createToken(creator, name, namespace, repositories,
                     new LinkedHashSet<>(actions), ConfigLoader.parseDuration(expires), "cli");
-            System.out.println("created token " + created.token().id() + " (" + name + "), expires " + created.token().expiresAt());
-            System.out.println("secret (shown once): " + created.secret());
+            printCreated(created.token().id(), String.valueOf(created.token().expiresAt()), created.secret());
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            if (as != null) {
+                throw new IllegalArgumentException("--as is for the stores directly; with --server the token's creator is"
+                        + " the logged-in user");
+            }
+            JsonNode t = api.post("/api/v1/tokens", b -> {
+                b.put("name", name).put("namespace", namespace).put("expiresIn", expires);
+                repositories.forEach(b.putArray("repositories")::add);
+                actions.forEach(b.putArray("actions")::add);
+            });
+            printCreated(text(t, "id"), text(t, "expiresAt"), text(t, "secret"));
+            return 0;
+        }
+
+        private void printCreated(String id, String expiresAt, String secret) {
+            System.out.println("created token " + id + " (" + name + "), expires " + expiresAt);
+            System.out.println("secret (shown once): " + secret);
         }
     }
 
@@ -268,13 +432,26 @@ final class AccessCommands {
     static final class TokenList extends AdminCommand {
         @Override
         void run(AccessAdmin admin, Principal actor) {
-            System.out.printf("%-16s %-20s %-14s %-28s %-16s %-24s %s%n", "ID", "NAME", "NAMESPACE", "REPOSITORIES", "ACTIONS", "EXPIRES", "LAST USED");
+            System.out.printf(TOKEN_ROW, "ID", "NAME", "NAMESPACE", "REPOSITORIES", "ACTIONS", "EXPIRES", "LAST USED");
             for (RobotToken t : admin.tokens(actor)) {
-                System.out.printf("%-16s %-20s %-14s %-28s %-16s %-24s %s%n", t.id(), t.name(),
+                System.out.printf(TOKEN_ROW, t.id(), t.name(),
                         t.namespace() == null ? "-" : t.namespace(), String.join(",", t.repositories()),
                         String.join(",", t.actions()), t.revokedAt() != null ? "revoked" : String.valueOf(t.expiresAt()),
                         t.lastUsedAt() == null ? "never" : t.lastUsedAt());
             }
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            JsonNode tokens = api.get("/api/v1/tokens");
+            System.out.printf(TOKEN_ROW, "ID", "NAME", "NAMESPACE", "REPOSITORIES", "ACTIONS", "EXPIRES", "LAST USED");
+            for (JsonNode t : tokens) {
+                System.out.printf(TOKEN_ROW, text(t, "id"), text(t, "name"),
+                        t.path("namespace").isNull() ? "-" : text(t, "namespace"), joined(t.path("repositories")),
+                        joined(t.path("actions")), text(t, "revokedAt") != null ? "revoked" : text(t, "expiresAt"),
+                        text(t, "lastUsedAt") == null ? "never" : text(t, "lastUsedAt"));
+            }
+            return 0;
         }
     }
 
@@ -287,6 +464,13 @@ final class AccessCommands {
             admin.revokeToken(actor, id, "cli");
             System.out.println("revoked token " + id);
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.delete("/api/v1/tokens/" + ApiClient.segment(id));
+            System.out.println("revoked token " + id);
+            return 0;
+        }
     }
 
     @Command(name = "audit", mixinStandardHelpOptions = true, description = "Show the audit log, newest first.")
@@ -296,10 +480,17 @@ final class AccessCommands {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             for (AuditEntry e : admin.auditLog(actor, limit)) {
-                System.out.printf("%s %-20s %-18s %-30s %s %s%s%n", e.at(), e.actor(), e.action(),
-                        e.target() == null ? "" : e.target(), e.source() == null ? "" : e.source(),
-                        e.detail() == null ? "" : e.detail(), e.count() > 1 ? " (x" + e.count() + " this minute)" : "");
+                printAudit(String.valueOf(e.at()), e.actor(), e.action(), e.target(), e.source(), e.detail(), e.count());
             }
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            for (JsonNode e : api.get("/api/v1/audit?n=" + limit)) {
+                printAudit(text(e, "at"), text(e, "actor"), text(e, "action"), text(e, "target"), text(e, "source"),
+                        text(e, "detail"), e.path("count").asLong());
+            }
+            return 0;
         }
     }
 }

@@ -1,25 +1,75 @@
 package io.berth.cli;
 
+import io.berth.boot.Stores;
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
-/** Options every command shares: where the data and the configuration file are. */
+/**
+ * Options every command shares: which Berth it acts on. The configuration file is --config or else BERTH_CONFIG;
+ * a command that opens the stores without one says which data directory (or database) it uses, and refuses when
+ * nothing names one and ./data does not exist, so it never acts on an empty directory by mistake.
+ */
 final class CommonOptions {
-    @Option(names = "--data", description = "Data directory (blobs and SQLite metadata). Default: ./data")
+    @Option(names = "--data", description = "Data directory (blobs and SQLite metadata). Default: data: of the configuration, else ./data")
     Path data;
 
-    @Option(names = "--config", description = "YAML configuration file")
+    @Option(names = "--config", description = "YAML configuration file. Default: $BERTH_CONFIG")
     Path config;
+
+    /** --config, else BERTH_CONFIG, else null. */
+    Path configFile() {
+        if (config != null) {
+            return config;
+        }
+        String env = System.getenv("BERTH_CONFIG");
+        return env == null || env.isBlank() ? null : Path.of(env.trim());
+    }
+
+    /** BERTH_* variables of the command line itself, which are not configuration keys. */
+    private static final Set<String> CLI_VARIABLES = Set.of("BERTH_CONFIG", "BERTH_SERVER", "BERTH_USER", "BERTH_PASSWORD",
+            "BERTH_LOGIN_FILE", "BERTH_CACERT");
+
+    /** The environment the configuration reads: every variable but the command line's own. */
+    static Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeAll(CLI_VARIABLES);
+        return env;
+    }
 
     BerthConfig load(Map<String, String> extraFlags) {
         Map<String, String> flags = new LinkedHashMap<>(extraFlags);
         if (data != null) {
             flags.put("data", data.toString());
         }
-        return new ConfigLoader().load(config, System.getenv(), flags);
+        return new ConfigLoader().load(configFile(), environment(), flags);
+    }
+
+    /**
+     * The configuration of a command that opens the stores itself. Without a configuration file it prints (to
+     * stderr, one line) the data directory or database it uses; with nothing that names one (no --config,
+     * BERTH_CONFIG, --data or BERTH_DATA) it refuses unless ./data exists. orServer: the command also has --server.
+     */
+    BerthConfig loadForStores(boolean orServer) {
+        String envData = System.getenv("BERTH_DATA");
+        boolean named = configFile() != null || data != null || (envData != null && !envData.isBlank());
+        if (!named && !Files.isDirectory(Path.of("data"))) {
+            throw new IllegalArgumentException("no Berth to act on: ./data does not exist here; pass --config FILE (or set"
+                    + " BERTH_CONFIG)" + (orServer ? ", --server URL (or set BERTH_SERVER)" : "") + " or --data DIR");
+        }
+        BerthConfig loaded = load(Map.of());
+        if (configFile() == null) {
+            boolean embedded = (loaded.metadata().url() == null || loaded.metadata().url().isBlank())
+                    && !"s3".equals(loaded.storage().type());
+            System.err.println("berth: using " + (embedded ? "data directory " + loaded.data().toAbsolutePath().normalize()
+                    : Stores.describe(loaded)) + " (no --config or BERTH_CONFIG)");
+        }
+        return loaded;
     }
 }

@@ -6,7 +6,6 @@ import io.berth.registry.BlobCopier;
 import io.berth.registry.DistributionImport;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +32,7 @@ final class ImportDistributionCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path v2 = DistributionImport.locate(dir);
-        BerthConfig config = options.load(Map.of());
+        BerthConfig config = options.loadForStores(false);
         long started = System.nanoTime();
         DistributionImport.Report report;
         try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {

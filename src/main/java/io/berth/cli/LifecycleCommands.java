@@ -1,9 +1,9 @@
 package io.berth.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.auth.AccessAdmin;
 import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
-import io.berth.model.RetentionRule;
 import io.berth.model.TagMove;
 import io.berth.oci.Digest;
 import io.berth.oci.Reference;
@@ -13,12 +13,9 @@ import io.berth.registry.GarbageCollector;
 import io.berth.registry.Lifecycle;
 import io.berth.registry.Policies;
 import io.berth.registry.Registry;
-import io.berth.registry.Retention;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -26,7 +23,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** gc, tag history and rollback, promote, immutable tags, quotas and retention; they work while servers run. */
+/**
+ * gc, tag history and rollback, promote, immutable tags, quotas and retention; they work while servers run. With
+ * --server (or BERTH_SERVER) they ask that server's management API instead of opening the stores.
+ */
 final class LifecycleCommands {
     private LifecycleCommands() {}
 
@@ -34,16 +34,22 @@ final class LifecycleCommands {
         return AccessAdmin.commandLine().name();
     }
 
-    /** Opens both stores and the lifecycle services, runs, closes. */
+    /** With a server, asks its management API; else opens both stores and the lifecycle services, runs, closes. */
     abstract static class LifecycleCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
+        @Mixin
+        ServerOptions server;
         /** The open instance while run works (for the audit log). */
         Instance instance;
 
         @Override
         public Integer call() throws Exception {
-            BerthConfig config = options.load(Map.of());
+            ApiClient api = server.client();
+            if (api != null) {
+                return remote(api);
+            }
+            BerthConfig config = options.loadForStores(true);
             try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
                 this.instance = instance;
                 return run(instance.registry(), instance.lifecycle());
@@ -51,6 +57,9 @@ final class LifecycleCommands {
         }
 
         abstract int run(Registry registry, Lifecycle lifecycle) throws Exception;
+
+        /** The same through the management API. */
+        abstract int remote(ApiClient api) throws Exception;
 
         /** Records a change in the audit log with the names the management API's entries use. */
         void audit(String action, String target, String detail) {
@@ -96,15 +105,36 @@ final class LifecycleCommands {
                     s.untaggedManifests());
             GarbageCollector.Report report = lifecycle.collect(settings, dryRun);
             instance.auditGc(actor(), "cli", report);
-            if (!report.ran()) {
+            return print(report.ran(), report.items(), report.candidates(), report.manifestsDeleted(),
+                    report.linksRemoved(), report.blobsDeleted(), report.bytesFreed(), report.took().toMillis(),
+                    report.leaseLost());
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            if (grace != null || window != null) {
+                throw new IllegalArgumentException("--grace and --history-window apply to the stores directly; with --server"
+                        + " the server's gc.gracePeriod and history.window apply");
+            }
+            JsonNode r = api.post("/api/v1/gc" + (dryRun ? "?dryRun=true" : ""), null);
+            List<String> items = new ArrayList<>();
+            r.path("items").forEach(i -> items.add(i.asText()));
+            return print(r.path("ran").asBoolean(), items, r.path("candidates").asLong(), r.path("manifestsDeleted").asLong(),
+                    r.path("linksRemoved").asLong(), r.path("blobsDeleted").asLong(), r.path("bytesFreed").asLong(),
+                    r.path("millis").asLong(), r.path("leaseLost").asBoolean());
+        }
+
+        private int print(boolean ran, List<String> items, long candidates, long manifests, long links, long blobs,
+                          long bytes, long millis, boolean leaseLost) {
+            if (!ran) {
                 System.out.println("another node is collecting garbage now; try again later");
                 return 3;
             }
-            report.items().forEach(item -> System.out.println((dryRun ? "would delete " : "deleted ") + item));
+            items.forEach(item -> System.out.println((dryRun ? "would delete " : "deleted ") + item));
             System.out.printf(Locale.ROOT, "%s: %d candidates, %d manifests, %d blob links, %d blobs, %d bytes %s in %d ms%n",
-                    dryRun ? "dry run" : "done", report.candidates(), report.manifestsDeleted(), report.linksRemoved(),
-                    report.blobsDeleted(), report.bytesFreed(), dryRun ? "would be freed" : "freed", report.took().toMillis());
-            if (report.leaseLost()) {
+                    dryRun ? "dry run" : "done", candidates, manifests, links, blobs, bytes,
+                    dryRun ? "would be freed" : "freed", millis);
+            if (leaseLost) {
                 System.out.println("stopped early: the collection lease could not be renewed (another node may be"
                         + " collecting now); what is left goes on a later run");
                 return 3;
@@ -113,9 +143,11 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "tag", mixinStandardHelpOptions = true, description = "Tag history and rollback.",
-            subcommands = {TagHistory.class, TagRollback.class})
+    @Command(name = "tag", mixinStandardHelpOptions = true, description = "List tags, tag history and rollback.",
+            subcommands = {ListingCommands.TagList.class, TagHistory.class, TagRollback.class})
     static final class TagCommand {}
+
+    static final String HISTORY_ROW = "%-24s %-10s %-20s %-73s %s%n";
 
     @Command(name = "history", mixinStandardHelpOptions = true, description = "Show every move of REPOSITORY:TAG, newest first.")
     static final class TagHistory extends LifecycleCommand {
@@ -125,10 +157,28 @@ final class LifecycleCommands {
         @Override
         int run(Registry registry, Lifecycle lifecycle) {
             ImageRef image = ImageRef.parse(ref);
-            System.out.printf("%-24s %-10s %-20s %-73s %s%n", "WHEN", "OPERATION", "BY", "FROM", "TO");
+            System.out.printf(HISTORY_ROW, "WHEN", "OPERATION", "BY", "FROM", "TO");
             for (TagMove m : registry.tagHistory(image.repository(), image.tag(), limit)) {
-                System.out.printf("%-24s %-10s %-20s %-73s %s%n", m.at(), m.operation(), m.actor(),
+                System.out.printf(HISTORY_ROW, m.at(), m.operation(), m.actor(),
                         m.previous() == null ? "-" : m.previous(), m.next() == null ? "(removed)" : m.next());
+            }
+            return 0;
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            ImageRef image = ImageRef.parse(ref);
+            JsonNode moves = api.get("/api/v1/repositories/" + image.repository() + "/tags/" + image.tag() + "/history");
+            System.out.printf(HISTORY_ROW, "WHEN", "OPERATION", "BY", "FROM", "TO");
+            int shown = 0;
+            for (JsonNode m : moves) {
+                if (shown++ == limit) {
+                    break;
+                }
+                String from = AccessCommands.text(m, "previous");
+                String to = AccessCommands.text(m, "digest");
+                System.out.printf(HISTORY_ROW, AccessCommands.text(m, "at"), AccessCommands.text(m, "operation"),
+                        AccessCommands.text(m, "actor"), from == null ? "-" : from, to == null ? "(removed)" : to);
             }
             return 0;
         }
@@ -150,6 +200,21 @@ final class LifecycleCommands {
             System.out.println(image.repository() + ":" + image.tag() + " now points at " + now);
             return 0;
         }
+
+        @Override
+        int remote(ApiClient api) {
+            ImageRef image = ImageRef.parse(ref);
+            JsonNode now = api.post("/api/v1/repositories/" + image.repository() + "/tags/" + image.tag() + "/rollback",
+                    b -> {
+                        if (to != null) {
+                            b.put("to", to);
+                        } else {
+                            b.put("steps", steps);
+                        }
+                    });
+            System.out.println(image.repository() + ":" + image.tag() + " now points at " + AccessCommands.text(now, "digest"));
+            return 0;
+        }
     }
 
     @Command(name = "promote", mixinStandardHelpOptions = true,
@@ -164,10 +229,25 @@ final class LifecycleCommands {
         }
 
         @Override
+        int remote(ApiClient api) {
+            ImageRef source = ImageRef.parse(ref);
+            ImageRef destination = destination(source);
+            JsonNode r = api.post("/api/v1/promote", b -> b.put("repository", source.repository().value())
+                    .put("reference", source.reference().toString()).put("targetRepository", destination.repository().value())
+                    .put("targetTag", destination.tag().value()));
+            System.out.println("promoted " + source.repository() + "@" + AccessCommands.text(r, "digest") + " to "
+                    + destination.repository() + ":" + destination.tag());
+            return 0;
+        }
+
+        private ImageRef destination(ImageRef source) {
+            return target.tag != null ? new ImageRef(source.repository(), Reference.parse(target.tag)) : ImageRef.parse(target.to);
+        }
+
+        @Override
         int run(Registry registry, Lifecycle lifecycle) {
             ImageRef source = ImageRef.parse(ref);
-            ImageRef destination = target.tag != null
-                    ? new ImageRef(source.repository(), Reference.parse(target.tag)) : ImageRef.parse(target.to);
+            ImageRef destination = destination(source);
             Digest digest = registry.promote(source.repository(), source.reference(), destination.repository(),
                     destination.tag(), actor());
             audit("tag.promote", destination.repository() + ":" + destination.tag(),
@@ -196,6 +276,13 @@ final class LifecycleCommands {
             System.out.println("tags of " + namespace + " matching '" + pattern + "' are now immutable");
             return 0;
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.post(namespacePath(namespace, "/immutable"), b -> b.put("pattern", pattern));
+            System.out.println("tags of " + namespace + " matching '" + pattern + "' are now immutable");
+            return 0;
+        }
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Lift an immutable rule (an admin's command).")
@@ -213,6 +300,14 @@ final class LifecycleCommands {
             System.out.println("lifted rule '" + pattern + "' of " + namespace);
             return 0;
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.delete(namespacePath(namespace, "/immutable?pattern=" + java.net.URLEncoder.encode(pattern,
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            System.out.println("lifted rule '" + pattern + "' of " + namespace);
+            return 0;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List a namespace's immutable rules.")
@@ -224,6 +319,12 @@ final class LifecycleCommands {
             lifecycle.immutableRules(namespace).forEach(System.out::println);
             return 0;
         }
+
+        @Override
+        int remote(ApiClient api) {
+            api.get(namespacePath(namespace, "/immutable")).forEach(rule -> System.out.println(rule.asText()));
+            return 0;
+        }
     }
 
     @Command(name = "quota", mixinStandardHelpOptions = true, description = "Set a namespace's storage quota (e.g. 10GiB, 500MiB; 'none' removes it).")
@@ -233,12 +334,28 @@ final class LifecycleCommands {
 
         @Override
         int run(Registry registry, Lifecycle lifecycle) {
+            Long bytes = bytes();
+            lifecycle.setQuota(namespace, bytes);
+            audit("quota.set", namespace, "quotaBytes " + bytes);
+            return set(bytes);
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            Long bytes = bytes();
+            api.put(namespacePath(namespace, "/quota"), b -> b.put("quotaBytes", bytes));
+            return set(bytes);
+        }
+
+        private Long bytes() {
             Long bytes = limit.equalsIgnoreCase("none") ? null : parseBytes(limit);
             if (bytes != null && bytes < 1) {
                 throw new IllegalArgumentException("a quota is at least 1 byte ('none' removes it), got " + limit);
             }
-            lifecycle.setQuota(namespace, bytes);
-            audit("quota.set", namespace, "quotaBytes " + bytes);
+            return bytes;
+        }
+
+        private int set(Long bytes) {
             System.out.println(bytes == null ? "no quota for " + namespace : "quota of " + namespace + ": " + bytes + " bytes");
             return 0;
         }
@@ -255,9 +372,21 @@ final class LifecycleCommands {
             System.out.println(namespace + ": " + usage + " bytes used, quota " + quota);
             return 0;
         }
+
+        @Override
+        int remote(ApiClient api) {
+            JsonNode u = api.get(namespacePath(namespace, "/usage"));
+            String quota = u.path("quotaBytes").isNull() ? "none" : u.path("quotaBytes").asLong() + " bytes";
+            System.out.println(namespace + ": " + u.path("usedBytes").asLong() + " bytes used, quota " + quota);
+            return 0;
+        }
     }
 
-    private static void checkPattern(String pattern, String option) {
+    static String namespacePath(String namespace, String rest) {
+        return "/api/v1/namespaces/" + ApiClient.segment(namespace) + rest;
+    }
+
+    static void checkPattern(String pattern, String option) {
         String problem = Policies.patternProblem(pattern);
         if (problem != null) {
             throw new IllegalArgumentException(option + " '" + pattern + "' " + problem);
@@ -279,92 +408,7 @@ final class LifecycleCommands {
     }
 
     @Command(name = "retention", mixinStandardHelpOptions = true, description = "Retention rules: which tags go, automatically.",
-            subcommands = {RetentionAdd.class, RetentionList.class, RetentionRemove.class, RetentionRun.class})
+            subcommands = {RetentionCommands.Add.class, RetentionCommands.ListRules.class, RetentionCommands.Remove.class,
+                    RetentionCommands.Run.class})
     static final class RetentionCommand {}
-
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add a rule to NAMESPACE: of the tags matching --pattern, keep the newest --keep-last per repository and/or remove those older than --max-age-days; --keep patterns always stay.")
-    static final class RetentionAdd extends LifecycleCommand {
-        @Parameters(paramLabel = "NAMESPACE") String namespace;
-        @Option(names = "--pattern", defaultValue = "*") String pattern;
-        @Option(names = "--keep-last") Integer keepLast;
-        @Option(names = "--max-age-days") Integer maxAgeDays;
-        @Option(names = "--keep", paramLabel = "PATTERN") List<String> keep = new ArrayList<>();
-
-        @Override
-        int run(Registry registry, Lifecycle lifecycle) {
-            if (keepLast == null && maxAgeDays == null) {
-                throw new IllegalArgumentException("give --keep-last and/or --max-age-days");
-            }
-            if (keepLast != null && (keepLast < 1 || keepLast > 100_000)) {
-                throw new IllegalArgumentException("--keep-last must be from 1 to 100000");
-            }
-            if (maxAgeDays != null && (maxAgeDays < 1 || maxAgeDays > 36_500)) {
-                throw new IllegalArgumentException("--max-age-days must be from 1 to 36500");
-            }
-            checkPattern(pattern, "--pattern");
-            keep.forEach(k -> checkPattern(k, "--keep"));
-            String id = io.berth.auth.Passwords.randomId();
-            lifecycle.addRetentionRule(new RetentionRule(id, namespace, pattern, keepLast, maxAgeDays, keep,
-                    actor(), Instant.now()));
-            audit("retention.add", namespace, "rule " + id + " pattern " + pattern + " keepLast " + keepLast
-                    + " maxAgeDays " + maxAgeDays + " keep " + keep);
-            System.out.println("added retention rule " + id + " to " + namespace);
-            return 0;
-        }
-    }
-
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List retention rules.")
-    static final class RetentionList extends LifecycleCommand {
-        @Parameters(paramLabel = "NAMESPACE", arity = "0..1") String namespace;
-
-        @Override
-        int run(Registry registry, Lifecycle lifecycle) {
-            List<RetentionRule> rules = namespace == null ? lifecycle.allRetentionRules()
-                    : lifecycle.retentionRules(namespace);
-            for (RetentionRule r : rules) {
-                System.out.printf("%s %s pattern=%s keep-last=%s max-age-days=%s keep=%s%n", r.id(), r.namespace(),
-                        r.pattern(), r.keepLast(), r.maxAgeDays(), r.keepPatterns());
-            }
-            return 0;
-        }
-    }
-
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a retention rule.")
-    static final class RetentionRemove extends LifecycleCommand {
-        @Parameters(paramLabel = "ID") String id;
-
-        @Override
-        int run(Registry registry, Lifecycle lifecycle) {
-            for (RetentionRule rule : lifecycle.allRetentionRules()) {
-                if (rule.id().equals(id) && lifecycle.removeRetentionRule(rule.namespace(), id)) {
-                    audit("retention.remove", rule.namespace(), "rule " + id);
-                    System.out.println("removed retention rule " + id + " of " + rule.namespace());
-                    return 0;
-                }
-            }
-            System.err.println("berth: no retention rule " + id);
-            return 2;
-        }
-    }
-
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "Apply retention rules now (of NAMESPACE, or all).")
-    static final class RetentionRun extends LifecycleCommand {
-        @Parameters(paramLabel = "NAMESPACE", arity = "0..1") String namespace;
-        @Option(names = "--dry-run") boolean dryRun;
-
-        @Override
-        int run(Registry registry, Lifecycle lifecycle) {
-            List<Retention.Removal> removals = lifecycle.runRetention(namespace, dryRun, actor());
-            if (!dryRun) {
-                audit("retention.run", namespace == null ? "all namespaces" : namespace, removals.size() + " tags removed");
-            }
-            for (Retention.Removal r : removals) {
-                System.out.println((dryRun ? "would remove " : "removed ") + r.repository() + ":" + r.tag() + " (" + r.reason() + ")");
-            }
-            System.out.println((dryRun ? "dry run: " : "") + removals.size() + " tags");
-            return 0;
-        }
-    }
-
 }

@@ -31,7 +31,9 @@ public final class Main implements Callable<Integer> {
             AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class,
             LifecycleCommands.Gc.class, LifecycleCommands.TagCommand.class, LifecycleCommands.Promote.class,
             LifecycleCommands.RetentionCommand.class, MigrateCommand.class, ImportDistributionCommand.class,
-            ScrubCommand.class, KeygenCommands.Keygen.class, KeygenCommands.Init.class);
+            ScrubCommand.class, KeygenCommands.Keygen.class, KeygenCommands.Init.class,
+            ListingCommands.ManifestCommand.class, ListingCommands.UsageCommand.class, LoginCommands.Login.class,
+            LoginCommands.Logout.class);
 
     public static void main(String[] args) {
         if (args.length == 1 && Set.of("version", "--version", "-V").contains(args[0])) {

@@ -48,12 +48,12 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BerthConfig source = options.load(Map.of());
+        BerthConfig source = options.loadForStores(false);
         Map<String, String> targetFlags = new LinkedHashMap<>();
         if (toData != null) {
             targetFlags.put("data", toData.toString());
         }
-        BerthConfig target = new ConfigLoader().load(to, System.getenv(), targetFlags);
+        BerthConfig target = new ConfigLoader().load(to, CommonOptions.environment(), targetFlags);
         String sourceUrl = Stores.jdbcUrl(source);
         if (sourceUrl.equals(Stores.jdbcUrl(target))) {
             throw new ConfigException("source and target use the same metadata database " + sourceUrl);

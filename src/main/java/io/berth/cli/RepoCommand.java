@@ -1,25 +1,20 @@
 package io.berth.cli;
 
-import io.berth.boot.Instance;
-import io.berth.config.BerthConfig;
 import io.berth.oci.RepositoryName;
+import io.berth.registry.Lifecycle;
+import io.berth.registry.Registry;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Repository administration; works while servers run, through the metadata store's transactions. */
-@Command(name = "repo", mixinStandardHelpOptions = true, description = "Manage repositories.", subcommands = {RepoCommand.Delete.class})
+/** Repository administration; works while servers run, through the metadata store's transactions (or --server). */
+@Command(name = "repo", mixinStandardHelpOptions = true, description = "List and delete repositories.",
+        subcommands = {ListingCommands.RepoList.class, RepoCommand.Delete.class})
 final class RepoCommand {
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a repository: all its tags and manifests. Space returns through GC.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
-
+    static final class Delete extends LifecycleCommands.LifecycleCommand {
         @Parameters(paramLabel = "NAME", description = "Repository name, e.g. team-a/api")
         String name;
 
@@ -27,21 +22,26 @@ final class RepoCommand {
         boolean force;
 
         @Override
-        public Integer call() throws Exception {
-            BerthConfig config = options.load(Map.of());
+        int run(Registry registry, Lifecycle lifecycle) {
             RepositoryName repository = new RepositoryName(name);
             String actor = LifecycleCommands.actor();
-            try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
-                List<String> overridden = force ? instance.registry().immutableTags(repository) : List.of();
-                if (!instance.registry().deleteRepository(repository, actor, force)) {
-                    System.err.println("berth: no repository named " + repository);
-                    return 2;
-                }
-                if (force) {
-                    instance.admin().audit(actor, "repository.delete.force", repository.value(), "cli",
-                            overridden.isEmpty() ? "no immutable tags" : "immutable tags: " + String.join(", ", overridden));
-                }
+            List<String> overridden = force ? registry.immutableTags(repository) : List.of();
+            if (!registry.deleteRepository(repository, actor, force)) {
+                System.err.println("berth: no repository named " + repository);
+                return 2;
             }
+            if (force) {
+                audit("repository.delete.force", repository.value(),
+                        overridden.isEmpty() ? "no immutable tags" : "immutable tags: " + String.join(", ", overridden));
+            }
+            System.out.println("deleted repository " + repository);
+            return 0;
+        }
+
+        @Override
+        int remote(ApiClient api) {
+            RepositoryName repository = new RepositoryName(name);
+            api.delete("/api/v1/repositories/" + repository + (force ? "?force=true" : ""));
             System.out.println("deleted repository " + repository);
             return 0;
         }

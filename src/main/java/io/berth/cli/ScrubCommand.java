@@ -5,7 +5,6 @@ import io.berth.config.BerthConfig;
 import io.berth.registry.Scrubber;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +32,7 @@ final class ScrubCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BerthConfig config = options.load(Map.of());
+        BerthConfig config = options.loadForStores(false);
         try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
             Scrubber.Report report = instance.scrubber().run(repair, p -> System.out.printf(Locale.ROOT,
                     "progress: %d blobs read (%d bytes), %d records checked, %d problems%n", p.blobsRead(), p.bytesRead(),

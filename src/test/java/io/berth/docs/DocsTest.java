@@ -132,6 +132,7 @@ class DocsTest {
         env.put("DOCS_SANDBOX", sandbox.toString());
         env.put("BERTH_HTTP_LISTEN", "127.0.0.1:" + ports.get(5000));
         env.put("TMPDIR", Files.createDirectories(sandbox.resolve(".docs/tmp")).toString());
+        env.put("HOME", Files.createDirectories(sandbox.resolve(".docs/home")).toString()); // berth login writes there
         long started = System.nanoTime();
         Process bash = builder.start();
         try {

@@ -1,0 +1,196 @@
+package io.berth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The command line's client of a running Berth's management API ({@code /api/v1}): every {@code --server} command
+ * goes through it. JSON in and out with Jackson, HTTP with the JDK's client, so a remote command loads neither Netty
+ * nor JDBC. A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
+ * error, "CODE: message".
+ */
+final class ApiClient {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI base;
+    private final String authorization;
+    private final HttpClient http;
+
+    /** base is the server's URL (http://host:port); user null means anonymous. */
+    ApiClient(URI base, String user, String password) {
+        this.base = base;
+        this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .version(HttpClient.Version.HTTP_1_1);
+        String caFile = System.getenv("BERTH_CACERT");
+        if (!"https".equals(base.getScheme())) {
+            // The client builds an SSL context even for plain HTTP; the default one reads the JDK's whole CA store.
+            builder.sslContext(plainHttpOnly());
+        } else if (caFile != null && !caFile.isBlank()) {
+            builder.sslContext(trusting(Path.of(caFile)));
+        }
+        this.http = builder.build();
+    }
+
+    /** A failure the server answered with (or a server that could not be reached); the message is one line. */
+    static final class ApiException extends RuntimeException {
+        final int status;
+        final String code;
+
+        ApiException(int status, String code, String message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    URI base() {
+        return base;
+    }
+
+    /** A path segment (a user or namespace name) percent-encoded. */
+    static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    JsonNode get(String path) {
+        return send("GET", path, null);
+    }
+
+    JsonNode delete(String path) {
+        return send("DELETE", path, null);
+    }
+
+    JsonNode post(String path, Consumer<ObjectNode> body) {
+        return send("POST", path, body);
+    }
+
+    JsonNode put(String path, Consumer<ObjectNode> body) {
+        return send("PUT", path, body);
+    }
+
+    /** Sends a request with a JSON object body (built by body, or none), returns the answer's JSON (null when empty). */
+    JsonNode send(String method, String path, Consumer<ObjectNode> body) {
+        String json = null;
+        if (body != null) {
+            ObjectNode node = JSON.createObjectNode();
+            body.accept(node);
+            json = node.toString();
+        }
+        URI uri = base.resolve(path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+                .header("Accept", "application/json")
+                .header("User-Agent", "berth-cli");
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpConnectTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+        } catch (HttpTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
+                    + " within " + TIMEOUT.toSeconds() + " s");
+        } catch (ConnectException e) {
+            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection refused");
+        } catch (IOException e) {
+            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": " + oneLine(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "UNREACHABLE", "interrupted");
+        }
+        byte[] bytes = response.body();
+        if (response.statusCode() >= 400) {
+            throw failure(response.statusCode(), bytes);
+        }
+        if (bytes.length == 0) {
+            return null;
+        }
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new ApiException(response.statusCode(), "INVALID_ANSWER", base + " answered " + method + " "
+                    + uri.getPath() + " with something that is not JSON (is it a Berth server?)");
+        }
+    }
+
+    /** "CODE: message" from the spec's error envelope, or the status when the body is not one. */
+    static ApiException failure(int status, byte[] body) {
+        try {
+            JsonNode first = JSON.readTree(body).path("errors").path(0);
+            if (first.hasNonNull("code")) {
+                String code = first.get("code").asText();
+                return new ApiException(status, code, code + ": " + first.path("message").asText("").replaceAll("\\s+", " "));
+            }
+        } catch (IOException e) {
+            // not JSON: the status says it
+        }
+        return new ApiException(status, "HTTP_" + status, "the server answered HTTP " + status
+                + (status == 404 ? " (is it a Berth server, and new enough for this command?)" : ""));
+    }
+
+    private static String oneLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replaceAll("\\s+", " ");
+    }
+
+    /** A context that trusts no certificate: for a client that only speaks plain HTTP, cheap to make. */
+    private static SSLContext plainHttpOnly() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An SSL context trusting the PEM certificates in file (a private CA or a self-signed server certificate). */
+    private static SSLContext trusting(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + i++, c);
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("BERTH_CACERT " + file + ": " + oneLine(e));
+        }
+    }
+}
