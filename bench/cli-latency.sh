@@ -2,6 +2,7 @@
 # Wall time of CLI calls that touch no store, through the real launcher (./berth), as a user runs them.
 #   bench/cli-latency.sh            # 10 runs of each command
 #   N=20 bench/cli-latency.sh
+#   SERVER=1 bench/cli-latency.sh   # also --server commands, against a Berth with access control it starts (and stops)
 # One untimed call first builds the jar and the CLI class-data archive when they are missing or stale. Prints, per
 # command, the median, min and max wall time and the median CPU time (user + sys; steadier on a busy machine) in ms.
 # Target (issue 14 item 3): median wall time <= 500 ms on the 2-core lab machine.
@@ -10,6 +11,20 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 n="${N:-10}"
 commands=("version" "--version" "help" "--help" "help gc")
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "${work:-}" ] && rm -rf "$work"; true; }
+trap cleanup EXIT
+if [ "${SERVER:-0}" = 1 ]; then
+  work="$(mktemp -d)"
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  BERTH_AUTH_ENABLED=true BERTH_ADMIN_PASSWORD=bench-admin-password ./berth serve --listen "127.0.0.1:$port" \
+    --data "$work/data" > "$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.5; done
+  export BERTH_SERVER="http://127.0.0.1:$port" BERTH_USER=admin BERTH_PASSWORD=bench-admin-password
+  ./berth namespace create bench > /dev/null
+  commands+=("repo list" "user list" "namespace list" "usage" "audit --limit 5")
+fi
 
 ./berth --help > /dev/null
 
