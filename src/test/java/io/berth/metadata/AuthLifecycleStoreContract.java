@@ -16,7 +16,6 @@ import io.berth.oci.Digest;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,10 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,28 +111,11 @@ public abstract class AuthLifecycleStoreContract {
 
     /** Runs both at once, as two nodes would; both results in order. A refusal (RegistryException) counts as null. */
     private <T> List<T> race(Callable<T> first, Callable<T> second) throws Exception {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        for (Callable<T> task : List.of(first, second)) {
-            futures.add(pool.submit(() -> {
-                start.await();
-                try {
-                    return task.call();
-                } catch (RegistryException refused) {
-                    return null;
-                }
-            }));
-        }
-        start.countDown();
-        List<T> results = new ArrayList<>();
-        for (Future<T> f : futures) {
-            results.add(f.get());
-        }
-        return results;
+        return Races.race(pool, first, second);
     }
 
     private static Digest digest(String content) {
-        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+        return MetadataStoreFixture.digest(content);
     }
 
     private ManifestRecord manifest(String content) {

@@ -9,38 +9,17 @@ import io.berth.model.Page;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The listing queries every MetadataStore answers alike: pages, counts and sizes. */
 @Timeout(60)
-public abstract class ListingQueriesContract {
+public abstract class ListingQueriesContract extends MetadataStoreFixture {
     private static final String IMAGE = "application/vnd.oci.image.manifest.v1+json";
     private static final String INDEX = "application/vnd.oci.image.index.v1+json";
-
-    protected MetadataStore store;
-
-    protected abstract MetadataStore openStore() throws Exception;
-
-    @BeforeEach
-    void open() throws Exception {
-        store = openStore();
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
-
-    private static Digest digest(String content) {
-        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
-    }
 
     /** A blob of size bytes (its content names it), linked into repository. */
     private Digest blob(RepositoryName repository, String name, long size) {

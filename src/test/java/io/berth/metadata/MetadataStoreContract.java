@@ -12,43 +12,22 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** What every MetadataStore must do. Each implementation's test extends this class and opens a fresh store. */
 @Timeout(60)
-public abstract class MetadataStoreContract {
-    protected MetadataStore store;
+public abstract class MetadataStoreContract extends MetadataStoreFixture {
     private final RepositoryName repo = new RepositoryName("team/app-" + UUID.randomUUID().toString().substring(0, 8));
-
-    protected abstract MetadataStore openStore() throws Exception;
-
-    @BeforeEach
-    void open() throws Exception {
-        store = openStore();
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
-
-    private static Digest digest(String content) {
-        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
-    }
 
     private ManifestRecord manifest(String content, Digest subject, String artifactType) {
         return new ManifestRecord(repo, digest(content), "application/vnd.oci.image.manifest.v1+json", 100, subject,
@@ -313,22 +292,7 @@ public abstract class MetadataStoreContract {
 
     /** Runs both at once (as two nodes would), each ignoring the refusal it may get when the other wins. */
     private static void race(ExecutorService pool, Callable<?> first, Callable<?> second) throws Exception {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> futures = new ArrayList<>();
-        for (Callable<?> task : List.of(first, second)) {
-            futures.add(pool.submit(() -> {
-                start.await();
-                try {
-                    return task.call();
-                } catch (RegistryException refused) {
-                    return null;
-                }
-            }));
-        }
-        start.countDown();
-        for (Future<?> f : futures) {
-            f.get();
-        }
+        Races.<Object>race(pool, first::call, second::call);
     }
 
     @Test

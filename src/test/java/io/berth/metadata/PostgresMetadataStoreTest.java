@@ -7,7 +7,6 @@ import io.berth.testing.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import java.time.Clock;
 
 /** The MetadataStore contract on a real PostgreSQL server, a fresh database per test. */
 class PostgresMetadataStoreTest extends MetadataStoreContract {
@@ -35,7 +34,6 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
 
     @Override
     protected MetadataStore openStore() {
-        return MetadataDatabase.postgres(server.jdbcUrl(server.createDatabase()), PostgresServer.USER, "", 8,
-                Clock.systemUTC()).metadata();
+        return postgresStore(server);
     }
 }

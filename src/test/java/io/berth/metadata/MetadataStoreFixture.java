@@ -1,0 +1,36 @@
+package io.berth.metadata;
+
+import io.berth.oci.Digest;
+import io.berth.testing.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** A fresh MetadataStore for each test, opened by the implementation's test and closed after it. */
+abstract class MetadataStoreFixture {
+    protected MetadataStore store;
+
+    protected abstract MetadataStore openStore() throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    /** A store on a fresh database of server. */
+    static MetadataStore postgresStore(PostgresServer server) {
+        return MetadataDatabase.postgres(server.jdbcUrl(server.createDatabase()), PostgresServer.USER, "", 8,
+                Clock.systemUTC()).metadata();
+    }
+
+    /** The sha256 digest of content's UTF-8 bytes. */
+    static Digest digest(String content) {
+        return Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+}
