@@ -171,8 +171,7 @@ abstract class ManifestConformance extends Conformance {
 
         Response put = putManifest(repo, "v1", Content.OCI_MANIFEST, manifest);
 
-        assertError(put, 400, "MANIFEST_BLOB_UNKNOWN");
-        assertThat(getManifest(repo, "v1").status()).isEqualTo(404);
+        assertRefusedAndNotStored(put, repo, "v1", 400, "MANIFEST_BLOB_UNKNOWN");
     }
 
     @Test
@@ -183,8 +182,7 @@ abstract class ManifestConformance extends Conformance {
 
         Response put = putManifest(repo, "multi", Content.OCI_INDEX, index);
 
-        assertError(put, 400, "MANIFEST_BLOB_UNKNOWN");
-        assertThat(getManifest(repo, "multi").status()).isEqualTo(404);
+        assertRefusedAndNotStored(put, repo, "multi", 400, "MANIFEST_BLOB_UNKNOWN");
     }
 
     @Test
@@ -245,6 +243,12 @@ abstract class ManifestConformance extends Conformance {
         return bytes;
     }
 
+    /** put was refused with status and the error code, and nothing was stored under reference. */
+    private void assertRefusedAndNotStored(Response put, String repo, String reference, int status, String code) {
+        assertError(put, status, code);
+        assertThat(getManifest(repo, reference).status()).isEqualTo(404);
+    }
+
     private Response putRaw(String repo, String tag, byte[] manifest, String transfer) {
         RawHttp.Request request = RawHttp.Request.of("PUT", "/v2/" + repo + "/manifests/" + tag, "Content-Type", Content.OCI_MANIFEST);
         return RawHttp.send(registry().hostPort(), transfer.equals("chunked") ? request.chunkedBody(manifest) : request.body(manifest));
@@ -271,8 +275,7 @@ abstract class ManifestConformance extends Conformance {
 
         Response put = putRaw(repo, "huge", manifest, transfer);
 
-        assertError(put, 413, "MANIFEST_INVALID");
-        assertThat(getManifest(repo, "huge").status()).isEqualTo(404);
+        assertRefusedAndNotStored(put, repo, "huge", 413, "MANIFEST_INVALID");
     }
 
     // ---- deletion ----------------------------------------------------------------------------------------------------
@@ -358,8 +361,7 @@ abstract class ManifestConformance extends Conformance {
 
         Response put = putManifest(repo, wrong, Content.OCI_MANIFEST, manifest);
 
-        assertError(put, 400, "DIGEST_INVALID");
-        assertThat(getManifest(repo, wrong).status()).isEqualTo(404);
+        assertRefusedAndNotStored(put, repo, wrong, 400, "DIGEST_INVALID");
         assertThat(getManifest(repo, Content.sha256(manifest)).status()).isEqualTo(404);
     }
 
@@ -370,8 +372,7 @@ abstract class ManifestConformance extends Conformance {
 
         Response put = putManifest(repo, "v1", Content.OCI_MANIFEST, "{\"schemaVersion\": 2, \"config\": ".getBytes(StandardCharsets.UTF_8));
 
-        assertError(put, 400, "MANIFEST_INVALID");
-        assertThat(getManifest(repo, "v1").status()).isEqualTo(404);
+        assertRefusedAndNotStored(put, repo, "v1", 400, "MANIFEST_INVALID");
     }
 
     @Test

@@ -50,10 +50,7 @@ final class RawHttp {
     }
 
     static Exchange exchange(String hostPort, Request request) {
-        String[] hp = hostPort.split(":");
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
-            socket.setSoTimeout(30_000);
+        try (Socket socket = connect(hostPort)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
             StringBuilder head = new StringBuilder()
@@ -106,6 +103,20 @@ final class RawHttp {
         }
     }
 
+    /** A connection to hostPort (5 s to connect), whose reads give up after 30 s of silence. */
+    private static Socket connect(String hostPort) throws IOException {
+        String[] hp = hostPort.split(":");
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+            socket.setSoTimeout(30_000);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     static byte[] chunked(byte[] body, int chunkSize) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 64);
         for (int offset = 0; offset < body.length; offset += chunkSize) {
@@ -124,10 +135,7 @@ final class RawHttp {
      * Returns the answers that came; a closed connection ends the list early.
      */
     static List<Response> pipelined(String hostPort, byte[] wire, String... methods) {
-        String[] hp = hostPort.split(":");
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
-            socket.setSoTimeout(30_000);
+        try (Socket socket = connect(hostPort)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
             out.write(wire);

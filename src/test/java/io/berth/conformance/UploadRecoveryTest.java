@@ -31,15 +31,11 @@ import org.junit.jupiter.api.Timeout;
 @DisplayName("Berth upload recovery")
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class UploadRecoveryTest {
-    private static final String OCTETS = "application/octet-stream";
+    private static final String OCTETS = ChunkedUploads.OCTETS;
 
     /** Starts an upload and sends one chunk of 100 bytes; returns the upload's Location and its id. */
     private static String[] uploadWithOneChunk(RegistryApiClient http, String repo) {
-        Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
-        assertThat(post.status()).as("%s", post).isEqualTo(202);
-        Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS,
-                "Content-Range", "0-99");
-        assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+        Response patch = ChunkedUploads.startWith(http, repo, Content.randomBlob(100));
         return new String[] {RegistryApiClient.pathAndQuery(patch.location()), patch.header("Docker-Upload-UUID")};
     }
 
@@ -88,15 +84,10 @@ class UploadRecoveryTest {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("claim");
         byte[] blob = Content.randomBlob(200_000);
-        String digest = Content.sha256(blob);
         String upload;
         BerthServer first = BerthServer.start(data, List.of());
         try (Socket slow = new Socket()) {
-            RegistryApiClient http = first.api();
-            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
-            Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
-                    "Content-Type", OCTETS, "Content-Range", "0-99999");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
             upload = RegistryApiClient.pathAndQuery(patch.location());
 
             // The second chunk's PATCH is in flight, a part of its body sent, when the server is killed.
@@ -114,16 +105,7 @@ class UploadRecoveryTest {
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
-            RegistryApiClient http = second.api();
-            Response status = http.get(upload);
-            assertThat(status.status()).as("%s", status).isEqualTo(204);
-            assertThat(status.header("Range")).isEqualTo("0-99999");
-            Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
-                    "Content-Type", OCTETS, "Content-Range", "100000-199999");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(RegistryApiClient.withQuery(RegistryApiClient.pathAndQuery(patch.location()), "digest=" + digest), null);
-            assertThat(put.status()).as("%s", put).isEqualTo(201);
-            assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
+            ChunkedUploads.resumeAfterKept(second.api(), repo, upload, blob, 100_000);
         }
     }
 

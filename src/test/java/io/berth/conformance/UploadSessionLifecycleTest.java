@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 @DisplayName("Berth upload sessions")
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class UploadSessionLifecycleTest {
-    private static final String OCTETS = "application/octet-stream";
+    private static final String OCTETS = ChunkedUploads.OCTETS;
 
     @Test
     @Timeout(120)
@@ -32,31 +32,14 @@ class UploadSessionLifecycleTest {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("restart");
         byte[] blob = Content.randomBlob(300_000);
-        String digest = Content.sha256(blob);
         String upload;
         try (BerthServer first = BerthServer.start(data, List.of())) {
-            RegistryApiClient http = first.api();
-            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
-            assertThat(post.status()).as("%s", post).isEqualTo(202);
-            Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
-                    "Content-Type", OCTETS, "Content-Range", "0-99999");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
             upload = RegistryApiClient.pathAndQuery(patch.location());
         }
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
-            RegistryApiClient http = second.api();
-            Response status = http.get(upload);
-            assertThat(status.status()).as("%s", status).isEqualTo(204);
-            assertThat(status.header("Range")).isEqualTo("0-99999");
-            Response patch = http.patch(upload, Arrays.copyOfRange(blob, 100_000, blob.length),
-                    "Content-Type", OCTETS, "Content-Range", "100000-299999");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(RegistryApiClient.withQuery(patch.location(), "digest=" + digest), null);
-
-            assertThat(put.status()).as("%s", put).isEqualTo(201);
-            assertThat(put.header("Docker-Content-Digest")).isEqualTo(digest);
-            assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
+            ChunkedUploads.resumeAfterKept(second.api(), repo, upload, blob, 100_000);
         }
     }
 
@@ -66,15 +49,10 @@ class UploadSessionLifecycleTest {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("crash");
         byte[] blob = Content.randomBlob(300_000);
-        String digest = Content.sha256(blob);
         String upload;
         BerthServer first = BerthServer.start(data, List.of());
         try {
-            RegistryApiClient http = first.api();
-            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
-            Response patch = http.patch(post.location(), Arrays.copyOfRange(blob, 0, 100_000),
-                    "Content-Type", OCTETS, "Content-Range", "0-99999");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
             upload = RegistryApiClient.pathAndQuery(patch.location());
         } finally {
             first.process().kill();
@@ -82,18 +60,11 @@ class UploadSessionLifecycleTest {
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
             RegistryApiClient http = second.api();
-            Response status = http.get(upload);
-            assertThat(status.status()).as("%s", status).isEqualTo(204);
+            Response status = ChunkedUploads.statusOf(http, upload);
             int offset = Integer.parseInt(status.header("Range").substring(2)) + 1;
             assertThat(offset).as("bytes kept of the acknowledged 100000 (Range %s)", status.header("Range"))
                     .isBetween(1, 100_000);
-            Response patch = http.patch(RegistryApiClient.pathAndQuery(status.location()), Arrays.copyOfRange(blob, offset, blob.length),
-                    "Content-Type", OCTETS, "Content-Range", offset + "-" + (blob.length - 1));
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
-            Response put = http.put(RegistryApiClient.withQuery(RegistryApiClient.pathAndQuery(patch.location()), "digest=" + digest), null);
-
-            assertThat(put.status()).as("%s", put).isEqualTo(201);
-            assertThat(http.get("/v2/" + repo + "/blobs/" + digest).body()).isEqualTo(blob);
+            ChunkedUploads.finishFrom(http, repo, RegistryApiClient.pathAndQuery(status.location()), blob, offset);
         }
     }
 
@@ -106,9 +77,7 @@ class UploadSessionLifecycleTest {
         String repo = Conformance.newRepo("purge");
         try (BerthServer berth = BerthServer.start(data, List.of("--config", config.toString()))) {
             RegistryApiClient http = berth.api();
-            Response post = http.post("/v2/" + repo + "/blobs/uploads/", null);
-            Response patch = http.patch(post.location(), Content.randomBlob(100), "Content-Type", OCTETS, "Content-Range", "0-99");
-            assertThat(patch.status()).as("%s", patch).isEqualTo(202);
+            Response patch = ChunkedUploads.startWith(http, repo, Content.randomBlob(100));
             assertThat(http.get(patch.location()).status()).isEqualTo(204);
 
             Thread.sleep(4_000);

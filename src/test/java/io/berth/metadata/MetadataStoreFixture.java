@@ -2,27 +2,12 @@ package io.berth.metadata;
 
 import io.berth.oci.Digest;
 import io.berth.testing.PostgresServer;
+import io.berth.testing.StoreFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 
-/** A fresh MetadataStore for each test, opened by the implementation's test and closed after it. */
-abstract class MetadataStoreFixture {
-    protected MetadataStore store;
-
-    protected abstract MetadataStore openStore() throws Exception;
-
-    @BeforeEach
-    void open() throws Exception {
-        store = openStore();
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
-
+/** A fresh MetadataStore for each test (opened by the implementation's test), and what its tests share. */
+abstract class MetadataStoreFixture extends StoreFixture<MetadataStore> {
     /** A store on a fresh database of server. */
     static MetadataStore postgresStore(PostgresServer server) {
         return MetadataDatabase.postgres(server.jdbcUrl(server.createDatabase()), PostgresServer.USER, "", 8,
