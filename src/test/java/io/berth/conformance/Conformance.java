@@ -89,10 +89,16 @@ abstract class Conformance {
         return Content.sha256(manifest);
     }
 
-    /** Pushes a fresh OCI image (config, layer, manifest) under tag and returns the manifest's bytes. */
-    final byte[] pushImage(String repo, String tag) {
+    /**
+     * Pushes a fresh OCI image (config, layer, manifest) under tag, then the same manifest under each of alsoTagged;
+     * returns the manifest's bytes.
+     */
+    final byte[] pushImage(String repo, String tag, String... alsoTagged) {
         byte[] manifest = Content.bytes(pushImageBlobs(repo, Content.OCI_MANIFEST));
         pushManifest(repo, tag, Content.OCI_MANIFEST, manifest);
+        for (String other : alsoTagged) {
+            pushManifest(repo, other, Content.OCI_MANIFEST, manifest);
+        }
         return manifest;
     }
 

@@ -27,11 +27,18 @@ abstract class ListingConformance extends Conformance {
 
     private String repoWithTags(List<String> tags) {
         String repo = newRepo("listing");
-        byte[] manifest = pushImage(repo, tags.get(0));
-        for (String tag : tags.subList(1, tags.size())) {
-            pushManifest(repo, tag, Content.OCI_MANIFEST, manifest);
-        }
+        pushImage(repo, tags.get(0), tags.subList(1, tags.size()).toArray(String[]::new));
         return repo;
+    }
+
+    /** GET of repo's tag list, with query ("" or "?n=..."). */
+    private Response tagsPage(String repo, String query) {
+        return http().get("/v2/" + repo + "/tags/list" + query);
+    }
+
+    /** The tags of a tag list answer, in the order given. */
+    private static List<String> tags(Response tagList) {
+        return strings(tagList.json().get("tags"));
     }
 
     private static List<String> strings(JsonNode array) {
@@ -70,11 +77,11 @@ abstract class ListingConformance extends Conformance {
     void tags_list_names_the_repository_and_all_its_tags() {
         String repo = repoWithTags(TAGS);
 
-        Response response = http().get("/v2/" + repo + "/tags/list");
+        Response response = tagsPage(repo, "");
 
         assertThat(response.status()).as("%s", response).isEqualTo(200);
         assertThat(response.json().path("name").asText()).isEqualTo(repo);
-        assertThat(strings(response.json().get("tags"))).containsExactlyInAnyOrderElementsOf(TAGS);
+        assertThat(tags(response)).containsExactlyInAnyOrderElementsOf(TAGS);
     }
 
     @Test
@@ -82,9 +89,9 @@ abstract class ListingConformance extends Conformance {
         requires(Feature.SORTED_TAGS);
         String repo = repoWithTags(TAGS);
 
-        Response response = http().get("/v2/" + repo + "/tags/list");
+        Response response = tagsPage(repo, "");
 
-        assertThat(strings(response.json().get("tags"))).containsExactlyElementsOf(SORTED);
+        assertThat(tags(response)).containsExactlyElementsOf(SORTED);
     }
 
     @Test
@@ -92,15 +99,15 @@ abstract class ListingConformance extends Conformance {
         requires(Feature.TAG_PAGINATION);
         String repo = repoWithTags(TAGS);
 
-        Response first = http().get("/v2/" + repo + "/tags/list?n=4");
-        assertThat(strings(first.json().get("tags"))).containsExactlyElementsOf(SORTED.subList(0, 4));
+        Response first = tagsPage(repo, "?n=4");
+        assertThat(tags(first)).containsExactlyElementsOf(SORTED.subList(0, 4));
         String next = nextLink(first);
         assertThat(next).as("Link of %s", first).isNotNull();
         assertThat(URI.create(next).getRawPath()).isEqualTo("/v2/" + repo + "/tags/list");
         assertThat(query(next)).containsEntry("n", "4").containsEntry("last", SORTED.get(3));
 
         Response second = http().get(next);
-        assertThat(strings(second.json().get("tags"))).containsExactlyElementsOf(SORTED.subList(4, 6));
+        assertThat(tags(second)).containsExactlyElementsOf(SORTED.subList(4, 6));
         assertThat(second.header("Link")).as("Link of the last page %s", second).isNull();
     }
 
@@ -109,11 +116,11 @@ abstract class ListingConformance extends Conformance {
         requires(Feature.TAG_PAGINATION);
         String repo = repoWithTags(TAGS);
 
-        Response withN = http().get("/v2/" + repo + "/tags/list?n=2&last=" + SORTED.get(1));
-        Response withoutN = http().get("/v2/" + repo + "/tags/list?last=" + SORTED.get(1));
+        Response withN = tagsPage(repo, "?n=2&last=" + SORTED.get(1));
+        Response withoutN = tagsPage(repo, "?last=" + SORTED.get(1));
 
-        assertThat(strings(withN.json().get("tags"))).containsExactlyElementsOf(SORTED.subList(2, 4));
-        assertThat(strings(withoutN.json().get("tags"))).containsExactlyElementsOf(SORTED.subList(2, 6));
+        assertThat(tags(withN)).containsExactlyElementsOf(SORTED.subList(2, 4));
+        assertThat(tags(withoutN)).containsExactlyElementsOf(SORTED.subList(2, 6));
     }
 
     @Test
@@ -121,10 +128,10 @@ abstract class ListingConformance extends Conformance {
         requires(Feature.TAG_PAGINATION);
         String repo = repoWithTags(TAGS);
 
-        Response response = http().get("/v2/" + repo + "/tags/list?n=0");
+        Response response = tagsPage(repo, "?n=0");
 
         assertThat(response.status()).as("%s", response).isEqualTo(200);
-        assertThat(strings(response.json().get("tags"))).isEmpty();
+        assertThat(tags(response)).isEmpty();
         assertThat(response.header("Link")).isNull();
     }
 
@@ -142,13 +149,13 @@ abstract class ListingConformance extends Conformance {
         assertThat(tagList(repo)).containsExactly("v1", "v3");
         assertThat(http().delete("/v2/" + repo + "/manifests/" + Content.sha256(other)).status()).isEqualTo(202);
         assertThat(tagList(repo)).as("the tags on a deleted manifest go with it").isEmpty();
-        assertThat(strings(http().get("/v2/" + repo + "/tags/list?n=1&last=v1").json().get("tags"))).isEmpty();
+        assertThat(tags(tagsPage(repo, "?n=1&last=v1"))).isEmpty();
     }
 
     private List<String> tagList(String repo) {
-        Response response = http().get("/v2/" + repo + "/tags/list");
+        Response response = tagsPage(repo, "");
         assertThat(response.status()).as("%s", response).isEqualTo(200);
-        return strings(response.json().get("tags"));
+        return tags(response);
     }
 
     @Test
@@ -186,8 +193,7 @@ abstract class ListingConformance extends Conformance {
     void repository_deleted_with_the_cli_answers_404_afterwards() {
         requires(Feature.REPOSITORY_DELETE);
         String repo = newRepo("listing");
-        byte[] manifest = pushImage(repo, "v1");
-        pushManifest(repo, "v2", Content.OCI_MANIFEST, manifest);
+        byte[] manifest = pushImage(repo, "v1", "v2");
         String survivor = newRepo("listing");
         pushImage(survivor, "v1");
 
@@ -195,7 +201,7 @@ abstract class ListingConformance extends Conformance {
 
         ((BerthServer) registry()).cli("repo", "delete", repo);
 
-        assertError(http().get("/v2/" + repo + "/tags/list"), 404, "NAME_UNKNOWN");
+        assertError(tagsPage(repo, ""), 404, "NAME_UNKNOWN");
         for (String reference : List.of("v1", "v2", Content.sha256(manifest))) {
             Response response = getManifest(repo, reference);
             assertThat(response.status()).as("%s", response).isEqualTo(404);

@@ -284,8 +284,7 @@ abstract class ManifestConformance extends Conformance {
     void deleting_a_tag_removes_that_tag_only() {
         requires(Feature.TAG_DELETE);
         String repo = newRepo("manifests");
-        byte[] manifest = pushImage(repo, "keep");
-        pushManifest(repo, "drop", Content.OCI_MANIFEST, manifest);
+        byte[] manifest = pushImage(repo, "keep", "drop");
 
         Response delete = http().delete("/v2/" + repo + "/manifests/drop");
 
@@ -300,8 +299,7 @@ abstract class ManifestConformance extends Conformance {
     @Test
     void deleting_by_digest_removes_the_manifest_and_every_tag_on_it() {
         String repo = newRepo("manifests");
-        byte[] manifest = pushImage(repo, "one");
-        pushManifest(repo, "two", Content.OCI_MANIFEST, manifest);
+        byte[] manifest = pushImage(repo, "one", "two");
         byte[] other = pushImage(repo, "other");
         String digest = Content.sha256(manifest);
 
