@@ -26,17 +26,31 @@ import org.junit.jupiter.api.Timeout;
 class UploadSessionLifecycleTest {
     private static final String OCTETS = ChunkedUploads.OCTETS;
 
+    /**
+     * Starts Berth on data, uploads blob's first 100000 bytes to repo, then stops Berth: kill -9 if crash, else a clean
+     * stop. Returns the upload's path.
+     */
+    private static String firstChunkThenStop(Path data, String repo, byte[] blob, boolean crash) {
+        BerthServer first = BerthServer.start(data, List.of());
+        try {
+            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
+            return RegistryApiClient.pathAndQuery(patch.location());
+        } finally {
+            if (crash) {
+                first.process().kill();
+            } else {
+                first.close();
+            }
+        }
+    }
+
     @Test
     @Timeout(120)
     void upload_survives_a_restart() {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("restart");
         byte[] blob = Content.randomBlob(300_000);
-        String upload;
-        try (BerthServer first = BerthServer.start(data, List.of())) {
-            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
-            upload = RegistryApiClient.pathAndQuery(patch.location());
-        }
+        String upload = firstChunkThenStop(data, repo, blob, false);
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
             ChunkedUploads.resumeAfterKept(second.api(), repo, upload, blob, 100_000);
@@ -49,14 +63,7 @@ class UploadSessionLifecycleTest {
         Path data = BerthServer.newDataDir();
         String repo = Conformance.newRepo("crash");
         byte[] blob = Content.randomBlob(300_000);
-        String upload;
-        BerthServer first = BerthServer.start(data, List.of());
-        try {
-            Response patch = ChunkedUploads.startWith(first.api(), repo, Arrays.copyOfRange(blob, 0, 100_000));
-            upload = RegistryApiClient.pathAndQuery(patch.location());
-        } finally {
-            first.process().kill();
-        }
+        String upload = firstChunkThenStop(data, repo, blob, true);
 
         try (BerthServer second = BerthServer.start(data, List.of())) {
             RegistryApiClient http = second.api();
