@@ -106,7 +106,8 @@ public final class Server {
         installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         access.install(installed);
         if (config.ui().enabled()) {
-            new WebUi(instance.listing(), access.permissions(), access.logins(), config.ui().sessionTtl(), clock)
+            new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
+                    config.ui().sessionTtl(), clock)
                     .install(installed);
         }
         HttpServer server = listen(address, config, installed, blocking, tls);

@@ -66,7 +66,7 @@ final class Sessions {
         }
     }
 
-    private String randomId() {
+    String randomId() {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

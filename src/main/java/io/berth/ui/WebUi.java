@@ -22,6 +22,7 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.Listing;
+import io.berth.registry.Registry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
@@ -63,14 +64,19 @@ public final class WebUi {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final Pages pages = new Pages();
+    private final TagPages tagPages;
+    /** The CSRF token of the forms of visitors without a session (access control off): no other site can read it. */
+    private final String anonymousCsrf;
 
     /** logins: the accounts of access control when it is on; empty when it is off (no login, all readable). */
-    public WebUi(Listing listing, Permissions permissions, Optional<Authenticator> logins, Duration sessionTtl,
-                 Clock clock) {
+    public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
+                 Duration sessionTtl, Clock clock) {
         this.listing = listing;
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
         this.sessions = new Sessions(sessionTtl, clock);
+        this.tagPages = new TagPages(this, registry, permissions, pages);
+        this.anonymousCsrf = sessions.randomId();
     }
 
     /** Adds the UI's routes; install it last: its catch-all answers every GET no other route took. */
@@ -83,6 +89,14 @@ public final class WebUi {
         add(routes, "ui-login", POST, "/login", ex -> new FormBody(MAX_FORM_BYTES, form -> login(ex, form)));
         add(routes, "ui-logout", POST, "/logout", ex -> new FormBody(MAX_FORM_BYTES, form -> logout(ex, form)));
         add(routes, "ui-home", GET, "/", this::home);
+        String tag = "/r/(?<name>[^?#]+?)/-/tags/(?<tag>[^/]+)";
+        add(routes, "ui-tag", GET, tag, tagPages::history);
+        add(routes, "ui-tag-rollback", GET, tag + "/rollback", tagPages::confirmRollback);
+        add(routes, "ui-tag-rollback", POST, tag + "/rollback",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.rollback(ex, form)));
+        add(routes, "ui-tag-delete", GET, tag + "/delete", tagPages::confirmDelete);
+        add(routes, "ui-tag-delete", POST, tag + "/delete",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.delete(ex, form)));
         add(routes, "ui-artifact", GET, "/r/(?<name>[^?#]+?)/-/(?<digest>[^/]+)", this::artifact);
         add(routes, "ui-repository", GET, "/r/(?<name>[^?#]+?)/?", this::repository);
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
@@ -102,7 +116,7 @@ public final class WebUi {
         }
     }
 
-    private Visitor visitor(Exchange ex) {
+    Visitor visitor(Exchange ex) {
         if (authenticator == null) {
             return new Visitor(Principal.ANONYMOUS, null);
         }
@@ -131,9 +145,22 @@ public final class WebUi {
         return null;
     }
 
-    private Chrome chrome(Visitor visitor, String title) {
+    Chrome chrome(Visitor visitor, String title) {
         return new Chrome(title, authenticator != null, visitor.anonymous() ? null : visitor.principal().name(),
-                visitor.anonymous() ? "" : visitor.session().csrf());
+                csrf(visitor));
+    }
+
+    private String csrf(Visitor visitor) {
+        return visitor.anonymous() ? anonymousCsrf : visitor.session().csrf();
+    }
+
+    /** A form that changes something: from this site, with the visitor's CSRF token. */
+    void checkForm(Exchange ex, Visitor visitor, Map<String, String> form) {
+        sameOrigin(ex);
+        if (!java.security.MessageDigest.isEqual(csrf(visitor).getBytes(StandardCharsets.UTF_8),
+                String.valueOf(form.get("csrf")).getBytes(StandardCharsets.UTF_8))) {
+            throw new RegistryException(ErrorCode.DENIED, "the form's CSRF token does not match the session");
+        }
     }
 
     // ---- GET /?q=&last=&n=
@@ -191,7 +218,7 @@ public final class WebUi {
 
     private Response repository(Exchange ex) {
         Visitor visitor = visitor(ex);
-        RepositoryName repository = pullable(ex, visitor);
+        RepositoryName repository = allowed(ex, visitor, Scope.PULL);
         if (repository == null) {
             return refused(visitor, ex);
         }
@@ -227,7 +254,7 @@ public final class WebUi {
 
     private Response artifact(Exchange ex) {
         Visitor visitor = visitor(ex);
-        RepositoryName repository = pullable(ex, visitor);
+        RepositoryName repository = allowed(ex, visitor, Scope.PULL);
         if (repository == null) {
             return refused(visitor, ex);
         }
@@ -265,33 +292,41 @@ public final class WebUi {
         return pages.render(200, "artifact.jte", params);
     }
 
-    /** The path's repository if the visitor may pull it (asked before it is looked up, as the API does), else null. */
-    private RepositoryName pullable(Exchange ex, Visitor visitor) {
+    /**
+     * The path's repository if the visitor holds action on it (asked before it is looked up, as the API does), else
+     * null.
+     */
+    RepositoryName allowed(Exchange ex, Visitor visitor, String action) {
         RepositoryName repository;
         try {
             repository = new RepositoryName(ex.param("name"));
         } catch (RuntimeException e) {
             throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name");
         }
-        return permissions.may(visitor.principal(), repository, Scope.PULL) ? repository : null;
+        return permissions.may(visitor.principal(), repository, action) ? repository : null;
     }
 
     /** 403, as the API answers: the page says to log in when nobody is. */
-    private Response refused(Visitor visitor, Exchange ex) {
+    Response refused(Visitor visitor, Exchange ex) {
         Map<String, Object> params = new HashMap<>();
         params.put("chrome", chrome(visitor, "Access denied"));
-        params.put("message", "You may not pull from this repository"
+        params.put("message", "You may not " + (ex.method().equals(GET) && !ex.path().endsWith("/rollback")
+                && !ex.path().endsWith("/delete") ? "pull from" : "change tags of") + " this repository"
                 + (visitor.anonymous() && authenticator != null ? "; log in to see more." : "."));
         params.put("login", visitor.anonymous() && authenticator != null ? "/login?next=" + encode(ex.rawPath()) : null);
         return pages.render(403, "message.jte", params);
     }
 
-    private Response notFound(Visitor visitor, String message) {
+    Response notFound(Visitor visitor, String message) {
+        return message(visitor, 404, "Not found", message);
+    }
+
+    Response message(Visitor visitor, int status, String title, String message) {
         Map<String, Object> params = new HashMap<>();
-        params.put("chrome", chrome(visitor, "Not found"));
+        params.put("chrome", chrome(visitor, title));
         params.put("message", message);
         params.put("login", null);
-        return pages.render(404, "message.jte", params);
+        return pages.render(status, "message.jte", params);
     }
 
     // ---- login, logout
