@@ -2,6 +2,7 @@ package io.berth.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryApiClient;
 import io.berth.testing.Response;
@@ -96,6 +97,54 @@ class UiBrowserTest {
             assertThat(manifest.status()).as(pull).isEqualTo(200);
             assertThat(manifest.header("Docker-Content-Digest")).as(pull).isEqualTo(v2Digest);
         }
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void anIndexShowsItsPlatformsAndItsReferrersGroupedByArtifactType() {
+        String repository = "other/one";
+        byte[] config = "{\"architecture\":\"amd64\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = "layer of both".getBytes(StandardCharsets.UTF_8);
+        List<Digest> blobs = List.of(api.pushBlob(repository, config), api.pushBlob(repository, layer));
+        byte[] child = RegistryApiClient.imageManifest(blobs, List.of(config, layer));
+        Digest childDigest = api.pushManifest(repository, Digest.sha256(child).toString(),
+                RegistryApiClient.OCI_MANIFEST, child);
+        String entry = "{\"mediaType\":\"" + RegistryApiClient.OCI_MANIFEST + "\",\"digest\":\"" + childDigest
+                + "\",\"size\":" + child.length;
+        byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryApiClient.OCI_INDEX + "\",\"manifests\":["
+                + entry + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+                + entry + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        Digest indexDigest = api.pushManifest(repository, "multi", RegistryApiClient.OCI_INDEX, index);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        Digest emptyDigest = api.pushBlob(repository, empty);
+        List<String> types = List.of("application/spdx+json", "application/vnd.dev.sigstore.bundle.v0.3+json",
+                "application/spdx+json");
+        for (int i = 0; i < types.size(); i++) {
+            byte[] content = ("referrer " + i).getBytes(StandardCharsets.UTF_8);
+            Digest blob = api.pushBlob(repository, content);
+            byte[] referrer = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryApiClient.OCI_MANIFEST
+                    + "\",\"artifactType\":\"" + types.get(i) + "\",\"config\":{\"mediaType\":"
+                    + "\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest + "\",\"size\":2},"
+                    + "\"layers\":[{\"mediaType\":\"application/octet-stream\",\"digest\":\"" + blob + "\",\"size\":"
+                    + content.length + "}],\"subject\":{\"mediaType\":\"" + RegistryApiClient.OCI_INDEX
+                    + "\",\"digest\":\"" + indexDigest + "\",\"size\":" + index.length + "}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            api.pushManifest(repository, Digest.sha256(referrer).toString(), RegistryApiClient.OCI_MANIFEST, referrer);
+        }
+
+        browser.open("/r/other/one/-/" + indexDigest);
+        assertThat(browser.find("#media-type").getText()).isEqualTo(RegistryApiClient.OCI_INDEX);
+        assertThat(browser.texts("#platforms tbody tr td:first-child")).containsExactly("linux/amd64", "linux/arm64/v8");
+        assertThat(browser.texts("h3.referrer-type")).containsExactly("application/spdx+json",
+                "application/vnd.dev.sigstore.bundle.v0.3+json");
+        assertThat(browser.all("ul.referrers")).hasSize(2);
+        assertThat(browser.all("ul.referrers").get(0).findElements(org.openqa.selenium.By.tagName("li"))).hasSize(2);
+        // A platform links to its manifest, with its layers.
+        browser.find("#platforms a").click();
+        browser.waiting().until(ExpectedConditions.textToBe(org.openqa.selenium.By.id("digest"), childDigest.toString()));
+        assertThat(browser.all("#layers tbody tr")).hasSize(1);
+        assertThat(browser.find("#tags").getText()).isEqualTo("untagged");
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
