@@ -107,7 +107,7 @@ public final class Server {
         access.install(installed);
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
-                    config.ui().sessionTtl(), clock)
+                    access.admin()::audit, config.ui().sessionTtl(), clock)
                     .install(installed);
         }
         HttpServer server = listen(address, config, installed, blocking, tls);

@@ -29,12 +29,14 @@ final class TagPages {
     private final Registry registry;
     private final Permissions permissions;
     private final Pages pages;
+    private final WebUi.Audit audit;
 
-    TagPages(WebUi ui, Registry registry, Permissions permissions, Pages pages) {
+    TagPages(WebUi ui, Registry registry, Permissions permissions, Pages pages, WebUi.Audit audit) {
         this.ui = ui;
         this.registry = registry;
         this.permissions = permissions;
         this.pages = pages;
+        this.audit = audit;
     }
 
     /** The tag of the path. */
@@ -131,21 +133,24 @@ final class TagPages {
     // ---- POST /r/<name>/-/tags/<tag>/rollback (csrf, from, to) and /delete (csrf, from)
 
     Response rollback(Exchange ex, Map<String, String> form) {
-        return change(ex, form, (repository, tag, actor) ->
-                registry.rollback(repository, tag, digest(form.get("to")), 0, actor));
+        return change(ex, form, "tag.rollback", (repository, tag, actor) ->
+                "to " + registry.rollback(repository, tag, digest(form.get("to")), 0, actor));
     }
 
     Response delete(Exchange ex, Map<String, String> form) {
-        return change(ex, form, (repository, tag, actor) ->
-                registry.deleteManifest(repository, Reference.parse(tag.value()), actor));
+        return change(ex, form, "tag.delete", (repository, tag, actor) -> {
+            registry.deleteManifest(repository, Reference.parse(tag.value()), actor);
+            return "was " + form.get("from");
+        });
     }
 
     @FunctionalInterface
     private interface TagChange {
-        void apply(RepositoryName repository, Tag tag, String actor);
+        /** Applies the change; returns the audit entry's detail. */
+        String apply(RepositoryName repository, Tag tag, String actor);
     }
 
-    private Response change(Exchange ex, Map<String, String> form, TagChange change) {
+    private Response change(Exchange ex, Map<String, String> form, String action, TagChange change) {
         WebUi.Visitor visitor = ui.visitor(ex);
         ui.checkForm(ex, visitor, form);
         RepositoryName repository = ui.allowed(ex, visitor, Scope.DELETE);
@@ -159,8 +164,11 @@ final class TagPages {
             return ui.message(visitor, 409, "Tag moved", repository + ":" + tag + " no longer points at "
                     + form.get("from") + "; nothing was changed.");
         }
+        String actor = visitor.principal().name();
         try {
-            change.apply(repository, tag, visitor.principal().name());
+            String detail = change.apply(repository, tag, actor);
+            // As the API's audit filter records the same change (the web UI's routes are not audited by it).
+            audit.audit(actor, action, repository + ":" + tag, ex.source(), detail + " (web UI)");
         } catch (RegistryException e) {
             return ui.message(visitor, e.code().status(), "Not changed", e.getMessage());
         }

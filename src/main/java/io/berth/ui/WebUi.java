@@ -68,14 +68,20 @@ public final class WebUi {
     /** The CSRF token of the forms of visitors without a session (access control off): no other site can read it. */
     private final String anonymousCsrf;
 
+    /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
+    @FunctionalInterface
+    public interface Audit {
+        void audit(String actor, String action, String target, String source, String detail);
+    }
+
     /** logins: the accounts of access control when it is on; empty when it is off (no login, all readable). */
     public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
-                 Duration sessionTtl, Clock clock) {
+                 Audit audit, Duration sessionTtl, Clock clock) {
         this.listing = listing;
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
         this.sessions = new Sessions(sessionTtl, clock);
-        this.tagPages = new TagPages(this, registry, permissions, pages);
+        this.tagPages = new TagPages(this, registry, permissions, pages, audit);
         this.anonymousCsrf = sessions.randomId();
     }
 

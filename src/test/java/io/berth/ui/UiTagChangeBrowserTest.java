@@ -103,6 +103,10 @@ class UiTagChangeBrowserTest {
                 .asText()).isEqualTo("rollback");
         assertThat(admin.get("/api/v1/repositories/team/app/tags/latest/history").json().get(0).get("actor")
                 .asText()).isEqualTo("alice");
+        // The audit log has the change, as for the API's rollback.
+        assertThat(admin.get("/api/v1/audit?n=100").text()).contains("\"action\":\"tag.rollback\"")
+                .contains("team/app:latest")
+                .contains("alice").contains("to " + first);
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
