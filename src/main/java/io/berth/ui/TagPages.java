@@ -66,12 +66,7 @@ final class TagPages {
 
     // ---- GET /r/<name>/-/tags/<tag>
 
-    Response history(Exchange ex) {
-        WebUi.Visitor visitor = ui.visitor(ex);
-        RepositoryName repository = ui.allowed(ex, visitor, Scope.PULL);
-        if (repository == null) {
-            return ui.refused(visitor, ex);
-        }
+    Response history(Exchange ex, WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
         List<TagMove> moves = registry.tagHistory(repository, tag, HISTORY);
         Digest now = current(repository, tag);
@@ -90,12 +85,7 @@ final class TagPages {
 
     // ---- GET /r/<name>/-/tags/<tag>/rollback?to=<digest>: the confirmation
 
-    Response confirmRollback(Exchange ex) {
-        WebUi.Visitor visitor = ui.visitor(ex);
-        RepositoryName repository = ui.allowed(ex, visitor, Scope.DELETE);
-        if (repository == null) {
-            return ui.refused(visitor, ex);
-        }
+    Response confirmRollback(Exchange ex, WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
         Digest to = digest(ex.query("to"));
         return confirmation(visitor, repository, tag, "rollback", current(repository, tag), to);
@@ -103,12 +93,7 @@ final class TagPages {
 
     // ---- GET /r/<name>/-/tags/<tag>/delete: the confirmation
 
-    Response confirmDelete(Exchange ex) {
-        WebUi.Visitor visitor = ui.visitor(ex);
-        RepositoryName repository = ui.allowed(ex, visitor, Scope.DELETE);
-        if (repository == null) {
-            return ui.refused(visitor, ex);
-        }
+    Response confirmDelete(Exchange ex, WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
         Digest now = current(repository, tag);
         if (now == null) {
@@ -151,12 +136,13 @@ final class TagPages {
     }
 
     private Response change(Exchange ex, Map<String, String> form, String action, TagChange change) {
-        WebUi.Visitor visitor = ui.visitor(ex);
-        ui.checkForm(ex, visitor, form);
-        RepositoryName repository = ui.allowed(ex, visitor, Scope.DELETE);
-        if (repository == null) {
-            return ui.refused(visitor, ex);
-        }
+        ui.checkForm(ex, ui.visitor(ex), form);
+        return ui.onRepository(ex, Scope.DELETE, (exchange, visitor, repository) ->
+                apply(ex, form, action, change, visitor, repository));
+    }
+
+    private Response apply(Exchange ex, Map<String, String> form, String action, TagChange change,
+                           WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
         // The confirmation showed where the tag pointed: if it moved since, nothing is done.
         Digest now = current(repository, tag);

@@ -96,15 +96,17 @@ public final class WebUi {
         add(routes, "ui-logout", POST, "/logout", ex -> new FormBody(MAX_FORM_BYTES, form -> logout(ex, form)));
         add(routes, "ui-home", GET, "/", this::home);
         String tag = "/r/(?<name>[^?#]+?)/-/tags/(?<tag>[^/]+)";
-        add(routes, "ui-tag", GET, tag, tagPages::history);
-        add(routes, "ui-tag-rollback", GET, tag + "/rollback", tagPages::confirmRollback);
+        add(routes, "ui-tag", GET, tag, ex -> onRepository(ex, Scope.PULL, tagPages::history));
+        add(routes, "ui-tag-rollback", GET, tag + "/rollback",
+                ex -> onRepository(ex, Scope.DELETE, tagPages::confirmRollback));
         add(routes, "ui-tag-rollback", POST, tag + "/rollback",
                 ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.rollback(ex, form)));
-        add(routes, "ui-tag-delete", GET, tag + "/delete", tagPages::confirmDelete);
+        add(routes, "ui-tag-delete", GET, tag + "/delete",
+                ex -> onRepository(ex, Scope.DELETE, tagPages::confirmDelete));
         add(routes, "ui-tag-delete", POST, tag + "/delete",
                 ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.delete(ex, form)));
-        add(routes, "ui-artifact", GET, "/r/(?<name>[^?#]+?)/-/(?<digest>[^/]+)", this::artifact);
-        add(routes, "ui-repository", GET, "/r/(?<name>[^?#]+?)/?", this::repository);
+        add(routes, "ui-artifact", GET, "/r/(?<name>[^?#]+?)/-/(?<digest>[^/]+)", ex -> onRepository(ex, Scope.PULL, this::artifact));
+        add(routes, "ui-repository", GET, "/r/(?<name>[^?#]+?)/?", ex -> onRepository(ex, Scope.PULL, this::repository));
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
         add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
                 ex -> notFound(visitor(ex), "There is no such page."));
@@ -222,12 +224,7 @@ public final class WebUi {
 
     // ---- GET /r/<name>?last=
 
-    private Response repository(Exchange ex) {
-        Visitor visitor = visitor(ex);
-        RepositoryName repository = allowed(ex, visitor, Scope.PULL);
-        if (repository == null) {
-            return refused(visitor, ex);
-        }
+    private Response repository(Exchange ex, Visitor visitor, RepositoryName repository) {
         String last = ex.query("last");
         if (last != null) {
             try {
@@ -258,12 +255,7 @@ public final class WebUi {
 
     // ---- GET /r/<name>/-/<digest>
 
-    private Response artifact(Exchange ex) {
-        Visitor visitor = visitor(ex);
-        RepositoryName repository = allowed(ex, visitor, Scope.PULL);
-        if (repository == null) {
-            return refused(visitor, ex);
-        }
+    private Response artifact(Exchange ex, Visitor visitor, RepositoryName repository) {
         String raw = ex.param("digest");
         ManifestDetails details;
         try {
@@ -296,6 +288,19 @@ public final class WebUi {
         params.put("referrers", referrers);
         params.put("pulls", pulls);
         return pages.render(200, "artifact.jte", params);
+    }
+
+    /** A page about one repository, for a visitor who holds the action on it. */
+    @FunctionalInterface
+    interface RepositoryPage {
+        Response render(Exchange ex, Visitor visitor, RepositoryName repository);
+    }
+
+    /** page, when the visitor holds action on the path's repository; else 403 as the API answers. */
+    Response onRepository(Exchange ex, String action, RepositoryPage page) {
+        Visitor visitor = visitor(ex);
+        RepositoryName repository = allowed(ex, visitor, action);
+        return repository == null ? refused(visitor, ex) : page.render(ex, visitor, repository);
     }
 
     /**

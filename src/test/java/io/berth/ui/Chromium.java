@@ -83,8 +83,38 @@ final class Chromium implements AutoCloseable {
                 "secure", cookie.isSecure());
     }
 
+    /** On the server's origin with no session (cookies can be deleted only on a page of their site), console read. */
+    void loggedOut() {
+        open("/static/style.css");
+        driver.manage().deleteAllCookies();
+        consoleErrors(); // read: what earlier tests left in the console is gone
+    }
+
+    /** Logs in through the login page. */
+    void logIn(String user, String password) {
+        loggedOut();
+        open("/login");
+        find("#username").sendKeys(user);
+        find("#password").sendKeys(password);
+        find("#submit").click();
+        waiting().until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(By.id("user")));
+    }
+
     @Override
     public void close() {
         driver.quit();
+    }
+
+    /** Closes the browser, then the server, either of which may not have started. */
+    static void closeBoth(Chromium browser, AutoCloseable server) throws Exception {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
     }
 }

@@ -51,13 +51,8 @@ class UiAccessBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    static void stop() throws Exception {
+        Chromium.closeBoth(browser, server);
     }
 
     private static void push(RegistryApiClient client, String repository) {
@@ -68,25 +63,9 @@ class UiAccessBrowserTest {
         assertThat(pushed.status()).as(pushed.text()).isEqualTo(201);
     }
 
-    /** On this server's origin with no session (cookies can be deleted only on a page of their site). */
-    private static void loggedOut() {
-        browser.open("/static/style.css");
-        browser.driver.manage().deleteAllCookies();
-        browser.consoleErrors(); // read: what earlier tests left in the console is gone
-    }
-
-    private void logIn(String user, String password) {
-        loggedOut();
-        browser.open("/login");
-        browser.find("#username").sendKeys(user);
-        browser.find("#password").sendKeys(password);
-        browser.find("#submit").click();
-        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("user")));
-    }
-
     @Test
     void anonymousVisitorsSeeOnlyThePublicNamespace() {
-        loggedOut();
+        browser.loggedOut();
         browser.open("/");
         assertThat(browser.texts("a.repository")).containsExactly("open/pub");
         browser.open("/r/open/pub");
@@ -102,7 +81,7 @@ class UiAccessBrowserTest {
 
     @Test
     void aUserWhoIsNoMemberCannotSeeAPrivateRepositoryEvenByItsUrl() {
-        logIn("bob", "bob-password");
+        browser.logIn("bob", "bob-password");
         assertThat(browser.find("#user").getText()).isEqualTo("bob");
         assertThat(browser.sessionCookie()).containsEntry("httpOnly", true).containsEntry("sameSite", "Strict");
         browser.open("/");
@@ -119,7 +98,7 @@ class UiAccessBrowserTest {
 
     @Test
     void aMemberSeesThePrivateRepositoryAndLogsOut() {
-        logIn("alice", "alice-password");
+        browser.logIn("alice", "alice-password");
         browser.open("/");
         assertThat(browser.texts("a.repository")).containsExactly("open/pub", "team/secret");
         browser.find("a.repository[href='/r/team/secret']").click();
@@ -137,7 +116,7 @@ class UiAccessBrowserTest {
 
     @Test
     void aRobotTokenLogsInAndSeesWhatItsPatternsName() {
-        logIn("robot", robotSecret);
+        browser.logIn("robot", robotSecret);
         assertThat(browser.find("#user").getText()).isEqualTo("robot:ci");
         browser.open("/");
         assertThat(browser.texts("a.repository")).containsExactly("open/pub", "team/secret");
@@ -145,7 +124,7 @@ class UiAccessBrowserTest {
 
     @Test
     void aWrongPasswordIsRefusedAndNoSessionStarts() {
-        loggedOut();
+        browser.loggedOut();
         browser.open("/login");
         browser.find("#username").sendKeys("bob");
         browser.find("#password").sendKeys("wrong");

@@ -46,13 +46,8 @@ class UiBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    static void stop() throws Exception {
+        Chromium.closeBoth(browser, server);
     }
 
     private static Response push(String repository, String tag, int seed) {

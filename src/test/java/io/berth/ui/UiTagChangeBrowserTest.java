@@ -45,13 +45,8 @@ class UiTagChangeBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    static void stop() throws Exception {
+        Chromium.closeBoth(browser, server);
     }
 
     private static String push(String repository, String tag, int seed) {
@@ -69,22 +64,11 @@ class UiTagChangeBrowserTest {
         return manifest.status() == 200 ? manifest.header("Docker-Content-Digest") : null;
     }
 
-    private static void logIn(String user) {
-        browser.open("/static/style.css");
-        browser.driver.manage().deleteAllCookies();
-        browser.consoleErrors();
-        browser.open("/login");
-        browser.find("#username").sendKeys(user);
-        browser.find("#password").sendKeys(user + "-password");
-        browser.find("#submit").click();
-        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("user")));
-    }
-
     @Test
     void aMaintainerRollsATagBackAfterConfirmingFromAndTo() {
         String first = push("team/app", "latest", 1);
         String second = push("team/app", "latest", 2);
-        logIn("alice");
+        browser.logIn("alice", "alice-password");
         browser.open("/r/team/app");
         browser.find("a.history").click();
         browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("history")));
@@ -114,7 +98,7 @@ class UiTagChangeBrowserTest {
     void aMaintainerDeletesATagAndTheRegistryNoLongerServesIt() {
         push("team/gone", "old", 3);
         push("team/gone", "keep", 4);
-        logIn("alice");
+        browser.logIn("alice", "alice-password");
         browser.open("/r/team/gone/-/tags/old");
         browser.find("#delete").click();
         browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("confirm")));
@@ -130,7 +114,7 @@ class UiTagChangeBrowserTest {
     @Test
     void anImmutableTagIsRefusedAsByTheApi() {
         String digest = push("team/rel", "release-1", 5);
-        logIn("alice");
+        browser.logIn("alice", "alice-password");
         browser.open("/r/team/rel/-/tags/release-1/delete");
         browser.find("#confirm").click();
         browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
@@ -144,7 +128,7 @@ class UiTagChangeBrowserTest {
     void aReaderIsOfferedNoChangeAndIsRefusedByUrl() {
         push("team/read", "latest", 6);
         String now = push("team/read", "latest", 7);
-        logIn("bob");
+        browser.logIn("bob", "bob-password");
         browser.open("/r/team/read/-/tags/latest");
         assertThat(browser.all("a.rollback")).isEmpty();
         assertThat(browser.all("#delete")).isEmpty();
@@ -156,7 +140,7 @@ class UiTagChangeBrowserTest {
     @Test
     void aFormWithoutTheSessionsCsrfTokenChangesNothing() {
         String now = push("team/csrf", "latest", 8);
-        logIn("alice");
+        browser.logIn("alice", "alice-password");
         String cookie = WebUi.COOKIE + "=" + browser.driver.manage().getCookieNamed(WebUi.COOKIE).getValue();
         RegistryApiClient plain = new RegistryApiClient(server.hostPort());
         Response forged = plain.send("POST", "/r/team/csrf/-/tags/latest/delete",
