@@ -176,14 +176,7 @@ public final class WebUi {
     private Response home(Exchange ex) {
         Visitor visitor = visitor(ex);
         String query = Optional.ofNullable(ex.query("q")).map(String::strip).orElse("");
-        String last = ex.query("last");
-        if (last != null) {
-            try {
-                last = new RepositoryName(last).value();
-            } catch (RuntimeException e) {
-                last = null;
-            }
-        }
+        String last = validOrNull(ex.query("last"), value -> new RepositoryName(value).value());
         int n = pageSize(ex.query("n"));
         String needle = query.toLowerCase(Locale.ROOT);
         Predicate<RepositoryName> canPull = canPull(visitor.principal());
@@ -225,14 +218,7 @@ public final class WebUi {
     // ---- GET /r/<name>?last=
 
     private Response repository(Exchange ex, Visitor visitor, RepositoryName repository) {
-        String last = ex.query("last");
-        if (last != null) {
-            try {
-                last = new Tag(last).value();
-            } catch (RuntimeException e) {
-                last = null;
-            }
-        }
+        String last = validOrNull(ex.query("last"), value -> new Tag(value).value());
         Page<TagSummary> page;
         try {
             page = listing.tags(repository, last, TAG_PAGE);
@@ -408,6 +394,15 @@ public final class WebUi {
     private static String localPath(String next) {
         return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\")
                 && next.chars().noneMatch(c -> c < 0x21 || c == 0x7f) ? next : "/";
+    }
+
+    /** A query value as parse reads it; null when absent or not valid (a keyset page then starts at the beginning). */
+    private static String validOrNull(String value, java.util.function.UnaryOperator<String> parse) {
+        try {
+            return value == null ? null : parse.apply(value);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     static String encode(String value) {
