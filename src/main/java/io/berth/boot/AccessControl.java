@@ -18,6 +18,7 @@ import io.berth.metadata.AuthStore;
 import io.berth.metadata.MetadataDatabase;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,9 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
     /** Where audit entries go. */
     AccessAdmin admin();
 
+    /** The accounts people log in with (the web UI's login page); empty while access control is off. */
+    Optional<Authenticator> logins();
+
     /** Adds this feature's routes and filters to the server being built. */
     void install(Installation server);
 
@@ -48,7 +52,8 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
     }
 
     /** Access control on: the policy decides, callers authenticate, changes are audited. */
-    record On(BerthConfig config, AccessPolicy policy, AccessAdmin admin, AuthFilter auth, TokenApi tokenApi)
+    record On(BerthConfig config, AccessPolicy policy, AccessAdmin admin, AuthFilter auth, TokenApi tokenApi,
+              Authenticator authenticator)
             implements AccessControl {
 
         static On open(BerthConfig config, MetadataDatabase database, Clock clock) {
@@ -69,7 +74,7 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
                 AuthFilter filter = new AuthFilter(authenticator, tokens, policy, admin, auth.realm());
                 TokenApi tokenApi = new TokenApi(authenticator, policy, tokens,
                         new RefreshTokens(store, authenticator, auth.refreshTtl(), clock));
-                return new On(config, policy, admin, filter, tokenApi);
+                return new On(config, policy, admin, filter, tokenApi, authenticator);
             } catch (IOException e) {
                 throw new ConfigException("auth: " + e.getMessage());
             }
@@ -78,6 +83,11 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
         @Override
         public Permissions permissions() {
             return policy;
+        }
+
+        @Override
+        public Optional<Authenticator> logins() {
+            return Optional.of(authenticator);
         }
 
         @Override
@@ -100,6 +110,11 @@ sealed interface AccessControl permits AccessControl.On, AccessControl.Off {
         @Override
         public Permissions permissions() {
             return Permissions.OPEN;
+        }
+
+        @Override
+        public Optional<Authenticator> logins() {
+            return Optional.empty();
         }
 
         @Override

@@ -11,6 +11,7 @@ import io.berth.http.Routes;
 import io.berth.registry.GarbageCollector;
 import io.berth.registry.Uploads;
 import io.berth.storage.DiskReserve;
+import io.berth.ui.WebUi;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -104,6 +105,11 @@ public final class Server {
                 access.permissions(), access.admin())));
         installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         access.install(installed);
+        if (config.ui().enabled()) {
+            new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
+                    access.admin()::audit, config.ui().sessionTtl(), clock)
+                    .install(installed);
+        }
         HttpServer server = listen(address, config, installed, blocking, tls);
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         access.announce(server.url());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The layers of docs/ARCHITECTURE.md, held on Berth's compiled classes: `oci` and `config` at the ground, the
  * domain's records (`model`) on `oci`, the stores (`storage`, `metadata`) on them, the domain services (`registry`,
- * `auth`) on the stores, the front doors (`http`, `cli`) on the domain, and the wiring (`boot`) that opens the stores
+ * `auth`) on the stores, the front doors (`http`, `ui`, `cli`) on the domain, and the wiring (`boot`) that opens the stores
  * from the configuration and hands the front doors their services. Dependencies point down only, no two packages
  * depend on each other, and no front door touches a store: only the domain and `boot` do.
  */
@@ -43,11 +43,11 @@ class ArchitectureTest {
     void theValueTypesAndTheConfigurationDependOnNoOtherPackageOfBerth() {
         noClasses().that().resideInAPackage("io.berth.oci..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.config..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.oci..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
@@ -55,7 +55,7 @@ class ArchitectureTest {
     void theDomainsRecordsDependOnlyOnTheValueTypes() {
         noClasses().that().resideInAPackage("io.berth.model..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
@@ -63,18 +63,18 @@ class ArchitectureTest {
     void theStoresKnowNeitherEachOtherNorAnythingAboveThem() {
         noClasses().that().resideInAPackage("io.berth.storage..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.metadata..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.metadata..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
     @Test
     void theDomainKnowsNoFrontDoor() {
         noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.auth..").should()
-                .dependOnClassesThat().resideInAnyPackage("io.berth.http..", "io.berth.cli..", "io.berth.boot..")
+                .dependOnClassesThat().resideInAnyPackage("io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.auth..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.registry..", "io.berth.storage..")
@@ -102,14 +102,25 @@ class ArchitectureTest {
     @Test
     void theHttpLayerIsNotDrivenByTheCommandLineOrTheWiring() {
         noClasses().that().resideInAPackage("io.berth.http..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.berth.cli..", "io.berth.boot..", "io.berth.ui..")
+                .check(berth);
+    }
+
+    @Test
+    void theWebUiIsAFrontDoorOnTheHttpServer() {
+        noClasses().that().resideInAPackage("io.berth.ui..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.cli..", "io.berth.boot..")
+                .because("the UI installs its routes into the HTTP server and calls registry and auth, like http")
+                .check(berth);
+        noClasses().that().resideInAPackage("io.berth.cli..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.berth.ui..")
                 .check(berth);
     }
 
     @Test
     void theFrontDoorsTouchNoStore() {
-        noClasses().that().resideInAnyPackage("io.berth.http..", "io.berth.cli..").should().dependOnClassesThat()
-                .resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
+        noClasses().that().resideInAnyPackage("io.berth.http..", "io.berth.ui..", "io.berth.cli..").should()
+                .dependOnClassesThat().resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
                 .because("the front doors call the domain services (registry, auth); boot wires the stores")
                 .check(berth);
     }

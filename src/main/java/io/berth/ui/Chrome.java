@@ -1,0 +1,7 @@
+package io.berth.ui;
+
+/**
+ * What every page's frame shows: its title, whether logging in exists (access control on), who is logged in (null:
+ * nobody) and the session's CSRF token for the forms on the page.
+ */
+public record Chrome(String title, boolean loginEnabled, String user, String csrf) {}

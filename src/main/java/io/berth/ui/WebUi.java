@@ -1,0 +1,419 @@
+package io.berth.ui;
+
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+
+import io.berth.auth.Authenticator;
+import io.berth.auth.Permissions;
+import io.berth.auth.Principal;
+import io.berth.auth.Scope;
+import io.berth.http.Exchange;
+import io.berth.http.Installation;
+import io.berth.http.Response;
+import io.berth.http.Route;
+import io.berth.model.Listings.ManifestDetails;
+import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.TagSummary;
+import io.berth.model.ManifestRecord;
+import io.berth.model.Page;
+import io.berth.oci.Reference;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.oci.Tag;
+import io.berth.registry.Listing;
+import io.berth.registry.Registry;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The web UI, served at / on the registry's port: home (repositories, search, keyset pages), a repository's tags,
+ * one manifest by digest, and with access control on a login page and a session cookie. Every page asks
+ * {@link Permissions} exactly what the management API asks: pull on the repository shown, and the home page lists
+ * only the repositories the visitor may pull. Its routes declare {@link Route.Action#NONE}: the UI identifies its
+ * visitors by their session, not by the registry's Authorization header.
+ */
+public final class WebUi {
+    static final String COOKIE = "berth_session";
+    /** Repositories on one home page unless ?n= says otherwise (at most {@link Listing#MAX_PAGE}). */
+    static final int HOME_PAGE = 50;
+    /** Tags read for one repository page. */
+    static final int TAG_PAGE = 500;
+    private static final int MAX_FORM_BYTES = 8192;
+    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
+
+    private final Listing listing;
+    private final Permissions permissions;
+    private final Authenticator authenticator;
+    private final Sessions sessions;
+    private final Pages pages = new Pages();
+    private final TagPages tagPages;
+    /** The CSRF token of the forms of visitors without a session (access control off): no other site can read it. */
+    private final String anonymousCsrf;
+
+    /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
+    @FunctionalInterface
+    public interface Audit {
+        void audit(String actor, String action, String target, String source, String detail);
+    }
+
+    /** logins: the accounts of access control when it is on; empty when it is off (no login, all readable). */
+    public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
+                 Audit audit, Duration sessionTtl, Clock clock) {
+        this.listing = listing;
+        this.permissions = permissions;
+        this.authenticator = logins.orElse(null);
+        this.sessions = new Sessions(sessionTtl, clock);
+        this.tagPages = new TagPages(this, registry, permissions, pages, audit);
+        this.anonymousCsrf = sessions.randomId();
+    }
+
+    /** Adds the UI's routes; install it last: its catch-all answers every GET no other route took. */
+    public void install(Installation server) {
+        List<Route> routes = new ArrayList<>();
+        add(routes, "ui-static", GET, "/static/style\\.css", ex -> pages.style());
+        add(routes, "ui-static", GET, "/static/ui\\.js", ex -> pages.script());
+        add(routes, "ui-static", GET, "/static/htmx\\.min\\.js", ex -> pages.htmx());
+        add(routes, "ui-login", GET, "/login", this::loginPage);
+        add(routes, "ui-login", POST, "/login", ex -> new FormBody(MAX_FORM_BYTES, form -> login(ex, form)));
+        add(routes, "ui-logout", POST, "/logout", ex -> new FormBody(MAX_FORM_BYTES, form -> logout(ex, form)));
+        add(routes, "ui-home", GET, "/", this::home);
+        String tag = "/r/(?<name>[^?#]+?)/-/tags/(?<tag>[^/]+)";
+        add(routes, "ui-tag", GET, tag, ex -> onRepository(ex, Scope.PULL, tagPages::history));
+        add(routes, "ui-tag-rollback", GET, tag + "/rollback",
+                ex -> onRepository(ex, Scope.DELETE, tagPages::confirmRollback));
+        add(routes, "ui-tag-rollback", POST, tag + "/rollback",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.rollback(ex, form)));
+        add(routes, "ui-tag-delete", GET, tag + "/delete",
+                ex -> onRepository(ex, Scope.DELETE, tagPages::confirmDelete));
+        add(routes, "ui-tag-delete", POST, tag + "/delete",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.delete(ex, form)));
+        add(routes, "ui-artifact", GET, "/r/(?<name>[^?#]+?)/-/(?<digest>[^/]+)", ex -> onRepository(ex, Scope.PULL, this::artifact));
+        add(routes, "ui-repository", GET, "/r/(?<name>[^?#]+?)/?", ex -> onRepository(ex, Scope.PULL, this::repository));
+        // Last: any other GET outside the registry's and the API's paths is a page that is not there.
+        add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
+                ex -> notFound(visitor(ex), "There is no such page."));
+        server.routes(routes);
+    }
+
+    private static void add(List<Route> routes, String name, HttpMethod method, String regex, Route.Handler handler) {
+        routes.add(new Route(name, method, Pattern.compile(regex), Route.Action.NONE, handler));
+    }
+
+    /** Who is browsing: the principal of a live session, else anonymous. */
+    record Visitor(Principal principal, Sessions.Session session) {
+        boolean anonymous() {
+            return session == null;
+        }
+    }
+
+    Visitor visitor(Exchange ex) {
+        if (authenticator == null) {
+            return new Visitor(Principal.ANONYMOUS, null);
+        }
+        Sessions.Session session = sessions.find(cookie(ex));
+        if (session == null) {
+            return new Visitor(Principal.ANONYMOUS, null);
+        }
+        Optional<Principal> principal = authenticator.bySubject(session.subject());
+        if (principal.isEmpty()) {
+            sessions.end(session.id());
+            return new Visitor(Principal.ANONYMOUS, null);
+        }
+        return new Visitor(principal.get(), session);
+    }
+
+    private static String cookie(Exchange ex) {
+        String header = ex.header("Cookie");
+        if (header == null) {
+            return null;
+        }
+        for (Cookie cookie : ServerCookieDecoder.STRICT.decode(header)) {
+            if (cookie.name().equals(COOKIE)) {
+                return cookie.value();
+            }
+        }
+        return null;
+    }
+
+    Chrome chrome(Visitor visitor, String title) {
+        return new Chrome(title, authenticator != null, visitor.anonymous() ? null : visitor.principal().name(),
+                csrf(visitor));
+    }
+
+    private String csrf(Visitor visitor) {
+        return visitor.anonymous() ? anonymousCsrf : visitor.session().csrf();
+    }
+
+    /** A form that changes something: from this site, with the visitor's CSRF token. */
+    void checkForm(Exchange ex, Visitor visitor, Map<String, String> form) {
+        sameOrigin(ex);
+        if (!java.security.MessageDigest.isEqual(csrf(visitor).getBytes(StandardCharsets.UTF_8),
+                String.valueOf(form.get("csrf")).getBytes(StandardCharsets.UTF_8))) {
+            throw new RegistryException(ErrorCode.DENIED, "the form's CSRF token does not match the session");
+        }
+    }
+
+    // ---- GET /?q=&last=&n=
+
+    private Response home(Exchange ex) {
+        Visitor visitor = visitor(ex);
+        String query = Optional.ofNullable(ex.query("q")).map(String::strip).orElse("");
+        String last = validOrNull(ex.query("last"), value -> new RepositoryName(value).value());
+        int n = pageSize(ex.query("n"));
+        String needle = query.toLowerCase(Locale.ROOT);
+        Predicate<RepositoryName> canPull = canPull(visitor.principal());
+        Page<RepositorySummary> page = listing.repositories(null, last, n,
+                repository -> repository.value().contains(needle) && canPull.test(repository));
+        String next = null;
+        if (page.more() && !page.items().isEmpty()) {
+            next = "/?" + (query.isEmpty() ? "" : "q=" + encode(query) + "&")
+                    + (ex.query("n") == null ? "" : "n=" + n + "&")
+                    + "last=" + encode(page.items().get(page.items().size() - 1).name());
+        }
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, "Repositories"));
+        params.put("repositories", page.items());
+        params.put("query", query);
+        params.put("next", next);
+        params.put("first", last != null);
+        return pages.render(200, "home.jte", params);
+    }
+
+    /** As the management API: a user's or anonymous visitor's rights depend on the namespace only. */
+    private Predicate<RepositoryName> canPull(Principal visitor) {
+        if (visitor.kind() == Principal.Kind.ROBOT) {
+            return repository -> permissions.may(visitor, repository, Scope.PULL);
+        }
+        Map<String, Boolean> byNamespace = new HashMap<>();
+        return repository -> byNamespace.computeIfAbsent(repository.namespace(),
+                namespace -> permissions.may(visitor, repository, Scope.PULL));
+    }
+
+    private static int pageSize(String n) {
+        try {
+            return n == null ? HOME_PAGE : Math.max(1, Math.min(Listing.MAX_PAGE, Integer.parseInt(n)));
+        } catch (NumberFormatException e) {
+            return HOME_PAGE;
+        }
+    }
+
+    // ---- GET /r/<name>?last=
+
+    private Response repository(Exchange ex, Visitor visitor, RepositoryName repository) {
+        String last = validOrNull(ex.query("last"), value -> new Tag(value).value());
+        Page<TagSummary> page;
+        try {
+            page = listing.tags(repository, last, TAG_PAGE);
+        } catch (RegistryException e) {
+            return notFound(visitor, "There is no repository " + repository + ".");
+        }
+        List<TagSummary> tags = new ArrayList<>(page.items());
+        String next = page.more() && !tags.isEmpty()
+                ? Format.repositoryPath(repository.value()) + "?last=" + encode(tags.get(tags.size() - 1).tag()) : null;
+        // Newest first within the page (pages follow tag names, so a page of a huge repository stays one query).
+        tags.sort(Comparator.comparing(TagSummary::pushedAt, Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(TagSummary::tag));
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, repository.value()));
+        params.put("repository", repository.value());
+        params.put("tags", tags);
+        params.put("next", next);
+        return pages.render(200, "repository.jte", params);
+    }
+
+    // ---- GET /r/<name>/-/<digest>
+
+    private Response artifact(Exchange ex, Visitor visitor, RepositoryName repository) {
+        String raw = ex.param("digest");
+        ManifestDetails details;
+        try {
+            if (!DIGEST.matcher(raw).matches()) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown");
+            }
+            details = listing.manifest(repository, Reference.parse(raw));
+        } catch (RegistryException | IllegalArgumentException e) {
+            return notFound(visitor, "There is no manifest " + raw + " in " + repository + ".");
+        }
+        Map<String, List<ManifestRecord>> referrers = new TreeMap<>();
+        for (ManifestRecord referrer : details.referrers()) {
+            String type = referrer.artifactType() == null || referrer.artifactType().isEmpty()
+                    ? referrer.mediaType() : referrer.artifactType();
+            referrers.computeIfAbsent(type, t -> new ArrayList<>()).add(referrer);
+        }
+        String host = ex.url("/").replaceFirst("^https?://", "").replaceFirst("/$", "");
+        String image = (host.isEmpty() || host.startsWith("/") ? "" : host + "/") + repository.value();
+        Map<String, String> pulls = new LinkedHashMap<>();
+        if (!details.tags().isEmpty()) {
+            String tag = details.tags().contains("latest") ? "latest" : details.tags().get(0);
+            pulls.put("docker, by tag", "docker pull " + image + ":" + tag);
+            pulls.put("podman, by tag", "podman pull " + image + ":" + tag);
+        }
+        pulls.put("docker, by digest", "docker pull " + image + "@" + details.digest());
+        pulls.put("podman, by digest", "podman pull " + image + "@" + details.digest());
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, repository.value() + "@" + Format.shortDigest(details.digest())));
+        params.put("m", details);
+        params.put("referrers", referrers);
+        params.put("pulls", pulls);
+        return pages.render(200, "artifact.jte", params);
+    }
+
+    /** A page about one repository, for a visitor who holds the action on it. */
+    @FunctionalInterface
+    interface RepositoryPage {
+        Response render(Exchange ex, Visitor visitor, RepositoryName repository);
+    }
+
+    /** page, when the visitor holds action on the path's repository; else 403 as the API answers. */
+    Response onRepository(Exchange ex, String action, RepositoryPage page) {
+        Visitor visitor = visitor(ex);
+        RepositoryName repository = allowed(ex, visitor, action);
+        return repository == null ? refused(visitor, ex) : page.render(ex, visitor, repository);
+    }
+
+    /**
+     * The path's repository if the visitor holds action on it (asked before it is looked up, as the API does), else
+     * null.
+     */
+    RepositoryName allowed(Exchange ex, Visitor visitor, String action) {
+        RepositoryName repository;
+        try {
+            repository = new RepositoryName(ex.param("name"));
+        } catch (RuntimeException e) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name");
+        }
+        return permissions.may(visitor.principal(), repository, action) ? repository : null;
+    }
+
+    /** 403, as the API answers: the page says to log in when nobody is. */
+    Response refused(Visitor visitor, Exchange ex) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, "Access denied"));
+        params.put("message", "You may not " + (ex.method().equals(GET) && !ex.path().endsWith("/rollback")
+                && !ex.path().endsWith("/delete") ? "pull from" : "change tags of") + " this repository"
+                + (visitor.anonymous() && authenticator != null ? "; log in to see more." : "."));
+        params.put("login", visitor.anonymous() && authenticator != null ? "/login?next=" + encode(ex.rawPath()) : null);
+        return pages.render(403, "message.jte", params);
+    }
+
+    Response notFound(Visitor visitor, String message) {
+        return message(visitor, 404, "Not found", message);
+    }
+
+    Response message(Visitor visitor, int status, String title, String message) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, title));
+        params.put("message", message);
+        params.put("login", null);
+        return pages.render(status, "message.jte", params);
+    }
+
+    // ---- login, logout
+
+    private Response loginPage(Exchange ex) {
+        if (authenticator == null) {
+            return Pages.redirect("/");
+        }
+        return loginForm(ex, visitor(ex), 200, null, localPath(ex.query("next")));
+    }
+
+    private Response loginForm(Exchange ex, Visitor visitor, int status, String error, String next) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("chrome", chrome(visitor, "Log in"));
+        params.put("error", error);
+        params.put("next", next);
+        return pages.render(status, "login.jte", params);
+    }
+
+    private Response login(Exchange ex, Map<String, String> form) {
+        if (authenticator == null) {
+            return Pages.redirect("/");
+        }
+        sameOrigin(ex);
+        String next = localPath(form.get("next"));
+        Optional<Principal> principal;
+        try {
+            principal = authenticator.login(form.get("username"), form.get("password"), ex.source());
+        } catch (RegistryException e) {
+            return loginForm(ex, new Visitor(Principal.ANONYMOUS, null), e.code().status(), e.getMessage(), next);
+        }
+        if (principal.isEmpty()) {
+            return loginForm(ex, new Visitor(Principal.ANONYMOUS, null), 401, "Wrong user name or password.", next);
+        }
+        Sessions.Session session = sessions.create(principal.get().subject());
+        if (session == null) {
+            return loginForm(ex, new Visitor(Principal.ANONYMOUS, null), 503, "Too many sessions; try later.", next);
+        }
+        return Pages.redirect(next).header("Set-Cookie", cookieHeader(ex, session.id(), sessions.ttl().toSeconds()));
+    }
+
+    private Response logout(Exchange ex, Map<String, String> form) {
+        sameOrigin(ex);
+        Sessions.Session session = sessions.find(cookie(ex));
+        if (session != null && session.csrf().equals(form.get("csrf"))) {
+            sessions.end(session.id());
+        } else if (session != null) {
+            throw new RegistryException(ErrorCode.DENIED, "the form's CSRF token does not match the session");
+        }
+        return Pages.redirect("/").header("Set-Cookie", cookieHeader(ex, "", 0));
+    }
+
+    /** The session cookie: HttpOnly, SameSite=Strict, Secure when the visitor reached us over HTTPS. */
+    static String cookieHeader(Exchange ex, String value, long maxAgeSeconds) {
+        return COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+                + (ex.url("/").startsWith("https:") ? "; Secure" : "");
+    }
+
+    /** A form posted from another site is refused (browsers send Origin with every POST). */
+    private static void sameOrigin(Exchange ex) {
+        String origin = ex.header("Origin");
+        if (origin != null && !origin.equals("null") && !(origin + "/").equals(ex.url("/"))) {
+            throw new RegistryException(ErrorCode.DENIED, "a form from another site");
+        }
+    }
+
+    /** A path on this server to go to after logging in; anything else is the home page. */
+    private static String localPath(String next) {
+        return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\")
+                && next.chars().noneMatch(c -> c < 0x21 || c == 0x7f) ? next : "/";
+    }
+
+    /** A query value as parse reads it; null when absent or not valid (a keyset page then starts at the beginning). */
+    private static String validOrNull(String value, java.util.function.UnaryOperator<String> parse) {
+        try {
+            return value == null ? null : parse.apply(value);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** A form body, decoded. */
+    static Map<String, String> decodeForm(byte[] body) {
+        Map<String, String> form = new HashMap<>();
+        new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), false).parameters()
+                .forEach((key, values) -> form.put(key, values.isEmpty() ? "" : values.get(0)));
+        return form;
+    }
+}
