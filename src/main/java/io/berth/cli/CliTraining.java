@@ -1,0 +1,77 @@
+package io.berth.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The training run behind the launcher's class-data archive for commands that touch no store (target/berth-cli.jsa):
+ * one JVM that runs `help gc` and a few `--server` commands against a stand-in on a loopback port that answers every
+ * request with an empty JSON listing, so the archive holds picocli's, the HTTP client's, Jackson's and the remote
+ * commands' classes. Not a command; the launcher runs it with -XX:DumpLoadedClassList and its output discarded.
+ */
+final class CliTraining {
+    private static final byte[] ANSWER = ("{\"repositories\":[],\"users\":[],\"namespaces\":[],\"tokens\":[],"
+            + "\"entries\":[],\"events\":[],\"next\":null}").getBytes(StandardCharsets.UTF_8);
+
+    private CliTraining() {}
+
+    public static void main(String[] args) throws IOException {
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> answer(listener), "cli-training");
+            answering.setDaemon(true);
+            answering.start();
+            String server = "--server=http://127.0.0.1:" + listener.getLocalPort();
+            run("help", "gc");
+            run("repo", "list", server);
+            run("user", "list", server);
+            run("namespace", "list", server);
+            run("usage", server);
+            run("audit", "--limit", "5", server);
+            run("repo", "list", "--json", server);
+            System.out.flush();
+        }
+        System.exit(0);
+    }
+
+    private static void run(String... args) {
+        try {
+            Main.commandLine(args).execute(args);
+        } catch (RuntimeException e) {
+            // a training run only loads classes: what a command makes of the stand-in's answer does not matter
+        }
+    }
+
+    /** Answers each connection's first request with 200 and ANSWER, then closes it (bounded: 1000 connections). */
+    private static void answer(ServerSocket listener) {
+        for (int i = 0; i < 1000 && !listener.isClosed(); i++) {
+            try (Socket socket = listener.accept()) {
+                if (readHead(socket.getInputStream())) {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                            + "Content-Length: " + ANSWER.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(ANSWER);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the listener closed, or a client went away
+            }
+        }
+    }
+
+    /** Reads up to the blank line ending a request head (the training commands send no body); false at the end. */
+    private static boolean readHead(InputStream in) throws IOException {
+        int matched = 0;
+        for (int b = in.read(); b >= 0; b = in.read()) {
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
