@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks credentials: a user's password, or a robot token ({@code berth_<id>_<secret>}) given as the password.
@@ -21,6 +23,7 @@ import java.util.regex.Pattern;
  * source address ({@link LoginLimiter}); logins, failures and refusals are audited in rows folded per minute.
  */
 public final class Authenticator {
+    private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
     public static final String ROBOT_PREFIX = "berth_";
     private static final Pattern ROBOT_TOKEN = Pattern.compile("berth_([0-9a-f]{16})_(.+)", Pattern.DOTALL);
     private static final long VERIFIED_MILLIS = 60_000;
@@ -44,6 +47,15 @@ public final class Authenticator {
         return password != null && ROBOT_TOKEN.matcher(password).matches();
     }
 
+    /**
+     * The account a login attempt names, for logs: the user name, or {@code robot:ID} when the password is a robot
+     * token (never the password or the token's secret); null without a user name.
+     */
+    public static String account(String username, String password) {
+        Matcher robotToken = ROBOT_TOKEN.matcher(password == null ? "" : password);
+        return robotToken.matches() ? "robot:" + robotToken.group(1) : username;
+    }
+
     /** The principal for username and password, or empty when they do not match an active account. */
     public Optional<Principal> login(String username, String password, String source) {
         if (username == null || password == null) {
@@ -54,6 +66,7 @@ public final class Authenticator {
         // A robot token is limited by its id, whatever user name came with it.
         String account = robot ? "robot:" + robotToken.group(1) : username;
         if (limiter.blocked(account, source)) {
+            LOG.debug("login {} from {} refused: too many failed logins", account, source);
             store.auditFolded(audited(account, robot, robot ? robotToken.group(1) : username), "login.refused",
                     source, clock.instant());
             throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins; try again in a minute");
@@ -61,6 +74,11 @@ public final class Authenticator {
         Optional<Principal> principal = robot ? robot(robotToken.group(1), robotToken.group(2))
                 : user(username, password);
         if (principal.isEmpty()) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("login {} from {} refused: {}", account, source, robot ? robotRefusal(robotToken.group(1))
+                        : store.user(username).map(u -> u.disabled() ? "user disabled" : "wrong password")
+                        .orElse("no such user"));
+            }
             limiter.failed(account, source);
             store.auditFolded(audited(account, robot, robot ? robotToken.group(1) : username), "login.failed",
                     source, clock.instant());
@@ -99,6 +117,12 @@ public final class Authenticator {
             verified.put(key, now);
         }
         return Optional.of(Principal.user(username, user.get().admin()));
+    }
+
+    /** Why a robot token was refused, for the debug log. */
+    private String robotRefusal(String id) {
+        return store.robot(id).map(r -> r.activeAt(clock.instant()) ? "wrong robot token secret"
+                : "robot token revoked or expired").orElse("no such robot token");
     }
 
     private Optional<Principal> robot(String id, String secret) {

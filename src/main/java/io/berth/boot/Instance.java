@@ -64,7 +64,10 @@ public final class Instance implements AutoCloseable {
         Retention retention = new Retention(store, metadata, policies, clock);
         GarbageCollector.Settings settings = new GarbageCollector.Settings(config.gc().gracePeriod(),
                 config.history().window(), config.gc().untaggedManifests());
-        this.lifecycle = new Lifecycle(store, retention, gc, settings);
+        // With access control off, namespaces are implicit (repository prefixes): every valid name exists.
+        java.util.function.Predicate<String> namespaceExists = config.auth().enabled()
+                ? namespace -> auth.namespace(namespace).isPresent() : namespace -> true;
+        this.lifecycle = new Lifecycle(store, retention, gc, settings, namespaceExists);
         this.listing = new Listing(metadata, store, registry, policies);
     }
 

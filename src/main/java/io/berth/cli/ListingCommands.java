@@ -3,7 +3,12 @@ package io.berth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.boot.Instance;
+import io.berth.config.BerthConfig;
+import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
+import io.berth.registry.Listing;
+import io.berth.registry.ListingJson;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,7 +17,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,19 +24,83 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * repo list, tag list, manifest show and usage: they ask a running server (--server, BERTH_SERVER, or the listen
- * address of the --config/BERTH_CONFIG file) and print tables for people, or the server's JSON with --json.
+ * repo list, tag list, manifest show and usage. With --server (or BERTH_SERVER) they ask that server's management
+ * API; else (--config, BERTH_CONFIG, --data) they open the stores and read them through the same listing service
+ * the API uses, so that a TLS or access-controlled registry needs no credentials on its own host. Either way they
+ * print the same tables, and with --json the same JSON ({@link ListingJson} makes both).
  */
 final class ListingCommands {
     private ListingCommands() {}
 
-    /** Finds the server, runs list against it. */
+    /** Where the listings come from: a server's API or the stores; both answer with the API's JSON pages. */
+    interface Source {
+        JsonNode repositories(String namespace, String last, int n);
+
+        JsonNode tags(RepositoryName repository, String last, int n);
+
+        JsonNode manifest(LifecycleCommands.ImageRef image);
+
+        JsonNode usage();
+    }
+
+    /** The management API of a running server. */
+    record Remote(ApiClient api) implements Source {
+        @Override
+        public JsonNode repositories(String namespace, String last, int n) {
+            return api.get("/api/v1/repositories?" + (namespace == null ? "" : "namespace=" + query(namespace) + "&")
+                    + page(last, n));
+        }
+
+        @Override
+        public JsonNode tags(RepositoryName repository, String last, int n) {
+            return api.get("/api/v1/repositories/" + repository + "/tags?" + page(last, n));
+        }
+
+        @Override
+        public JsonNode manifest(LifecycleCommands.ImageRef image) {
+            return api.get("/api/v1/repositories/" + image.repository() + "/manifests/" + image.reference());
+        }
+
+        @Override
+        public JsonNode usage() {
+            return api.get("/api/v1/usage");
+        }
+
+        private static String page(String last, int n) {
+            return "n=" + n + (last == null ? "" : "&last=" + query(last));
+        }
+    }
+
+    /** The stores, read by whoever may open them: every repository and namespace is visible. */
+    record Direct(Listing listing) implements Source {
+        @Override
+        public JsonNode repositories(String namespace, String last, int n) {
+            return ListingJson.repositories(listing.repositories(namespace, last, n, repository -> true));
+        }
+
+        @Override
+        public JsonNode tags(RepositoryName repository, String last, int n) {
+            return ListingJson.tags(repository, listing.tags(repository, last, n));
+        }
+
+        @Override
+        public JsonNode manifest(LifecycleCommands.ImageRef image) {
+            return ListingJson.manifest(listing.manifest(image.repository(), image.reference()));
+        }
+
+        @Override
+        public JsonNode usage() {
+            return ListingJson.usage(listing.usage(namespace -> true));
+        }
+    }
+
+    /** Finds the source (a server, else the stores), runs list against it. */
     abstract static class ListingCommand implements Callable<Integer> {
         @Mixin
         CommonOptions options;
         @Mixin
         ServerOptions server;
-        @Option(names = "--json", description = "Print the server's JSON (for scripts) instead of a table.")
+        @Option(names = "--json", description = "Print the JSON of the management API (for scripts) instead of a table.")
         boolean json;
         @Option(names = "--page-size", paramLabel = "N", defaultValue = "100",
                 description = "Entries asked for per request while paging through a list. Default: ${DEFAULT-VALUE}")
@@ -41,28 +109,30 @@ final class ListingCommands {
         @Override
         public Integer call() throws Exception {
             ApiClient api = server.client();
-            if (api == null) {
-                if (options.configFile() == null) {
-                    throw new IllegalArgumentException("this command asks a running server: pass --server URL (or set"
-                            + " BERTH_SERVER), or --config FILE (or BERTH_CONFIG) of the server");
-                }
-                api = ServerOptions.client(ServerOptions.fromConfig(options.load(Map.of())));
+            if (api != null) {
+                return list(new Remote(api));
             }
-            return list(api);
+            BerthConfig config = options.loadForStores(true);
+            try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
+                return list(new Direct(instance.listing()));
+            } catch (RegistryException e) {
+                // Worded as the API's error is printed with --server: "MANIFEST_UNKNOWN: manifest unknown".
+                throw new IllegalArgumentException(e.code().name() + ": " + e.getMessage(), e);
+            }
         }
 
-        abstract int list(ApiClient api) throws Exception;
+        abstract int list(Source source) throws Exception;
 
-        /** Every page of path (which has its own query), following "next"; at most 100000 pages. */
-        ObjectNode allPages(ApiClient api, String path, String field) {
+        /** Every page of a list (page: last, n → one page), following "next"; at most 100000 pages. */
+        ObjectNode allPages(java.util.function.BiFunction<String, Integer, JsonNode> page, String field) {
             if (pageSize < 1 || pageSize > 1000) {
                 throw new IllegalArgumentException("--page-size must be from 1 to 1000");
             }
             ObjectNode first = null;
             ArrayNode items = null;
             String last = null;
-            for (int page = 0; page < 100_000; page++) {
-                JsonNode answer = api.get(path + "n=" + pageSize + (last == null ? "" : "&last=" + query(last)));
+            for (int i = 0; i < 100_000; i++) {
+                JsonNode answer = page.apply(last, pageSize);
                 if (first == null) {
                     first = (ObjectNode) answer;
                     items = (ArrayNode) first.get(field);
@@ -89,9 +159,8 @@ final class ListingCommands {
         @Option(names = "--namespace", paramLabel = "NS", description = "Only repositories of this namespace.") String namespace;
 
         @Override
-        int list(ApiClient api) {
-            ObjectNode all = allPages(api, "/api/v1/repositories?" + (namespace == null ? "" : "namespace="
-                    + query(namespace) + "&"), "repositories");
+        int list(Source source) {
+            ObjectNode all = allPages((last, n) -> source.repositories(namespace, last, n), "repositories");
             if (json) {
                 System.out.println(all.toPrettyString());
                 return 0;
@@ -111,9 +180,9 @@ final class ListingCommands {
         @Parameters(paramLabel = "REPOSITORY") String repository;
 
         @Override
-        int list(ApiClient api) {
+        int list(Source source) {
             RepositoryName name = new RepositoryName(repository);
-            ObjectNode all = allPages(api, "/api/v1/repositories/" + name + "/tags?", "tags");
+            ObjectNode all = allPages((last, n) -> source.tags(name, last, n), "tags");
             if (json) {
                 System.out.println(all.toPrettyString());
                 return 0;
@@ -137,9 +206,8 @@ final class ListingCommands {
         @Parameters(paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST") String ref;
 
         @Override
-        int list(ApiClient api) {
-            LifecycleCommands.ImageRef image = LifecycleCommands.ImageRef.parse(ref);
-            JsonNode m = api.get("/api/v1/repositories/" + image.repository() + "/manifests/" + image.reference());
+        int list(Source source) {
+            JsonNode m = source.manifest(LifecycleCommands.ImageRef.parse(ref));
             if (json) {
                 System.out.println(m.toPrettyString());
                 return 0;
@@ -197,8 +265,8 @@ final class ListingCommands {
     @Command(name = "usage", mixinStandardHelpOptions = true, description = "Storage used and quota of every namespace you can see.")
     static final class UsageCommand extends ListingCommand {
         @Override
-        int list(ApiClient api) {
-            JsonNode usage = api.get("/api/v1/usage");
+        int list(Source source) {
+            JsonNode usage = source.usage();
             if (json) {
                 System.out.println(usage.toPrettyString());
                 return 0;

@@ -46,11 +46,24 @@ final class ServeCommand implements Callable<Integer> {
             if (!tls.enabled()) {
                 return null;
             }
+            readable("http.tls.certificate", tls.certificate());
+            readable("http.tls.key", tls.key());
             try {
                 return SslContextBuilder.forServer(new File(tls.certificate()), new File(tls.key())).build();
             } catch (SSLException | IllegalArgumentException e) {
                 throw new io.berth.config.ConfigException("cannot use http.tls certificate " + tls.certificate()
                         + " and key " + tls.key() + ": " + e.getMessage());
+            }
+        }
+
+        /** Refuses a TLS file that is missing, a directory or unreadable, naming its key, before Netty reads it. */
+        private static void readable(String key, String file) {
+            java.nio.file.Path path = java.nio.file.Path.of(file);
+            String problem = !java.nio.file.Files.exists(path) ? "no such file"
+                    : java.nio.file.Files.isDirectory(path) ? "is a directory"
+                    : !java.nio.file.Files.isReadable(path) ? "permission denied" : null;
+            if (problem != null) {
+                throw new io.berth.config.ConfigException("cannot use " + key + " " + file + ": " + problem);
             }
         }
     }

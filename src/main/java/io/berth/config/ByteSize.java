@@ -1,12 +1,21 @@
 package io.berth.config;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A number of bytes, written in configuration as {@code 16MiB}, {@code 512KiB}, {@code 1GiB} or plain bytes. */
+/**
+ * A number of bytes, written as {@code 16MiB}, {@code 512KiB}, {@code 1.5GiB}, {@code 10GB} or plain bytes: the one
+ * size parser of configuration keys and of CLI arguments (quotas).
+ */
 public record ByteSize(long bytes) {
-    private static final Pattern FORM = Pattern.compile("([0-9]+)\\s*(|b|kib|mib|gib)");
+    private static final Pattern FORM = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*([a-z]*)");
+    private static final Map<String, Long> UNITS = Map.of("", 1L, "b", 1L,
+            "kib", 1L << 10, "mib", 1L << 20, "gib", 1L << 30, "tib", 1L << 40,
+            "kb", 1_000L, "mb", 1_000_000L, "gb", 1_000_000_000L, "tb", 1_000_000_000_000L);
 
     public ByteSize {
         if (bytes < 0) {
@@ -14,27 +23,19 @@ public record ByteSize(long bytes) {
         }
     }
 
+    /** The size, or a {@link ConfigException} "invalid size '10XB' (use a number with B, KiB, …)". */
     public static ByteSize parse(String text) {
         Matcher m = FORM.matcher(text == null ? "" : text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new ConfigException("invalid size: " + text + " (use e.g. 16MiB, 512KiB, 1GiB or a number of bytes)");
+        if (!m.matches() || !UNITS.containsKey(m.group(2))) {
+            throw new ConfigException("invalid size '" + text
+                    + "' (use a number with B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)");
         }
-        long n;
+        BigDecimal value = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(UNITS.get(m.group(2))));
         try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
+            return new ByteSize(value.setScale(0, RoundingMode.HALF_UP).longValueExact());
+        } catch (ArithmeticException e) {
             throw new ConfigException("size too large: " + text);
         }
-        int shift = switch (m.group(2)) {
-            case "kib" -> 10;
-            case "mib" -> 20;
-            case "gib" -> 30;
-            default -> 0;
-        };
-        if (Long.numberOfLeadingZeros(n) <= shift) {
-            throw new ConfigException("size too large: " + text);
-        }
-        return new ByteSize(n << shift);
     }
 
     @Override

@@ -90,6 +90,12 @@ public final class ConfigLoader {
         try {
             config = yaml.treeToValue(tree, BerthConfig.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException format
+                    && (format.getTargetType() == boolean.class || format.getTargetType() == Boolean.class)) {
+                // Jackson's text names a Java type; say which key and which words it takes.
+                throw new ConfigException(where(e).replaceFirst("^ at ", "") + ": invalid value '" + format.getValue()
+                        + "' (use true or false)");
+            }
             throw new ConfigException("invalid configuration" + where(e) + ": " + e.getOriginalMessage());
         }
         checkTls(config.http().tls());

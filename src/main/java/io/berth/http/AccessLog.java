@@ -38,13 +38,16 @@ final class AccessLog implements Exchange.Completion {
         }
         BigDecimal millis = BigDecimal.valueOf(exchange.elapsedNanos() / 1000, 3);
         String route = exchange.route() == Router.UNROUTED ? null : exchange.route().name();
-        String user = exchange.principal().name();
+        String user = exchange.userForLog();
         String agent = exchange.header("User-Agent");
+        String repository = exchange.repository();
+        // The same fields under the same names as key-value pairs (JSON) and in the text message.
         LoggingEventBuilder line = LOG.atLevel(level)
                 .addKeyValue("request_id", exchange.requestId())
                 .addKeyValue("method", exchange.method().name())
+                .addKeyValue("path", exchange.path())
                 .addKeyValue("route", route)
-                .addKeyValue("repository", exchange.repository())
+                .addKeyValue("repository", repository)
                 .addKeyValue("status", status)
                 .addKeyValue("bytes", bytesSent)
                 .addKeyValue("bytes_in", bytesReceived)
@@ -52,12 +55,13 @@ final class AccessLog implements Exchange.Completion {
                 .addKeyValue("user", user)
                 .addKeyValue("user_agent", agent)
                 .addKeyValue("remote", exchange.remote())
-                .setMessage("request_id={} method={} path=\"{}\" status={} bytes_out={} bytes_in={} duration_ms={}"
-                        + " remote={} user=\"{}\" user_agent=\"{}\" route={}{}")
+                .setMessage("request_id={} method={} path=\"{}\" status={} bytes={} bytes_in={} duration_ms={}"
+                        + " remote={} user=\"{}\" user_agent=\"{}\" route={} repository={}{}")
                 .addArgument(exchange.requestId()).addArgument(exchange.method()).addArgument(new Escaped(exchange.path()))
                 .addArgument(status).addArgument(bytesSent).addArgument(bytesReceived).addArgument(millis)
                 .addArgument(exchange.remote()).addArgument(new Escaped(user))
-                .addArgument(agent == null ? "-" : new Escaped(agent)).addArgument(route == null ? "-" : route);
+                .addArgument(agent == null ? "-" : new Escaped(agent)).addArgument(route == null ? "-" : route)
+                .addArgument(repository == null ? "-" : repository);
         if (failure != null) {
             line.addKeyValue("error", failure.toString());
         }

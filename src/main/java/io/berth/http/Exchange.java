@@ -34,6 +34,9 @@ public final class Exchange {
     private String remote = "-";
     private boolean secure;
     private Principal principal = Principal.ANONYMOUS;
+    /** The account a refused login named (token endpoint), for the access log; null when none. */
+    private String attempted;
+
     /** Which repositories the caller may pull from, as the access filter installed by serve says. */
     private Predicate<RepositoryName> canPull = NOTHING;
     private Completion completion = Completion.NONE;
@@ -126,6 +129,16 @@ public final class Exchange {
     /** Names the caller of a route that authenticates by itself (the token endpoint), for the access log. */
     void identified(Principal principal) {
         this.principal = principal;
+    }
+
+    /** Names the account a failed login tried (shown as {@code name?} in the access log); never a secret. */
+    void attempted(String account) {
+        this.attempted = account;
+    }
+
+    /** The caller for the access log: the principal, or the account a refused login tried followed by "?". */
+    String userForLog() {
+        return principal.isAnonymous() && attempted != null ? attempted + "?" : principal.name();
     }
 
     /** Which repositories the caller may pull from: none until the access filter installed by serve says. */

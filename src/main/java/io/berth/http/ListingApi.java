@@ -1,28 +1,19 @@
 package io.berth.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.auth.Permissions;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
-import io.berth.model.Listings.ManifestDetails;
-import io.berth.model.Listings.NamespaceUsage;
-import io.berth.model.Listings.Platform;
 import io.berth.model.Listings.RepositorySummary;
-import io.berth.model.Listings.TagSummary;
-import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
-import io.berth.oci.Descriptor;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.Reference;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import io.berth.registry.Listing;
-import java.time.Instant;
+import io.berth.registry.ListingJson;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -34,7 +25,6 @@ import java.util.function.Predicate;
  * null at the end.
  */
 public final class ListingApi {
-    private static final ObjectMapper JSON = new ObjectMapper();
     static final int DEFAULT_PAGE = 100;
 
     private final Listing listing;
@@ -55,18 +45,7 @@ public final class ListingApi {
         int n = pageSize(ex);
         String last = queryValue(ex, "last", "repository name", value -> new RepositoryName(value).value());
         Page<RepositorySummary> page = listing.repositories(namespace, last, n, canPull(ex.principal()));
-        ObjectNode node = JSON.createObjectNode();
-        ArrayNode list = node.putArray("repositories");
-        for (RepositorySummary r : page.items()) {
-            ObjectNode entry = list.addObject();
-            entry.put("name", r.name());
-            entry.put("tagCount", r.tagCount());
-            entry.put("manifestCount", r.manifestCount());
-            entry.put("sizeBytes", r.sizeBytes());
-            time(entry, "lastPushAt", r.lastPushAt());
-        }
-        next(node, page, RepositorySummary::name);
-        return ok(node);
+        return ok(ListingJson.repositories(page));
     }
 
     /**
@@ -88,21 +67,7 @@ public final class ListingApi {
         RepositoryName repository = pullable(ex);
         int n = pageSize(ex);
         String last = queryValue(ex, "last", "tag", value -> new Tag(value).value());
-        Page<TagSummary> page = listing.tags(repository, last, n);
-        ObjectNode node = JSON.createObjectNode();
-        node.put("name", repository.value());
-        ArrayNode list = node.putArray("tags");
-        for (TagSummary t : page.items()) {
-            ObjectNode entry = list.addObject();
-            entry.put("tag", t.tag());
-            entry.put("digest", t.digest().toString());
-            entry.put("mediaType", t.mediaType());
-            entry.put("sizeBytes", t.sizeBytes());
-            time(entry, "pushedAt", t.pushedAt());
-            entry.put("immutable", t.immutable());
-        }
-        next(node, page, TagSummary::tag);
-        return ok(node);
+        return ok(ListingJson.tags(repository, listing.tags(repository, last, n)));
     }
 
     // ---- GET /api/v1/repositories/<name>/manifests/<tag or digest>
@@ -117,66 +82,14 @@ public final class ListingApi {
             // As on /v2: a reference that is neither a tag nor a digest names no manifest.
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", Map.of("reference", raw));
         }
-        ManifestDetails m = listing.manifest(repository, reference);
-        ObjectNode node = JSON.createObjectNode();
-        node.put("repository", m.repository().value());
-        node.put("digest", m.digest().toString());
-        node.put("mediaType", m.mediaType());
-        node.put("artifactType", m.artifactType());
-        node.put("sizeBytes", m.sizeBytes());
-        m.tags().forEach(node.putArray("tags")::add);
-        if (m.config() == null) {
-            node.putNull("config");
-        } else {
-            descriptor(node.putObject("config"), m.config());
-        }
-        ArrayNode layers = node.putArray("layers");
-        m.layers().forEach(layer -> descriptor(layers.addObject(), layer));
-        ArrayNode platforms = node.putArray("platforms");
-        for (Platform p : m.platforms()) {
-            ObjectNode entry = platforms.addObject();
-            entry.put("os", p.os());
-            entry.put("architecture", p.architecture());
-            entry.put("variant", p.variant());
-            entry.put("digest", p.digest().toString());
-            entry.put("sizeBytes", p.sizeBytes());
-        }
-        ArrayNode referrers = node.putArray("referrers");
-        for (ManifestRecord r : m.referrers()) {
-            ObjectNode entry = referrers.addObject();
-            entry.put("digest", r.digest().toString());
-            entry.put("artifactType", r.artifactType());
-            entry.put("mediaType", r.mediaType());
-        }
-        ObjectNode annotations = node.putObject("annotations");
-        m.annotations().forEach(annotations::put);
-        return ok(node);
-    }
-
-    private static void descriptor(ObjectNode node, Descriptor d) {
-        node.put("digest", d.digest().toString());
-        node.put("mediaType", d.mediaType());
-        node.put("sizeBytes", d.size());
+        return ok(ListingJson.manifest(listing.manifest(repository, reference)));
     }
 
     // ---- GET /api/v1/usage
 
     Outcome usage(Exchange ex) {
         Principal caller = ex.principal();
-        ObjectNode node = JSON.createObjectNode();
-        ArrayNode list = node.putArray("namespaces");
-        for (NamespaceUsage u : listing.usage(namespace -> permissions.isMember(caller, namespace))) {
-            ObjectNode entry = list.addObject();
-            entry.put("namespace", u.namespace());
-            entry.put("usedBytes", u.usedBytes());
-            if (u.quotaBytes() == null) {
-                entry.putNull("quotaBytes");
-            } else {
-                entry.put("quotaBytes", u.quotaBytes());
-            }
-            entry.put("repositoryCount", u.repositoryCount());
-        }
-        return ok(node);
+        return ok(ListingJson.usage(listing.usage(namespace -> permissions.isMember(caller, namespace))));
     }
 
     // ---- shared
@@ -223,22 +136,6 @@ public final class ListingApi {
     private static RegistryException invalid(String field, String problem) {
         return new RegistryException(ErrorCode.INVALID_REQUEST, "query parameter '" + field + "' " + problem,
                 Map.of("field", field));
-    }
-
-    private static <T> void next(ObjectNode node, Page<T> page, Function<T, String> key) {
-        if (page.more() && !page.items().isEmpty()) {
-            node.put("next", key.apply(page.items().get(page.items().size() - 1)));
-        } else {
-            node.putNull("next");
-        }
-    }
-
-    private static void time(ObjectNode node, String field, Instant at) {
-        if (at == null) {
-            node.putNull(field);
-        } else {
-            node.put(field, at.toString());
-        }
     }
 
     private static Response ok(ObjectNode node) {

@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Docker token endpoint. GET with optional Basic credentials, repeated {@code scope}, {@code service},
@@ -21,6 +23,7 @@ import java.util.Map;
  * {@code refresh_token} (docker after login). No credentials means anonymous rights (public pulls).
  */
 public final class TokenApi {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_FORM_BYTES = 64 * 1024;
 
@@ -41,15 +44,14 @@ public final class TokenApi {
         String authorization = ex.header("Authorization");
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             String[] credentials = AuthFilter.decodeBasic(authorization.substring(6));
-            principal = credentials == null ? null
-                    : authenticator.login(credentials[0], credentials[1], ex.source()).orElse(null);
+            principal = credentials == null ? null : login(ex, credentials[0], credentials[1]);
             if (principal == null) {
                 throw unauthorized();
             }
         }
         ex.identified(principal);
         boolean offline = "true".equalsIgnoreCase(ex.query("offline_token"));
-        return answer(principal, Scope.parseAll(ex.queryAll("scope")), offline, null);
+        return answer(ex, principal, Scope.parseAll(ex.queryAll("scope")), offline, null);
     }
 
     Outcome post(Exchange ex) {
@@ -62,22 +64,45 @@ public final class TokenApi {
         List<Scope> scopes = Scope.parseAll(form.getOrDefault("scope", List.of()));
         boolean offline = "offline".equals(first(form, "access_type"));
         if ("password".equals(grantType)) {
-            Principal principal = authenticator.login(first(form, "username"), first(form, "password"), ex.source())
-                    .orElseThrow(TokenApi::unauthorized);
+            Principal principal = login(ex, first(form, "username"), first(form, "password"));
+            if (principal == null) {
+                throw unauthorized();
+            }
             ex.identified(principal);
-            return answer(principal, scopes, offline, null);
+            return answer(ex, principal, scopes, offline, null);
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = first(form, "refresh_token");
-            Principal principal = refreshTokens.principal(refresh).orElseThrow(TokenApi::unauthorized);
+            Principal principal = refreshTokens.principal(refresh).orElse(null);
+            if (principal == null) {
+                LOG.debug("request {}: token refused: unknown or revoked refresh token", ex.requestId());
+                throw unauthorized();
+            }
             ex.identified(principal);
-            return answer(principal, scopes, false, refresh);
+            return answer(ex, principal, scopes, false, refresh);
         }
         throw new RegistryException(ErrorCode.INVALID_REQUEST, "grant_type must be password or refresh_token");
     }
 
-    private Response answer(Principal principal, List<Scope> requested, boolean offline, String existingRefresh) {
-        TokenService.Issued issued = tokens.issue(principal, policy.grant(principal, requested));
+    /** The principal the credentials name, or null; a refusal names the account tried (not the secret). */
+    private Principal login(Exchange ex, String username, String password) {
+        Principal principal = authenticator.login(username, password, ex.source()).orElse(null);
+        if (principal == null) {
+            String account = Authenticator.account(username, password);
+            ex.attempted(account);
+            LOG.debug("request {}: token refused for {}: incorrect username or password", ex.requestId(), account);
+        }
+        return principal;
+    }
+
+    private Response answer(Exchange ex, Principal principal, List<Scope> requested, boolean offline,
+                            String existingRefresh) {
+        List<Scope> granted = policy.grant(principal, requested);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("request {}: token for {} asked {} granted {}", ex.requestId(), principal.name(),
+                    requested.isEmpty() ? "no scope" : requested, granted.isEmpty() ? "nothing" : granted);
+        }
+        TokenService.Issued issued = tokens.issue(principal, granted);
         ObjectNode body = JSON.createObjectNode();
         body.put("token", issued.token());
         body.put("access_token", issued.token());

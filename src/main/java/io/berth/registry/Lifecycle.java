@@ -2,20 +2,29 @@ package io.berth.registry;
 
 import io.berth.metadata.LifecycleStore;
 import io.berth.model.RetentionRule;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The lifecycle service the front doors call: a namespace's immutable-tag rules, quota and usage, retention rules
- * and runs, and garbage collection with the configured settings. The lifecycle store stays behind it.
+ * and runs, and garbage collection with the configured settings. The lifecycle store stays behind it. A quota or
+ * retention rule is only stored for a namespace that exists (with access control on, one created with
+ * {@code namespace create}; with it off, namespaces are implicit and every valid name exists).
  */
 public final class Lifecycle {
     private final LifecycleStore store;
     private final Retention retention;
     private final GarbageCollector gc;
     private final GarbageCollector.Settings gcSettings;
+    private final Predicate<String> namespaceExists;
 
-    public Lifecycle(LifecycleStore store, Retention retention, GarbageCollector gc, GarbageCollector.Settings gcSettings) {
+    public Lifecycle(LifecycleStore store, Retention retention, GarbageCollector gc, GarbageCollector.Settings gcSettings,
+                     Predicate<String> namespaceExists) {
+        this.namespaceExists = namespaceExists;
         this.store = store;
         this.retention = retention;
         this.gc = gc;
@@ -50,7 +59,18 @@ public final class Lifecycle {
 
     /** Sets the namespace's quota; null removes it. */
     public void setQuota(String namespace, Long limitBytes) {
+        if (limitBytes != null) {
+            requireNamespace(namespace);
+        }
         store.setQuota(namespace, limitBytes);
+    }
+
+    /** 404 NAME_UNKNOWN "namespace NS not found" for a namespace that does not exist. */
+    private void requireNamespace(String namespace) {
+        if (!namespaceExists.test(namespace)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "namespace " + namespace + " not found",
+                    Map.of("namespace", namespace));
+        }
     }
 
     // ---- retention
@@ -64,6 +84,7 @@ public final class Lifecycle {
     }
 
     public void addRetentionRule(RetentionRule rule) {
+        requireNamespace(rule.namespace());
         store.addRetentionRule(rule);
     }
 

@@ -238,13 +238,47 @@ class RemoteCliTest {
                 .containsPattern("(?m)^team-l\\s+2\\s+[0-9.]+ (B|KiB)\\s+1\\.0 MiB\\s+[0-9]+%$");
         assertThat(ApiClient.JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
 
-        // Without --server, the listen address of the configuration file names the server.
+        // Without --server, the server's configuration file: the commands read its stores themselves (no
+        // credentials, no TLS trust needed) and print exactly what the server's API gives.
         Path config = work.resolve("listing.yaml");
-        Files.writeString(config, "http:\n  listen: " + server.hostPort() + "\n");
-        assertThat(ok(Cli.run(work, Map.of("BERTH_USER", "admin", "BERTH_PASSWORD", ADMIN_PASSWORD), null, "usage",
-                "--config", config.toString()))).contains("team-l");
-        assertThat(ok(Cli.run(work, Map.of("BERTH_USER", "admin", "BERTH_PASSWORD", ADMIN_PASSWORD,
-                "BERTH_CONFIG", config.toString()), null, "repo", "list"))).contains("team-l/web");
+        Files.writeString(config, "data: " + server.dataDir().toAbsolutePath() + "\nauth:\n  enabled: true\n"
+                + "http:\n  listen: " + server.hostPort() + "\n");
+        Map<String, String> direct = Map.of("BERTH_CONFIG", config.toString());
+        for (String[] command : List.of(new String[] {"repo", "list", "--namespace", "team-l"},
+                new String[] {"repo", "list", "--page-size", "1"}, new String[] {"tag", "list", "team-l/web"},
+                new String[] {"manifest", "show", "team-l/web:multi"}, new String[] {"manifest", "show", "team-l/web:1.0"},
+                new String[] {"usage"})) {
+            String[] asJson = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--json"))
+                    .toArray(String[]::new);
+            assertThat(ok(Cli.run(work, direct, null, asJson))).as(String.join(" ", asJson))
+                    .isEqualTo(ok(admin(asJson)));
+            assertThat(withoutAge(ok(Cli.run(work, direct, null, command)))).as(String.join(" ", command))
+                    .isEqualTo(withoutAge(ok(admin(command))));
+        }
+        assertThat(ok(Cli.run(work, Map.of(), null, "usage", "--config", config.toString()))).contains("team-l");
+        assertThat(oneLineFailure(Cli.run(work, direct, null, "manifest", "show", "team-l/web:nope")))
+                .isEqualTo(oneLineFailure(admin("manifest", "show", "team-l/web:nope")));
+    }
+
+    @Test
+    void quotasAndRetentionRulesNeedAnExistingNamespace() throws Exception {
+        Path config = work.resolve("namespaces.yaml");
+        Files.writeString(config, "data: " + server.dataDir().toAbsolutePath() + "\nauth:\n  enabled: true\n");
+        Map<String, String> direct = Map.of("BERTH_CONFIG", config.toString());
+        String notFound = "berth: NAME_UNKNOWN: namespace nosuchns not found";
+        assertThat(oneLineFailure(admin("namespace", "quota", "nosuchns", "10MiB"))).isEqualTo(notFound);
+        // Directly on the stores, the lifecycle commands print the message without the API's code.
+        assertThat(oneLineFailure(Cli.run(work, direct, null, "namespace", "quota", "nosuchns", "10MiB")))
+                .isEqualTo("berth: namespace nosuchns not found");
+        assertThat(oneLineFailure(admin("retention", "add", "nosuchns", "--keep-last", "1"))).isEqualTo(notFound);
+        assertThat(oneLineFailure(Cli.run(work, direct, null, "retention", "add", "nosuchns", "--keep-last", "1")))
+                .isEqualTo("berth: namespace nosuchns not found");
+        assertThat(ok(admin("retention", "list", "nosuchns"))).doesNotContain("nosuchns");
+    }
+
+    /** A table with its relative times ("just now", "2 minutes ago") blanked, which two runs may tell apart. */
+    private static String withoutAge(String table) {
+        return table.replaceAll("just now|[0-9]+ minutes? ago", "<age>");
     }
 
     /** Pushes a one-layer image as the admin and returns its manifest's digest. */

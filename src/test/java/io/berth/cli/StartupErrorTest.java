@@ -117,6 +117,27 @@ class StartupErrorTest {
     }
 
     @Test
+    void a_bad_size_or_boolean_names_its_key_and_the_accepted_forms() throws Exception {
+        assertThat(serveWithConfig("storage:\n  s3:\n    partSize: 10XB\n")).isEqualTo(failure(
+                "invalid configuration at storage.s3.partSize: invalid size '10XB' "
+                        + "(use a number with B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)"));
+        assertThat(serve(Map.of("BERTH_AUTH_ENABLED", "yes"))).isEqualTo(failure(
+                "auth.enabled: invalid value 'yes' (use true or false)"));
+        assertThat(serveWithConfig("gc:\n  enabled: maybe\n")).isEqualTo(failure(
+                "gc.enabled: invalid value 'maybe' (use true or false)"));
+    }
+
+    @Test
+    void a_missing_tls_certificate_or_key_names_its_key_and_path() throws Exception {
+        Path key = Files.writeString(dir.resolve("tls.key"), "not a key\n");
+        Path certificate = Files.writeString(dir.resolve("tls.crt"), "not a certificate\n");
+        assertThat(serveWithConfig("http:\n  tls:\n    certificate: /nope.crt\n    key: " + key + "\n"))
+                .isEqualTo(failure("cannot use http.tls.certificate /nope.crt: no such file"));
+        assertThat(serveWithConfig("http:\n  tls:\n    certificate: " + certificate + "\n    key: /nope.key\n"))
+                .isEqualTo(failure("cannot use http.tls.key /nope.key: no such file"));
+    }
+
+    @Test
     void an_unknown_log_level_or_storage_type_is_refused_naming_key_value_and_the_allowed_values() throws Exception {
         assertThat(serveWithConfig("log:\n  level: verbose\n")).isEqualTo(failure(
                 "log.level: unknown value 'verbose' (allowed: trace, debug, info, warn, error, off)"));

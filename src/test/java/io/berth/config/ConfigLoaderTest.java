@@ -77,6 +77,10 @@ class ConfigLoaderTest {
         assertThat(new ConfigLoader().load(null, Map.of(), Map.of()).storage().s3().partSize()).isEqualTo(ByteSize.parse("16MiB"));
         assertThat(ByteSize.parse("5242880").bytes()).isEqualTo(5L << 20);
         assertThat(ByteSize.parse("1 GiB").bytes()).isEqualTo(1L << 30);
-        assertThatThrownBy(() -> ByteSize.parse("16MB")).isInstanceOf(ConfigException.class).hasMessageContaining("16MiB");
+        assertThat(ByteSize.parse("16MB").bytes()).isEqualTo(16_000_000L);
+        assertThat(ByteSize.parse("1.5KiB").bytes()).isEqualTo(1536L);
+        assertThat(ByteSize.parse("2TiB").bytes()).isEqualTo(2L << 40);
+        assertThatThrownBy(() -> ByteSize.parse("10XB")).isInstanceOf(ConfigException.class)
+                .hasMessage("invalid size '10XB' (use a number with B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)");
     }
 }

@@ -42,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LoggingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final List<String> ACCESS_FIELDS = List.of("time", "request_id", "method", "route", "repository",
-            "status", "bytes", "duration_ms", "user", "user_agent", "remote");
+    private static final List<String> ACCESS_FIELDS = List.of("time", "request_id", "method", "path", "route",
+            "repository", "status", "bytes", "bytes_in", "duration_ms", "user", "user_agent", "remote");
 
     @TempDir
     Path dir;
@@ -65,6 +65,7 @@ class LoggingTest {
             assertThat(ACCESS_FIELDS).allSatisfy(field -> assertThat(line.has(field)).as(field + " in " + line).isTrue());
             assertThat(line.path("logger").asText()).isEqualTo("access");
             assertThat(line.path("method").asText()).isEqualTo("GET");
+            assertThat(line.path("path").asText()).isEqualTo("/v2/team/app/tags/list");
             assertThat(line.path("route").asText()).isEqualTo("tags");
             assertThat(line.path("repository").asText()).isEqualTo("team/app");
             assertThat(line.path("status").isInt()).isTrue();
@@ -103,7 +104,13 @@ class LoggingTest {
             String log = awaitLog(berth.process(), text -> text.contains("request_id=" + id405));
 
             assertThat(log.lines().filter(l -> l.contains(" access request_id=" + id + " "))).singleElement()
-                    .satisfies(l -> assertThat(l).contains("path=\"/api/nowhere\" status=404").contains("route=-"));
+                    .satisfies(l -> assertThat(l).contains("path=\"/api/nowhere\" status=404").contains("route=-")
+                            .contains(" repository=-"));
+            String named = log.lines().filter(l -> l.contains(" access request_id=" + id + " ")).findFirst().orElseThrow();
+            List<String> textFields = java.util.regex.Pattern.compile(" ([a-z_]+)=").matcher(named).results()
+                    .map(m -> m.group(1)).toList();
+            assertThat(textFields).as("the text line carries the JSON line's fields, by the same names")
+                    .containsExactlyInAnyOrderElementsOf(ACCESS_FIELDS.subList(1, ACCESS_FIELDS.size()));
             assertThat(log.lines().filter(l -> l.contains(" access request_id=" + id405 + " "))).hasSize(1);
             assertThat(log).doesNotContain("path=\"/healthz\"").doesNotContain("path=\"/readyz\"");
         }
@@ -143,6 +150,43 @@ class LoggingTest {
                     .noneMatch(l -> l.path("level").asText().equals("DEBUG")
                             && !l.path("logger").asText().startsWith("io.berth.")
                             && !l.path("logger").asText().equals("access"));
+        }
+    }
+
+    @Test
+    void a_debug_run_shows_who_asked_the_token_endpoint_for_what_and_what_was_granted() throws Exception {
+        try (Served berth = serve(Map.of("BERTH_AUTH_ENABLED", "true", "BERTH_ADMIN_PASSWORD", "admin-password-1",
+                "BERTH_LOG_LEVEL", "debug", "BERTH_LOG_FORMAT", "json"))) {
+            String base = berth.base();
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/auth/token"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&username=alice&password=wrong-secret-9"
+                            + "&service=berth&scope=repository:team/app:pull")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            String refusedId = refused.headers().firstValue("X-Request-Id").orElseThrow();
+            HttpResponse<String> granted = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                            + "/auth/token?service=berth&scope=repository:team/app:pull"))
+                    .header("Authorization", "Basic " + Base64.getEncoder()
+                            .encodeToString("admin:admin-password-1".getBytes(StandardCharsets.UTF_8)))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(granted.statusCode()).isEqualTo(200);
+            String grantedId = granted.headers().firstValue("X-Request-Id").orElseThrow();
+
+            List<JsonNode> lines = awaitJsonLines(berth.process(), all -> all.stream()
+                    .filter(l -> "access".equals(l.path("logger").asText()))
+                    .anyMatch(l -> grantedId.equals(l.path("request_id").asText())));
+
+            assertThat(lines).anyMatch(l -> l.path("message").asText()
+                    .equals("request " + refusedId + ": token refused for alice: incorrect username or password"));
+            assertThat(lines).anyMatch(l -> l.path("message").asText()
+                    .matches("login alice from \\S+ refused: no such user"));
+            assertThat(lines).anyMatch(l -> l.path("message").asText().equals("request " + grantedId
+                    + ": token for admin asked [repository:team/app:pull] granted [repository:team/app:pull]"));
+            assertThat(lines.stream().filter(l -> refusedId.equals(l.path("request_id").asText())
+                    && "access".equals(l.path("logger").asText()))).singleElement()
+                    .satisfies(l -> assertThat(l.path("user").asText()).isEqualTo("alice?"));
+            assertThat(lines).as("no password in the log").noneMatch(l -> l.toString().contains("wrong-secret-9")
+                    || l.toString().contains("admin-password-1"));
         }
     }
 
