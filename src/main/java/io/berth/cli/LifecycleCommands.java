@@ -293,8 +293,8 @@ final class LifecycleCommands {
         @Override
         int run(Registry registry, Lifecycle lifecycle) {
             if (!lifecycle.removeImmutableRule(namespace, pattern)) {
-                System.err.println("berth: no rule '" + pattern + "' in " + namespace);
-                return 2;
+                System.err.println("berth: NOT_FOUND: no rule '" + pattern + "' in " + namespace);
+                return 1;
             }
             audit("immutable.remove", namespace, "pattern " + pattern);
             System.out.println("lifted rule '" + pattern + "' of " + namespace);
