@@ -85,7 +85,7 @@ class RemoteCliTest {
 
         assertThat(ok(admin("user", "disable", "alice"))).contains("disabled alice");
         assertThat(oneLineFailure(Cli.run(work, as("alice", "alice-secret-2"), null, "namespace", "list")))
-                .startsWith("berth: UNAUTHORIZED: ");
+                .isEqualTo("berth: wrong user name or password for alice at " + url);
         assertThat(ok(admin("user", "enable", "alice"))).contains("enabled alice");
 
         String created = ok(Cli.run(work, as("alice", "alice-secret-2"), null, "token", "create", "--name", "ci",
@@ -160,7 +160,8 @@ class RemoteCliTest {
 
         assertThat(ok(Cli.run(home, Map.of(), null, "logout", url))).contains("logged out of " + url);
         assertThat(Files.readString(file)).doesNotContain("admin");
-        assertThat(oneLineFailure(Cli.run(home, noCredentials, null, "user", "list"))).startsWith("berth: UNAUTHORIZED: ");
+        assertThat(oneLineFailure(Cli.run(home, noCredentials, null, "user", "list"))).isEqualTo("berth: " + url
+                + " requires a login: run 'berth login " + url + "' or set BERTH_USER and BERTH_PASSWORD");
         assertThat(oneLineFailure(Cli.run(home, Map.of(), null, "logout", url))).isEqualTo("berth: not logged in to " + url);
 
         // BERTH_LOGIN_FILE names another file.
