@@ -45,16 +45,19 @@ final class CommonOptions {
         return env;
     }
 
+    private static final Set<String> CREATES_DATA = Set.of("serve", "import-distribution");
+
     /** The command this is mixed into: serve may create its data directory, the others refuse a missing one. */
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
     /**
      * The configuration. A data directory named by --data or BERTH_DATA that does not exist is refused (a typo would
-     * otherwise become a new, empty Berth), except by serve, which makes it on a first start.
+     * otherwise become a new, empty Berth), except by serve (a first start) and import-distribution (which fills a
+     * new one, as docs/DEPLOYMENT.md shows).
      */
     BerthConfig load(Map<String, String> extraFlags) {
-        if (command == null || !"serve".equals(command.name())) {
+        if (command == null || !CREATES_DATA.contains(command.name())) {
             String envData = System.getenv("BERTH_DATA");
             Path named = data != null ? data : envData == null || envData.isBlank() ? null : Path.of(envData.trim());
             if (named != null && !Files.isDirectory(named)) {
