@@ -37,11 +37,18 @@ final class ApiClient {
 
     private final URI base;
     private final String authorization;
+    private final String user;
     private final HttpClient http;
+    /** Where the credentials came from, for the message of a 401. */
+    private Credentials credentials = Credentials.GIVEN;
+
+    /** Where a client's credentials came from: given (BERTH_USER/BERTH_PASSWORD, berth login) or the login file. */
+    enum Credentials { GIVEN, LOGIN_FILE }
 
     /** base is the server's URL (http://host:port); user null means anonymous. */
     ApiClient(URI base, String user, String password) {
         this.base = base;
+        this.user = user;
         this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
@@ -51,7 +58,11 @@ final class ApiClient {
             // The client builds an SSL context even for plain HTTP; the default one reads the JDK's whole CA store.
             builder.sslContext(plainHttpOnly());
         } else if (caFile != null && !caFile.isBlank()) {
-            builder.sslContext(trusting(Path.of(caFile)));
+            Path ca = Path.of(caFile.trim());
+            if (!Files.exists(ca)) {
+                throw new IllegalArgumentException("BERTH_CACERT " + ca + ": no such file");
+            }
+            builder.sslContext(trusting(ca));
         }
         this.http = builder.build();
     }
@@ -66,6 +77,12 @@ final class ApiClient {
             this.status = status;
             this.code = code;
         }
+    }
+
+    /** Says where the credentials came from (for the message when the server refuses them); returns this. */
+    ApiClient credentialsFrom(Credentials source) {
+        this.credentials = source;
+        return this;
     }
 
     URI base() {
@@ -116,22 +133,15 @@ final class ApiClient {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpConnectTimeoutException e) {
-            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
-        } catch (HttpTimeoutException e) {
-            throw new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
-                    + " within " + TIMEOUT.toSeconds() + " s");
-        } catch (ConnectException e) {
-            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection refused");
         } catch (IOException e) {
-            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": " + oneLine(e));
+            throw unreachable(e, method, uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "UNREACHABLE", "interrupted");
         }
         byte[] bytes = response.body();
         if (response.statusCode() >= 400) {
-            throw failure(response.statusCode(), bytes);
+            throw explained(failure(response.statusCode(), bytes), uri.getPath());
         }
         if (bytes.length == 0) {
             return null;
@@ -157,6 +167,49 @@ final class ApiClient {
         }
         return new ApiException(status, "HTTP_" + status, "the server answered HTTP " + status
                 + (status == 404 ? " (is it a Berth server, and new enough for this command?)" : ""));
+    }
+
+    /** One line for a request that got no HTTP answer: timed out, refused, unknown host, or not HTTP at all. */
+    private ApiException unreachable(IOException e, String method, URI uri) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+        }
+        if (e instanceof HttpTimeoutException) {
+            return new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
+                    + " within " + TIMEOUT.toSeconds() + " s");
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
+                return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": unknown host " + base.getHost());
+            }
+        }
+        if (e instanceof ConnectException) {
+            return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection refused");
+        }
+        boolean plain = "http".equals(base.getScheme());
+        return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": " + oneLine(e)
+                + (plain ? " (is it https?)" : ""));
+    }
+
+    /** The paths that exist only while the server's access control is on. */
+    private static final java.util.regex.Pattern ACCESS_CONTROL_PATH = java.util.regex.Pattern.compile(
+            "/api/v1/(users|namespaces|tokens|audit|me)(/.*)?");
+
+    /** A failure in the words of what it means for the command line: wrong credentials, access control off. */
+    private ApiException explained(ApiException e, String path) {
+        if (e.status == 401) {
+            String message = authorization == null
+                    ? base + " requires a login: run 'berth login " + base + "' or set BERTH_USER and BERTH_PASSWORD"
+                    : credentials == Credentials.LOGIN_FILE
+                    ? "the saved login for " + base + " was refused; run 'berth login " + base + "' again"
+                    : "wrong user name or password for " + user + " at " + base;
+            return new ApiException(401, e.code, message);
+        }
+        if (e.status == 404 && "UNSUPPORTED".equals(e.code) && ACCESS_CONTROL_PATH.matcher(path).matches()) {
+            return new ApiException(404, e.code, "the server at " + base + " has access control off; users, namespaces,"
+                    + " tokens and the audit log exist only when it is on");
+        }
+        return e;
     }
 
     private static String oneLine(Exception e) {

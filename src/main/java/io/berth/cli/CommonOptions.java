@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Options every command shares: which Berth it acts on. The configuration file is --config or else BERTH_CONFIG;
@@ -43,7 +45,25 @@ final class CommonOptions {
         return env;
     }
 
+    private static final Set<String> CREATES_DATA = Set.of("serve", "import-distribution");
+
+    /** The command this is mixed into: serve may create its data directory, the others refuse a missing one. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The configuration. A data directory named by --data or BERTH_DATA that does not exist is refused (a typo would
+     * otherwise become a new, empty Berth), except by serve (a first start) and import-distribution (which fills a
+     * new one, as docs/DEPLOYMENT.md shows).
+     */
     BerthConfig load(Map<String, String> extraFlags) {
+        if (command == null || !CREATES_DATA.contains(command.name())) {
+            String envData = System.getenv("BERTH_DATA");
+            Path named = data != null ? data : envData == null || envData.isBlank() ? null : Path.of(envData.trim());
+            if (named != null && !Files.isDirectory(named)) {
+                throw new IllegalArgumentException("no such data directory " + named.toAbsolutePath().normalize());
+            }
+        }
         Map<String, String> flags = new LinkedHashMap<>(extraFlags);
         if (data != null) {
             flags.put("data", data.toString());
@@ -57,12 +77,7 @@ final class CommonOptions {
      * BERTH_CONFIG, --data or BERTH_DATA) it refuses unless ./data exists. orServer: the command also has --server.
      */
     BerthConfig loadForStores(boolean orServer) {
-        String envData = System.getenv("BERTH_DATA");
-        boolean named = configFile() != null || data != null || (envData != null && !envData.isBlank());
-        if (!named && !Files.isDirectory(Path.of("data"))) {
-            throw new IllegalArgumentException("no Berth to act on: ./data does not exist here; pass --config FILE (or set"
-                    + " BERTH_CONFIG)" + (orServer ? ", --server URL (or set BERTH_SERVER)" : "") + " or --data DIR");
-        }
+        requireNamed((orServer ? ", --server URL (or set BERTH_SERVER)" : "") + " or --data DIR");
         BerthConfig loaded = load(Map.of());
         if (configFile() == null) {
             boolean embedded = (loaded.metadata().url() == null || loaded.metadata().url().isBlank())
@@ -71,5 +86,18 @@ final class CommonOptions {
                     : Stores.describe(loaded)) + " (no --config or BERTH_CONFIG)");
         }
         return loaded;
+    }
+
+    /**
+     * Refuses when nothing names a Berth (no --config, BERTH_CONFIG, --data or BERTH_DATA) and ./data does not exist;
+     * alternatives ends the refusal's list of what to pass.
+     */
+    void requireNamed(String alternatives) {
+        String envData = System.getenv("BERTH_DATA");
+        boolean named = configFile() != null || data != null || (envData != null && !envData.isBlank());
+        if (!named && !Files.isDirectory(Path.of("data"))) {
+            throw new IllegalArgumentException("no Berth to act on: ./data does not exist here; pass --config FILE (or set"
+                    + " BERTH_CONFIG)" + alternatives);
+        }
     }
 }

@@ -34,7 +34,16 @@ final class KeygenCommands {
 
         @Override
         public Integer call() throws IOException {
-            Path file = (out != null ? out : TokenService.keyFile(options.load(Map.of()))).toAbsolutePath().normalize();
+            Path file;
+            if (out != null) {
+                file = out.toAbsolutePath().normalize();
+                if (file.getParent() != null && !Files.isDirectory(file.getParent())) {
+                    throw new IllegalArgumentException("no such directory " + file.getParent() + " (for --out " + out + ")");
+                }
+            } else {
+                options.requireNamed(", --data DIR or --out FILE");
+                file = TokenService.keyFile(options.load(Map.of())).toAbsolutePath().normalize();
+            }
             String keyId = writeKey(file, force);
             System.out.println("wrote token signing key " + keyId + " to " + file);
             if (force) {

@@ -293,8 +293,8 @@ final class LifecycleCommands {
         @Override
         int run(Registry registry, Lifecycle lifecycle) {
             if (!lifecycle.removeImmutableRule(namespace, pattern)) {
-                System.err.println("berth: no rule '" + pattern + "' in " + namespace);
-                return 2;
+                System.err.println("berth: NOT_FOUND: no rule '" + pattern + "' in " + namespace);
+                return 1;
             }
             audit("immutable.remove", namespace, "pattern " + pattern);
             System.out.println("lifted rule '" + pattern + "' of " + namespace);
@@ -394,17 +394,7 @@ final class LifecycleCommands {
     }
 
     static long parseBytes(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        for (String[] u : new String[][] {{"TIB", "1099511627776"}, {"GIB", "1073741824"}, {"MIB", "1048576"},
-                {"KIB", "1024"}, {"TB", "1000000000000"}, {"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}}) {
-            if (t.endsWith(u[0])) {
-                unit = Long.parseLong(u[1]);
-                t = t.substring(0, t.length() - u[0].length()).trim();
-                break;
-            }
-        }
-        return Math.round(Double.parseDouble(t) * unit);
+        return io.berth.config.ByteSize.parse(text).bytes();
     }
 
     @Command(name = "retention", mixinStandardHelpOptions = true, description = "Retention rules: which tags go, automatically.",

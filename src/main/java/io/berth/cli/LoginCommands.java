@@ -45,11 +45,12 @@ final class LoginCommands {
                 char[] typed = console.readPassword("Password: ");
                 password = typed == null ? "" : new String(typed);
             }
-            JsonNode me = new ApiClient(server, user.trim(), password).get("/api/v1/me");
+            JsonNode me = new ApiClient(server, user.trim(), password).credentialsFrom(ApiClient.Credentials.GIVEN)
+                    .get("/api/v1/me");
             if (me == null || "anonymous".equals(me.path("kind").asText())) {
                 System.err.println("berth: note: " + server + " has no access control; the credentials were not checked");
             }
-            ObjectNode logins = ServerOptions.readLogins();
+            ObjectNode logins = ServerOptions.readLoginsToRewrite();
             ObjectNode servers = logins.has("servers") && logins.get("servers").isObject()
                     ? (ObjectNode) logins.get("servers") : logins.putObject("servers");
             ObjectNode entry = servers.putObject(server.toString());

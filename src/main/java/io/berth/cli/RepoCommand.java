@@ -27,8 +27,7 @@ final class RepoCommand {
             String actor = LifecycleCommands.actor();
             List<String> overridden = force ? registry.immutableTags(repository) : List.of();
             if (!registry.deleteRepository(repository, actor, force)) {
-                System.err.println("berth: no repository named " + repository);
-                return 2;
+                throw notFound(repository);
             }
             if (force) {
                 audit("repository.delete.force", repository.value(),
@@ -41,9 +40,18 @@ final class RepoCommand {
         @Override
         int remote(ApiClient api) {
             RepositoryName repository = new RepositoryName(name);
-            api.delete("/api/v1/repositories/" + repository + (force ? "?force=true" : ""));
+            try {
+                api.delete("/api/v1/repositories/" + repository + (force ? "?force=true" : ""));
+            } catch (ApiClient.ApiException e) {
+                throw e.status == 404 && "NAME_UNKNOWN".equals(e.code) ? notFound(repository) : e;
+            }
             System.out.println("deleted repository " + repository);
             return 0;
+        }
+
+        /** The same words in both modes (the API's CODE: message style). */
+        private static IllegalArgumentException notFound(RepositoryName repository) {
+            return new IllegalArgumentException("NAME_UNKNOWN: repository " + repository + " not found");
         }
     }
 }

@@ -136,8 +136,8 @@ final class RetentionCommands {
                     return removed(rule.namespace());
                 }
             }
-            System.err.println("berth: no retention rule " + id);
-            return 2;
+            System.err.println("berth: NOT_FOUND: no retention rule " + id);
+            return 1;
         }
 
         @Override
@@ -154,8 +154,8 @@ final class RetentionCommands {
                     }
                 }
             }
-            System.err.println("berth: no retention rule " + id);
-            return 2;
+            System.err.println("berth: NOT_FOUND: no retention rule " + id);
+            return 1;
         }
 
         private int removed(String ns) {

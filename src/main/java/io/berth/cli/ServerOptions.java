@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * --server URL (or BERTH_SERVER): the command is a client of that server's management API. Credentials come from
@@ -23,10 +25,29 @@ final class ServerOptions {
             description = "Act through the management API of the Berth at URL (e.g. https://registry:5000). Default: $BERTH_SERVER")
     String server;
 
-    /** The server URL given (--server, else BERTH_SERVER), normalised, or null. */
+    /** The command this is mixed into, to see which flags were given. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The server URL given (--server, else BERTH_SERVER), normalised, or null. Flags beat the environment: an explicit
+     * --config flag makes BERTH_SERVER not apply; --server and --config both as flags refuse (no command needs both).
+     */
     URI serverUrl() {
-        String url = server != null ? server : System.getenv("BERTH_SERVER");
+        boolean configFlag = configFlagGiven();
+        if (server != null && configFlag) {
+            // A usage error (exit 2, like picocli's own): no command acts on both a server and a configuration.
+            throw new picocli.CommandLine.ParameterException(command.commandLine(), "give --server or --config, not both");
+        }
+        String url = server != null ? server : configFlag ? null : System.getenv("BERTH_SERVER");
         return url == null || url.isBlank() ? null : normalize(url);
+    }
+
+    private boolean configFlagGiven() {
+        if (command == null || command.commandLine() == null || command.commandLine().getParseResult() == null) {
+            return false;
+        }
+        return command.commandLine().getParseResult().hasMatchedOption("--config");
     }
 
     /** A client of the given server, or null when none is given. */
@@ -43,16 +64,17 @@ final class ServerOptions {
             if (password == null) {
                 throw new IllegalArgumentException("BERTH_USER is set but BERTH_PASSWORD is not");
             }
-            return new ApiClient(url, user, password);
+            return new ApiClient(url, user, password).credentialsFrom(ApiClient.Credentials.GIVEN);
         }
         JsonNode saved = readLogins().path("servers").path(url.toString());
         if (saved.hasNonNull("username")) {
-            return new ApiClient(url, saved.get("username").asText(), saved.path("password").asText());
+            return new ApiClient(url, saved.get("username").asText(), saved.path("password").asText())
+                    .credentialsFrom(ApiClient.Credentials.LOGIN_FILE);
         }
         return new ApiClient(url, null, null);
     }
 
-    /** "host:port" becomes http://host:port; a trailing slash goes. */
+    /** "host:port" becomes http://host:port; a trailing slash goes; a path is refused. */
     static URI normalize(String text) {
         String t = text.trim();
         if (!t.contains("://")) {
@@ -71,7 +93,10 @@ final class ServerOptions {
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
             throw new IllegalArgumentException("not a server URL (expected http://HOST:PORT or https://HOST:PORT): " + text);
         }
-        return URI.create(scheme + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+        if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() || uri.getRawQuery() != null) {
+            throw new IllegalArgumentException("--server takes scheme://host:port, without a path: " + text);
+        }
+        return URI.create(scheme + "://" + uri.getRawAuthority());
     }
 
     /** The URL a server started with this configuration answers on (its http.listen; https with http.tls). */
@@ -106,8 +131,23 @@ final class ServerOptions {
         try {
             JsonNode node = ApiClient.JSON.readTree(file.toFile());
             return node instanceof ObjectNode object ? object : ApiClient.JSON.createObjectNode();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("the login file " + file + " is not valid JSON; run berth login again");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the login file " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read the login file " + file + ": " + OneLine.describe(e));
+        }
+    }
+
+    /** The logins to rewrite: a login file that is not valid JSON is replaced, not a reason to refuse a login. */
+    static ObjectNode readLoginsToRewrite() {
+        try {
+            return readLogins();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().endsWith("is not valid JSON; run berth login again")) {
+                System.err.println("berth: note: replacing the login file " + loginFile() + ", which was not valid JSON");
+                return ApiClient.JSON.createObjectNode();
+            }
+            throw e;
         }
     }
 

@@ -50,7 +50,7 @@ class ConfigSelectionTest {
         assertThat(audit.out()).contains("namespace.publish").contains("namespace.create");
         assertThat(audit.errLines()).containsExactly(line);
         // --data names it too, and the line says which one.
-        Path other = dir.resolve("other");
+        Path other = Files.createDirectory(dir.resolve("other"));
         Cli.Run elsewhere = Cli.run(dir, Map.of(), null, "namespace", "list", "--data", other.toString());
         assertThat(elsewhere.errLines()).containsExactly("berth: using data directory " + other + " (no --config or BERTH_CONFIG)");
         assertThat(elsewhere.out()).doesNotContain("team-a");

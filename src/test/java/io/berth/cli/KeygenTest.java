@@ -70,12 +70,13 @@ class KeygenTest {
 
     @Test
     void keygen_writes_the_data_directorys_key_by_default_and_the_server_signs_its_tokens_with_it() throws Exception {
-        Path data = dir.resolve("data");
+        // keygen acts on an existing data directory (a --data that does not exist is refused as a typo).
+        Path data = Files.createDirectories(dir.resolve("data"));
         String output = BerthServer.runCli(data, "keygen");
         Path file = data.resolve("auth").resolve("token-key.json");
         String keyId = keyId(output, file);
         String written = Files.readString(file);
-        assertThat(mode(data)).isEqualTo("rwx------");
+        assertThat(mode(file)).isEqualTo("rw-------");
 
         try (BerthServer server = BerthServer.startWithAuth(data, ADMIN_PASSWORD, List.of())) {
             assertSignedWith(Launcher.token(server.hostPort(), "admin", ADMIN_PASSWORD), file, keyId);
@@ -88,7 +89,8 @@ class KeygenTest {
         Path config = dir.resolve("berth.yaml");
         Path file = dir.resolve("keys").resolve("shared.json");
         Files.writeString(config, "auth: {keyFile: \"" + file + "\"}\n");
-        String output = BerthServer.runCli(dir.resolve("data"), "keygen", "--config", config.toString());
+        String output = BerthServer.runCli(Files.createDirectories(dir.resolve("data")), "keygen", "--config",
+                config.toString());
         assertThat(privateKey(file).getKeyID()).isEqualTo(keyId(output, file));
         assertThat(dir.resolve("data").resolve("auth").resolve("token-key.json")).doesNotExist();
     }
@@ -137,9 +139,9 @@ class KeygenTest {
     }
 
     @Test
-    void init_refuses_a_data_directory_that_has_a_key_and_writes_nothing() {
+    void init_refuses_a_data_directory_that_has_a_key_and_writes_nothing() throws java.io.IOException {
         Path site = dir.resolve("site");
-        Path data = dir.resolve("existing-data");
+        Path data = Files.createDirectories(dir.resolve("existing-data"));
         assertThat(BerthServer.runCli(data, "keygen")).contains("wrote token signing key");
         Launcher.Run init = Launcher.run(dir, "init", site.toString(), "--data", data.toString(), "--listen", "127.0.0.1:5001");
         assertThat(init.exit()).as(init.all()).isEqualTo(1);

@@ -85,7 +85,7 @@ class RemoteCliTest {
 
         assertThat(ok(admin("user", "disable", "alice"))).contains("disabled alice");
         assertThat(oneLineFailure(Cli.run(work, as("alice", "alice-secret-2"), null, "namespace", "list")))
-                .startsWith("berth: UNAUTHORIZED: ");
+                .isEqualTo("berth: wrong user name or password for alice at " + url);
         assertThat(ok(admin("user", "enable", "alice"))).contains("enabled alice");
 
         String created = ok(Cli.run(work, as("alice", "alice-secret-2"), null, "token", "create", "--name", "ci",
@@ -160,7 +160,8 @@ class RemoteCliTest {
 
         assertThat(ok(Cli.run(home, Map.of(), null, "logout", url))).contains("logged out of " + url);
         assertThat(Files.readString(file)).doesNotContain("admin");
-        assertThat(oneLineFailure(Cli.run(home, noCredentials, null, "user", "list"))).startsWith("berth: UNAUTHORIZED: ");
+        assertThat(oneLineFailure(Cli.run(home, noCredentials, null, "user", "list"))).isEqualTo("berth: " + url
+                + " requires a login: run 'berth login " + url + "' or set BERTH_USER and BERTH_PASSWORD");
         assertThat(oneLineFailure(Cli.run(home, Map.of(), null, "logout", url))).isEqualTo("berth: not logged in to " + url);
 
         // BERTH_LOGIN_FILE names another file.
@@ -175,10 +176,26 @@ class RemoteCliTest {
         Path home = Files.createTempDirectory("berth-login-");
         String line = oneLineFailure(Cli.run(home, Map.of(), "not-the-password\n", "login", url, "--username", "admin",
                 "--password-stdin"));
-        assertThat(line).startsWith("berth: UNAUTHORIZED: ");
+        assertThat(line).isEqualTo("berth: wrong user name or password for admin at " + url);
         assertThat(home.resolve(".config")).doesNotExist();
         assertThat(oneLineFailure(Cli.run(work, as("admin", "not-the-password"), null, "audit")))
-                .startsWith("berth: UNAUTHORIZED: ");
+                .isEqualTo("berth: wrong user name or password for admin at " + url);
+        assertThat(oneLineFailure(Cli.run(home, Map.of("BERTH_SERVER", url), null, "audit")))
+                .isEqualTo("berth: " + url + " requires a login: run 'berth login " + url
+                        + "' or set BERTH_USER and BERTH_PASSWORD");
+        // A saved login the server refuses (the password changed since).
+        Path loginFile = home.resolve("stale-login.json");
+        Files.writeString(loginFile, "{\"servers\": {\"" + url + "\": {\"username\": \"admin\", \"password\": \"old\"}}}");
+        assertThat(oneLineFailure(Cli.run(home, Map.of("BERTH_LOGIN_FILE", loginFile.toString()), null, "user", "list",
+                "--server", url))).isEqualTo("berth: the saved login for " + url + " was refused; run 'berth login "
+                + url + "' again");
+        // A corrupt login file: commands say so, berth login rewrites it.
+        Files.writeString(loginFile, "{bad");
+        assertThat(oneLineFailure(Cli.run(home, Map.of("BERTH_LOGIN_FILE", loginFile.toString()), null, "audit",
+                "--server", url))).isEqualTo("berth: the login file " + loginFile + " is not valid JSON; run berth login again");
+        ok(Cli.run(home, Map.of("BERTH_LOGIN_FILE", loginFile.toString()), ADMIN_PASSWORD + "\n", "login", url,
+                "--username", "admin", "--password-stdin"));
+        ok(Cli.run(home, Map.of("BERTH_LOGIN_FILE", loginFile.toString()), null, "audit", "--server", url));
     }
 
     @Test

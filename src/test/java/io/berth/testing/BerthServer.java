@@ -226,6 +226,8 @@ public final class BerthServer implements RegistryUnderTest {
         command.add("--data");
         command.add(dataDir.toString());
         try {
+            // The command line refuses a --data directory that does not exist (a typo); a test's data directory is real.
+            Files.createDirectories(dataDir);
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             return new CliRun(p.waitFor(), out);
