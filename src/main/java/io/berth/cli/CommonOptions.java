@@ -5,7 +5,6 @@ import io.berth.config.BerthConfig;
 import io.berth.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -35,16 +34,6 @@ final class CommonOptions {
     }
 
     /** BERTH_* variables of the command line itself, which are not configuration keys. */
-    private static final Set<String> CLI_VARIABLES = Set.of("BERTH_CONFIG", "BERTH_SERVER", "BERTH_USER", "BERTH_PASSWORD",
-            "BERTH_LOGIN_FILE", "BERTH_CACERT");
-
-    /** The environment the configuration reads: every variable but the command line's own. */
-    static Map<String, String> environment() {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.keySet().removeAll(CLI_VARIABLES);
-        return env;
-    }
-
     private static final Set<String> CREATES_DATA = Set.of("serve", "import-distribution");
 
     /** The command this is mixed into: serve may create its data directory, the others refuse a missing one. */
@@ -68,7 +57,7 @@ final class CommonOptions {
         if (data != null) {
             flags.put("data", data.toString());
         }
-        return new ConfigLoader().load(configFile(), environment(), flags);
+        return new ConfigLoader().load(configFile(), System.getenv(), flags);
     }
 
     /**

@@ -53,7 +53,7 @@ final class MigrateCommand implements Callable<Integer> {
         if (toData != null) {
             targetFlags.put("data", toData.toString());
         }
-        BerthConfig target = new ConfigLoader().load(to, CommonOptions.environment(), targetFlags);
+        BerthConfig target = new ConfigLoader().load(to, System.getenv(), targetFlags);
         String sourceUrl = Stores.jdbcUrl(source);
         if (sourceUrl.equals(Stores.jdbcUrl(target))) {
             throw new ConfigException("source and target use the same metadata database " + sourceUrl);

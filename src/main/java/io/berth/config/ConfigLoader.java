@@ -245,8 +245,10 @@ public final class ConfigLoader {
         }
     }
 
-    /** BERTH_* variables of the launcher and scripts, not configuration. */
-    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("BERTH_HOME", "BERTH_JAVA_OPTS", "BERTH_JAR");
+    /** BERTH_* variables of the launcher, scripts and command line, not configuration. */
+    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("BERTH_HOME", "BERTH_JAVA_OPTS", "BERTH_JAR",
+            // the command line's own: which Berth a command acts on, and how it logs in to a server
+            "BERTH_CONFIG", "BERTH_SERVER", "BERTH_USER", "BERTH_PASSWORD", "BERTH_LOGIN_FILE", "BERTH_CACERT");
 
     /** Environment variables whose names are shorter than their key path. */
     private static final Map<String, List<String>> ALIASES = Map.of("ADMIN_PASSWORD", List.of("auth", "adminPassword"));
