@@ -40,8 +40,7 @@ public final class Server {
     /** Opens the stores, starts the scheduled work and serves on address (TLS with tls, plain HTTP when null). */
     public static Server start(BerthConfig config, InetSocketAddress address, SslContext tls) throws Exception {
         Clock clock = Clock.systemUTC();
-        DataDirectoryLock lock = DataDirectoryLock.acquire(config.data());
-        Stores.createDataDirectory(config);
+        DataDirectoryLock lock = DataDirectoryLock.acquire(config.data()); // makes the directory, or says why not
         DiskReserve reserve = DiskReserve.open(config.data());
         Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
                 + "-" + UUID.randomUUID().toString().substring(0, 8));
