@@ -156,20 +156,8 @@ public final class BerthServer implements RegistryUnderTest {
     }
 
     private static Path selfSignedCertificate(Path folder) {
-        Path certificate = folder.resolve("tls.crt");
-        List<String> command = List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", folder.resolve("tls.key").toString(), "-out", certificate.toString());
         try {
-            Files.createDirectories(folder);
-            Process openssl = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(folder.resolve("openssl.log").toFile()).start();
-            if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
-                openssl.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " failed:\n"
-                        + Files.readString(folder.resolve("openssl.log")));
-            }
-            return certificate;
+            return SelfSignedCertificate.create(Files.createDirectories(folder));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
