@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
+import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.Page;
 import io.berth.oci.Digest;
 import io.berth.oci.RepositoryName;
@@ -87,6 +88,26 @@ final class JdbcListings {
               UNION ALL
               SELECT u.root, b.size FROM blob_refs u CROSS JOIN blobs b WHERE b.digest = u.digest
             ) s GROUP BY s.root""";
+
+    /** The indexes that list a manifest: manifest_references_by_child, then a sort of those few rows. */
+    private static final String INDEXES_OF = """
+            SELECT r.manifest_digest FROM manifest_references r
+            WHERE r.repository = ? AND r.child_digest = ? AND r.kind = 'm' AND r.manifest_digest > ?
+            ORDER BY r.manifest_digest LIMIT ?""";
+
+    /**
+     * Untagged manifests: the repository's manifests in primary-key order, each tested by a lookup in
+     * tags_by_manifest (a scalar subquery with LIMIT 1, not NOT EXISTS, for the planner's sake as in SUMMARIES), each
+     * with one index that includes it looked up in manifest_references_by_child. A page reads at most the
+     * repository's manifests once.
+     */
+    private static final String UNTAGGED = """
+            SELECT m.digest, m.media_type, m.artifact_type, m.size, m.subject, m.created_at,
+              (SELECT r.manifest_digest FROM manifest_references r WHERE r.repository = m.repository
+                AND r.child_digest = m.digest AND r.kind = 'm' ORDER BY r.manifest_digest LIMIT 1)
+            FROM manifests m WHERE m.repository = ? AND m.digest > ?
+              AND (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.manifest_digest = m.digest LIMIT 1) IS NULL
+            ORDER BY m.digest LIMIT ?""";
 
     private final Database db;
 
@@ -175,6 +196,25 @@ final class JdbcListings {
         return db.read(c -> Sql.list(c, rs -> rs.getString(1),
                 "SELECT name FROM tags WHERE repository = ? AND manifest_digest = ? ORDER BY name LIMIT ?",
                 repository, digest, limit));
+    }
+
+    Page<Digest> indexesOf(RepositoryName repository, Digest digest, Digest last, int limit) {
+        Page<String> page = db.read(c -> Sql.page(c, INDEXES_OF, limit,
+                new Object[] {repository, digest, last == null ? "" : last.toString(), limit + 1}));
+        return new Page<>(page.items().stream().map(Digest::parse).toList(), page.more());
+    }
+
+    Page<UntaggedManifest> untaggedManifests(RepositoryName repository, Digest last, int limit) {
+        List<UntaggedManifest> rows = db.read(c -> Sql.list(c, rs -> new UntaggedManifest(Digest.parse(rs.getString(1)),
+                rs.getString(2), rs.getString(3), rs.getLong(4), digestOrNull(rs.getString(5)),
+                Instant.ofEpochMilli(rs.getLong(6)), digestOrNull(rs.getString(7))),
+                UNTAGGED, repository, last == null ? "" : last.toString(), limit + 1));
+        boolean more = rows.size() > limit;
+        return new Page<>(more ? rows.subList(0, limit) : rows, more);
+    }
+
+    private static Digest digestOrNull(String value) {
+        return value == null ? null : Digest.parse(value);
     }
 
     /** values in lists of BATCH, the last padded with its own last value (an IN list does not mind repeats). */

@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
+import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.model.TagChange;
@@ -148,6 +149,16 @@ final class JdbcMetadataStore implements MetadataStore {
     @Override
     public List<String> tagsOf(RepositoryName repository, Digest digest, int limit) {
         return listings.tagsOf(repository, digest, limit);
+    }
+
+    @Override
+    public Page<Digest> indexesOf(RepositoryName repository, Digest digest, Digest last, int limit) {
+        return listings.indexesOf(repository, digest, last, limit);
+    }
+
+    @Override
+    public Page<UntaggedManifest> untaggedManifests(RepositoryName repository, Digest last, int limit) {
+        return listings.untaggedManifests(repository, last, limit);
     }
 
     // ---- manifests

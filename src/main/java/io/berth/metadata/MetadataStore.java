@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
+import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.model.TagChange;
@@ -158,6 +159,18 @@ public interface MetadataStore extends AutoCloseable {
 
     /** The tags of repository that point at digest, in byte order, at most limit. */
     List<String> tagsOf(RepositoryName repository, Digest digest, int limit);
+
+    /**
+     * The index manifests of repository that list digest among their children, in digest order after {@code last}
+     * (exclusive, may be null), at most limit.
+     */
+    Page<Digest> indexesOf(RepositoryName repository, Digest digest, Digest last, int limit);
+
+    /**
+     * The manifests of repository no tag points at, in digest order after {@code last} (exclusive, may be null),
+     * at most limit.
+     */
+    Page<UntaggedManifest> untaggedManifests(RepositoryName repository, Digest last, int limit);
 
     /** Manifests of repository whose subject is digest, ordered by digest. */
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject);

@@ -44,6 +44,47 @@ public final class Listings {
                                   List<Platform> platforms, List<ManifestRecord> referrers,
                                   Map<String, String> annotations) {}
 
+    /**
+     * One entry of an index as the index lists it (its descriptor and declared platform, null fields when none) with
+     * its content's size, and what it is: a platform image, or something attached to the index's images that only
+     * looks like one (buildx's attestation manifests, declared for platform unknown/unknown; entries with an
+     * artifactType, such as signatures).
+     */
+    public record IndexChild(Descriptor descriptor, String os, String architecture, String variant, long sizeBytes) {
+        /** buildx's annotation on an attestation manifest in an index, and the digest of the image it attests. */
+        public static final String REFERENCE_TYPE = "vnd.docker.reference.type";
+        public static final String REFERENCE_DIGEST = "vnd.docker.reference.digest";
+
+        /** "platform", "attestation" (buildx) or "artifact" (an entry with an artifactType or no real platform). */
+        public String kind() {
+            if ("attestation-manifest".equals(descriptor.annotations().get(REFERENCE_TYPE))) {
+                return "attestation";
+            }
+            if (descriptor.artifactType() != null && !descriptor.artifactType().isEmpty()) {
+                return "artifact";
+            }
+            if ("unknown".equals(os) && "unknown".equals(architecture)) {
+                return "artifact";
+            }
+            return "platform";
+        }
+
+        /** os/architecture(/variant), or null when the entry declares no platform. */
+        public String platform() {
+            if (os == null && architecture == null) {
+                return null;
+            }
+            return os + "/" + architecture + (variant == null ? "" : "/" + variant);
+        }
+    }
+
+    /**
+     * A manifest no tag points at: its types, size, subject (a referrer's), when it was pushed and one index of the
+     * repository that includes it (null: none, the manifest is an orphan until garbage collection takes it).
+     */
+    public record UntaggedManifest(Digest digest, String mediaType, String artifactType, long size, Digest subject,
+                                   Instant pushedAt, Digest parentIndex) {}
+
     /** A namespace's usage (each blob and manifest of its repositories once), its quota (null: none), its repositories. */
     public record NamespaceUsage(String namespace, long usedBytes, Long quotaBytes, long repositoryCount) {}
 }

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.metadata.LifecycleStore;
 import io.berth.metadata.MetadataStore;
+import io.berth.model.Listings.IndexChild;
 import io.berth.model.Listings.ManifestDetails;
 import io.berth.model.Listings.NamespaceUsage;
 import io.berth.model.Listings.Platform;
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
+import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
 import io.berth.oci.Descriptor;
@@ -20,6 +22,9 @@ import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +138,57 @@ public final class Listing {
                 sizes.getOrDefault(record.digest(), record.size()),
                 metadata.tagsOf(repository, record.digest(), MAX_TAGS_OF_MANIFEST), config, layers, platforms,
                 registry.referrers(repository, record.digest(), null), record.annotations());
+    }
+
+    /** Parent indexes read for one manifest at most. */
+    public static final int MAX_INDEXES_OF_MANIFEST = 100;
+
+    /**
+     * The index manifests of repository that include digest (at most {@link #MAX_INDEXES_OF_MANIFEST}, by digest);
+     * more is true when there are others.
+     */
+    public Page<Digest> indexesOf(RepositoryName repository, Digest digest) {
+        return metadata.indexesOf(repository, digest, null, MAX_INDEXES_OF_MANIFEST);
+    }
+
+    /** A page of repository's untagged manifests after last (a digest, may be null), at most limit. */
+    public Page<UntaggedManifest> untagged(RepositoryName repository, Digest last, int limit) {
+        requireRepository(repository);
+        return metadata.untaggedManifests(repository, last, Math.min(limit, MAX_PAGE));
+    }
+
+    /**
+     * The entries of each of repository's index manifests among digests (others, and image manifests, are left
+     * out), in the order the index lists them, each with its content's size (one batch of size queries for all).
+     */
+    public Map<Digest, List<IndexChild>> indexChildren(RepositoryName repository, Collection<Digest> digests) {
+        Map<Digest, List<JsonNode>> entries = new LinkedHashMap<>();
+        Set<Digest> children = new LinkedHashSet<>();
+        for (Digest digest : new LinkedHashSet<>(digests)) {
+            JsonNode root;
+            try {
+                root = JSON.readTree(registry.manifest(repository, new Reference(null, digest)).bytes());
+            } catch (RegistryException e) {
+                continue; // deleted since the page's tags were read
+            } catch (IOException e) {
+                throw new IllegalStateException("stored manifest " + digest + " is not JSON", e);
+            }
+            if (root.path("manifests").isArray()) {
+                List<JsonNode> list = new ArrayList<>();
+                root.path("manifests").forEach(list::add);
+                list.forEach(child -> children.add(Digest.parse(child.path("digest").asText())));
+                entries.put(digest, list);
+            }
+        }
+        Map<Digest, Long> sizes = children.isEmpty() ? Map.of() : metadata.contentSizes(repository, children);
+        Map<Digest, List<IndexChild>> result = new LinkedHashMap<>();
+        entries.forEach((index, list) -> result.put(index, list.stream().map(child -> {
+            Descriptor descriptor = descriptor(child);
+            JsonNode platform = child.path("platform");
+            return new IndexChild(descriptor, text(platform, "os"), text(platform, "architecture"),
+                    text(platform, "variant"), sizes.getOrDefault(descriptor.digest(), descriptor.size()));
+        }).toList()));
+        return result;
     }
 
     /**

@@ -164,4 +164,71 @@ public abstract class ListingQueriesContract extends MetadataStoreFixture {
         assertThat(page.items()).extracting(TagSummary::tag).containsExactlyElementsOf(tags);
         assertThat(page.items().get(JdbcListings.BATCH + 12).sizeBytes()).isEqualTo(1000L + JdbcListings.BATCH + 13);
     }
+
+    @Test
+    void theIndexesThatIncludeAManifestArePagedByDigestInItsRepositoryOnly() {
+        RepositoryName multi = new RepositoryName("team/parents");
+        Digest layer = blob(multi, "layer", 10);
+        Digest image = manifest(multi, "image", IMAGE, 100, List.of(layer), List.of());
+        Digest other = manifest(multi, "other-image", IMAGE, 100, List.of(layer), List.of(), "other");
+        List<Digest> indexes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            indexes.add(manifest(multi, "index-" + i, INDEX, 200, List.of(), List.of(image, other), "v" + i));
+        }
+        manifest(multi, "index-of-other", INDEX, 200, List.of(), List.of(other));
+        RepositoryName elsewhere = new RepositoryName("team/elsewhere");
+        blob(elsewhere, "layer", 10);
+        manifest(elsewhere, "image", IMAGE, 100, List.of(layer), List.of());
+        manifest(elsewhere, "index-elsewhere", INDEX, 200, List.of(), List.of(image));
+        List<Digest> sorted = indexes.stream().sorted(java.util.Comparator.comparing(Digest::toString)).toList();
+
+        Page<Digest> first = store.indexesOf(multi, image, null, 3);
+        assertThat(first).isEqualTo(new Page<>(sorted.subList(0, 3), true));
+        assertThat(store.indexesOf(multi, image, sorted.get(2), 3)).isEqualTo(new Page<>(sorted.subList(3, 5), false));
+        assertThat(store.indexesOf(multi, image, null, 10).items()).containsExactlyElementsOf(sorted);
+        assertThat(store.indexesOf(multi, other, null, 10).items()).hasSize(6);
+        assertThat(store.indexesOf(multi, sorted.get(0), null, 10)).isEqualTo(new Page<>(List.of(), false));
+        assertThat(store.indexesOf(elsewhere, image, null, 10).items()).containsExactly(digest("index-elsewhere"));
+    }
+
+    @Test
+    void untaggedManifestsArePagedByDigestWithTheirSubjectAndAnIndexThatIncludesThem() {
+        RepositoryName repo = new RepositoryName("team/untagged");
+        Digest layer = blob(repo, "layer", 10);
+        Digest tagged = manifest(repo, "tagged", IMAGE, 100, List.of(layer), List.of(), "v1", "v2");
+        Digest child = manifest(repo, "child", IMAGE, 101, List.of(layer), List.of());
+        Digest orphan = manifest(repo, "orphan", IMAGE, 102, List.of(layer), List.of());
+        Digest index = manifest(repo, "index", INDEX, 200, List.of(), List.of(child), "multi");
+        Digest referrer = digest("referrer");
+        store.putManifest(new ManifestRecord(repo, referrer, IMAGE, 103, tagged, "application/spdx+json", Map.of()),
+                List.of(layer), List.of(), List.of());
+        List<Digest> expected = java.util.stream.Stream.of(child, orphan, referrer)
+                .sorted(java.util.Comparator.comparing(Digest::toString)).toList();
+
+        Page<io.berth.model.Listings.UntaggedManifest> all = store.untaggedManifests(repo, null, 10);
+        assertThat(all.more()).isFalse();
+        assertThat(all.items()).extracting(io.berth.model.Listings.UntaggedManifest::digest)
+                .containsExactlyElementsOf(expected);
+        var byDigest = new java.util.HashMap<Digest, io.berth.model.Listings.UntaggedManifest>();
+        all.items().forEach(m -> byDigest.put(m.digest(), m));
+        assertThat(byDigest.get(child).parentIndex()).isEqualTo(index);
+        assertThat(byDigest.get(child).size()).isEqualTo(101);
+        assertThat(byDigest.get(child).pushedAt()).isNotNull();
+        assertThat(byDigest.get(orphan).parentIndex()).isNull();
+        assertThat(byDigest.get(orphan).subject()).isNull();
+        assertThat(byDigest.get(referrer).subject()).isEqualTo(tagged);
+        assertThat(byDigest.get(referrer).artifactType()).isEqualTo("application/spdx+json");
+        assertThat(byDigest.get(referrer).mediaType()).isEqualTo(IMAGE);
+
+        Page<io.berth.model.Listings.UntaggedManifest> first = store.untaggedManifests(repo, null, 2);
+        assertThat(first.more()).isTrue();
+        assertThat(first.items()).extracting(io.berth.model.Listings.UntaggedManifest::digest)
+                .containsExactlyElementsOf(expected.subList(0, 2));
+        Page<io.berth.model.Listings.UntaggedManifest> second = store.untaggedManifests(repo, expected.get(1), 2);
+        assertThat(second.more()).isFalse();
+        assertThat(second.items()).extracting(io.berth.model.Listings.UntaggedManifest::digest)
+                .containsExactly(expected.get(2));
+        assertThat(store.untaggedManifests(new RepositoryName("team/none"), null, 10))
+                .isEqualTo(new Page<>(List.of(), false));
+    }
 }
