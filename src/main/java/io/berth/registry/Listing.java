@@ -140,6 +140,12 @@ public final class Listing {
                 registry.referrers(repository, record.digest(), null), record.annotations());
     }
 
+    /** One repository's counts, size and last push; null when there is no such repository. */
+    public RepositorySummary summary(RepositoryName repository) {
+        List<RepositorySummary> found = metadata.repositorySummaries(List.of(repository.value()));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
     /** Parent indexes read for one manifest at most. */
     public static final int MAX_INDEXES_OF_MANIFEST = 100;
 

@@ -54,10 +54,7 @@ public final class WebUi {
     static final String COOKIE = "berth_session";
     /** Repositories on one home page unless ?n= says otherwise (at most {@link Listing#MAX_PAGE}). */
     static final int HOME_PAGE = 50;
-    /** Tags read for one repository page. */
-    static final int TAG_PAGE = 500;
     private static final int MAX_FORM_BYTES = 8192;
-    private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
 
     private final Listing listing;
     private final Permissions permissions;
@@ -65,6 +62,9 @@ public final class WebUi {
     private final Sessions sessions;
     private final Pages pages = new Pages();
     private final TagPages tagPages;
+    private final RepositoryPages repositoryPages;
+    private final ArtifactPages artifactPages;
+    private final DeletePages deletePages;
     /** The CSRF token of the forms of visitors without a session (access control off): no other site can read it. */
     private final String anonymousCsrf;
 
@@ -82,6 +82,9 @@ public final class WebUi {
         this.authenticator = logins.orElse(null);
         this.sessions = new Sessions(sessionTtl, clock);
         this.tagPages = new TagPages(this, registry, permissions, pages, audit);
+        this.repositoryPages = new RepositoryPages(this, listing, permissions, pages);
+        this.artifactPages = new ArtifactPages(this, listing, registry, permissions, pages);
+        this.deletePages = new DeletePages(this, listing, registry, pages, audit);
         this.anonymousCsrf = sessions.randomId();
     }
 
@@ -105,8 +108,22 @@ public final class WebUi {
                 ex -> onRepository(ex, Scope.DELETE, tagPages::confirmDelete));
         add(routes, "ui-tag-delete", POST, tag + "/delete",
                 ex -> new FormBody(MAX_FORM_BYTES, form -> tagPages.delete(ex, form)));
-        add(routes, "ui-artifact", GET, "/r/(?<name>[^?#]+?)/-/(?<digest>[^/]+)", ex -> onRepository(ex, Scope.PULL, this::artifact));
-        add(routes, "ui-repository", GET, "/r/(?<name>[^?#]+?)/?", ex -> onRepository(ex, Scope.PULL, this::repository));
+        // ---- browsing: repository and artifact pages, deletes of manifests and repositories
+        String repo = "/r/(?<name>[^?#]+?)";
+        String manifest = repo + "/-/(?<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)";
+        add(routes, "ui-repository-delete", GET, repo + "/-/delete",
+                ex -> onRepository(ex, Scope.DELETE, deletePages::confirmRepository));
+        add(routes, "ui-repository-delete", POST, repo + "/-/delete",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> deletePages.deleteRepository(ex, form)));
+        add(routes, "ui-manifest-delete", GET, manifest + "/delete",
+                ex -> onRepository(ex, Scope.DELETE, deletePages::confirmManifest));
+        add(routes, "ui-manifest-delete", POST, manifest + "/delete",
+                ex -> new FormBody(MAX_FORM_BYTES, form -> deletePages.deleteManifest(ex, form)));
+        add(routes, "ui-artifact", GET, repo + "/-/(?<digest>[^/]+)",
+                ex -> onRepository(ex, Scope.PULL, artifactPages::artifact));
+        add(routes, "ui-repository", GET, repo + "/?",
+                ex -> onRepository(ex, Scope.PULL, repositoryPages::repository));
+        // ---- end of browsing
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
         add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
                 ex -> notFound(visitor(ex), "There is no such page."));
@@ -213,67 +230,6 @@ public final class WebUi {
         } catch (NumberFormatException e) {
             return HOME_PAGE;
         }
-    }
-
-    // ---- GET /r/<name>?last=
-
-    private Response repository(Exchange ex, Visitor visitor, RepositoryName repository) {
-        String last = validOrNull(ex.query("last"), value -> new Tag(value).value());
-        Page<TagSummary> page;
-        try {
-            page = listing.tags(repository, last, TAG_PAGE);
-        } catch (RegistryException e) {
-            return notFound(visitor, "There is no repository " + repository + ".");
-        }
-        List<TagSummary> tags = new ArrayList<>(page.items());
-        String next = page.more() && !tags.isEmpty()
-                ? Format.repositoryPath(repository.value()) + "?last=" + encode(tags.get(tags.size() - 1).tag()) : null;
-        // Newest first within the page (pages follow tag names, so a page of a huge repository stays one query).
-        tags.sort(Comparator.comparing(TagSummary::pushedAt, Comparator.nullsLast(Comparator.reverseOrder()))
-                .thenComparing(TagSummary::tag));
-        Map<String, Object> params = new HashMap<>();
-        params.put("chrome", chrome(visitor, repository.value()));
-        params.put("repository", repository.value());
-        params.put("tags", tags);
-        params.put("next", next);
-        return pages.render(200, "repository.jte", params);
-    }
-
-    // ---- GET /r/<name>/-/<digest>
-
-    private Response artifact(Exchange ex, Visitor visitor, RepositoryName repository) {
-        String raw = ex.param("digest");
-        ManifestDetails details;
-        try {
-            if (!DIGEST.matcher(raw).matches()) {
-                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown");
-            }
-            details = listing.manifest(repository, Reference.parse(raw));
-        } catch (RegistryException | IllegalArgumentException e) {
-            return notFound(visitor, "There is no manifest " + raw + " in " + repository + ".");
-        }
-        Map<String, List<ManifestRecord>> referrers = new TreeMap<>();
-        for (ManifestRecord referrer : details.referrers()) {
-            String type = referrer.artifactType() == null || referrer.artifactType().isEmpty()
-                    ? referrer.mediaType() : referrer.artifactType();
-            referrers.computeIfAbsent(type, t -> new ArrayList<>()).add(referrer);
-        }
-        String host = ex.url("/").replaceFirst("^https?://", "").replaceFirst("/$", "");
-        String image = (host.isEmpty() || host.startsWith("/") ? "" : host + "/") + repository.value();
-        Map<String, String> pulls = new LinkedHashMap<>();
-        if (!details.tags().isEmpty()) {
-            String tag = details.tags().contains("latest") ? "latest" : details.tags().get(0);
-            pulls.put("docker, by tag", "docker pull " + image + ":" + tag);
-            pulls.put("podman, by tag", "podman pull " + image + ":" + tag);
-        }
-        pulls.put("docker, by digest", "docker pull " + image + "@" + details.digest());
-        pulls.put("podman, by digest", "podman pull " + image + "@" + details.digest());
-        Map<String, Object> params = new HashMap<>();
-        params.put("chrome", chrome(visitor, repository.value() + "@" + Format.shortDigest(details.digest())));
-        params.put("m", details);
-        params.put("referrers", referrers);
-        params.put("pulls", pulls);
-        return pages.render(200, "artifact.jte", params);
     }
 
     /** A page about one repository, for a visitor who holds the action on it. */

@@ -83,7 +83,8 @@ class UiBrowserTest {
         List<String> pulls = browser.texts("code.pull");
         String image = server.hostPort() + "/library/app";
         assertThat(pulls).containsExactly("docker pull " + image + ":v2", "podman pull " + image + ":v2",
-                "docker pull " + image + "@" + v2Digest, "podman pull " + image + "@" + v2Digest);
+                "image: " + image + ":v2", "docker pull " + image + "@" + v2Digest,
+                "podman pull " + image + "@" + v2Digest, "image: " + image + "@" + v2Digest);
         // What those commands pull, asked of the registry API: the tag and the digest both give this manifest.
         for (String pull : pulls) {
             String reference = pull.substring(pull.indexOf(image) + image.length() + 1);
