@@ -23,11 +23,11 @@ import io.berth.oci.Tag;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -138,6 +138,75 @@ public final class Listing {
                 sizes.getOrDefault(record.digest(), record.size()),
                 metadata.tagsOf(repository, record.digest(), MAX_TAGS_OF_MANIFEST), config, layers, platforms,
                 registry.referrers(repository, record.digest(), null), record.annotations());
+    }
+
+    /** Configs larger than this are not read. */
+    public static final int MAX_CONFIG_BYTES = 1 << 20;
+    /** Platforms of configs read so far (configs never change: a digest names its bytes), bounded. */
+    private static final int PLATFORM_CACHE = 10_000;
+    private final Map<Digest, String> configPlatforms = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Digest, String> eldest) {
+                    return size() > PLATFORM_CACHE;
+                }
+            });
+
+    /**
+     * An image config (OCI or Docker) of repository, parsed; null when config is not an image config, is larger
+     * than {@link #MAX_CONFIG_BYTES}, is no longer readable or is not JSON.
+     */
+    public JsonNode imageConfig(RepositoryName repository, Descriptor config) {
+        if (config == null || config.size() > MAX_CONFIG_BYTES
+                || !(config.mediaType().equals("application/vnd.oci.image.config.v1+json")
+                || config.mediaType().equals("application/vnd.docker.container.image.v1+json"))) {
+            return null;
+        }
+        try {
+            BlobBytes blob = registry.blob(repository, config.digest());
+            try (java.io.InputStream in = blob.openStream(0, blob.size())) {
+                return JSON.readTree(in.readNBytes(MAX_CONFIG_BYTES));
+            }
+        } catch (RegistryException | IOException e) {
+            return null;
+        }
+    }
+
+    /** The os/architecture(/variant) an image config declares; null when it declares none. */
+    public static String platformOf(JsonNode config) {
+        String os = text(config, "os");
+        return os == null ? null : os + "/" + text(config, "architecture")
+                + (text(config, "variant") == null ? "" : "/" + text(config, "variant"));
+    }
+
+    /**
+     * The platform each of repository's image manifests among digests declares in its config; manifests without an
+     * image config, or whose config declares none, are left out. Each config is read once, then remembered.
+     */
+    public Map<Digest, String> imagePlatforms(RepositoryName repository, Collection<Digest> digests) {
+        Map<Digest, String> result = new LinkedHashMap<>();
+        for (Digest digest : new LinkedHashSet<>(digests)) {
+            Descriptor config;
+            try {
+                config = descriptor(JSON.readTree(registry.manifest(repository, new Reference(null, digest)).bytes())
+                        .get("config"));
+            } catch (RegistryException | IOException e) {
+                continue; // deleted since the page's tags were read
+            }
+            if (config == null) {
+                continue;
+            }
+            String platform = configPlatforms.get(config.digest());
+            if (platform == null) {
+                JsonNode root = imageConfig(repository, config);
+                platform = root == null || platformOf(root) == null ? "" : platformOf(root);
+                configPlatforms.put(config.digest(), platform);
+            }
+            if (!platform.isEmpty()) {
+                result.put(digest, platform);
+            }
+        }
+        return result;
     }
 
     /** One repository's counts, size and last push; null when there is no such repository. */

@@ -22,11 +22,9 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.Reference;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
-import io.berth.registry.BlobBytes;
 import io.berth.registry.Listing;
 import io.berth.registry.Registry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,8 +45,6 @@ final class ArtifactPages {
     /** How deep the referrers tree goes (referrers of referrers of referrers), and how many nodes it shows. */
     static final int REFERRER_DEPTH = 3;
     static final int REFERRER_NODES = 200;
-    /** A config larger than this is not read for the page. */
-    static final int MAX_CONFIG_BYTES = 1 << 20;
     static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -178,27 +174,14 @@ final class ArtifactPages {
 
     /** The image's config, read from its blob when it is an image config; null when there is none to show. */
     private Config config(RepositoryName repository, Descriptor config, List<Descriptor> layers) {
-        if (config == null || !(config.mediaType().equals("application/vnd.oci.image.config.v1+json")
-                || config.mediaType().equals("application/vnd.docker.container.image.v1+json"))
-                || config.size() > MAX_CONFIG_BYTES) {
+        JsonNode root = listing.imageConfig(repository, config);
+        if (root == null) {
             return null;
-        }
-        JsonNode root;
-        try {
-            BlobBytes blob = registry.blob(repository, config.digest());
-            try (InputStream in = blob.openStream(0, blob.size())) {
-                root = JSON.readTree(in.readNBytes(MAX_CONFIG_BYTES));
-            }
-        } catch (RegistryException | IOException e) {
-            return null; // not readable (collected, unlinked, not JSON): the page shows the layers alone
         }
         JsonNode c = root.path("config");
         Map<String, String> labels = new TreeMap<>();
         c.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
-        String os = text(root, "os");
-        String platform = os == null ? null : os + "/" + text(root, "architecture")
-                + (text(root, "variant") == null ? "" : "/" + text(root, "variant"));
-        return new Config(platform, text(root, "created"), strings(c.path("Env")), strings(c.path("Entrypoint")),
+        return new Config(Listing.platformOf(root), text(root, "created"), strings(c.path("Env")), strings(c.path("Entrypoint")),
                 strings(c.path("Cmd")), text(c, "WorkingDir"), text(c, "User"), labels, steps(root.path("history"), layers));
     }
 

@@ -68,6 +68,8 @@ final class RepositoryPages {
                 .thenComparing(TagSummary::tag));
         List<Digest> indexes = tags.stream().filter(t -> isIndex(t.mediaType())).map(TagSummary::digest).toList();
         Map<Digest, List<IndexChild>> children = listing.indexChildren(repository, indexes);
+        Map<Digest, String> imagePlatforms = listing.imagePlatforms(repository,
+                tags.stream().filter(t -> !isIndex(t.mediaType())).map(TagSummary::digest).toList());
         List<TagRow> rows = new ArrayList<>();
         List<CosignRow> cosign = new ArrayList<>();
         for (TagSummary tag : tags) {
@@ -78,7 +80,7 @@ final class RepositoryPages {
             }
             List<IndexChild> entries = children.getOrDefault(tag.digest(), List.of());
             List<IndexChild> platforms = entries.stream().filter(c -> c.kind().equals("platform")).toList();
-            rows.add(new TagRow(tag, platforms, entries.size() - platforms.size()));
+            rows.add(new TagRow(tag, platforms, entries.size() - platforms.size(), imagePlatforms.get(tag.digest())));
         }
         Page<UntaggedManifest> untagged = null;
         String untaggedNext = null;

@@ -11,6 +11,7 @@ import io.berth.oci.Reference;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
+import io.berth.registry.Listing;
 import io.berth.registry.Registry;
 import java.util.HashMap;
 import java.util.List;
@@ -27,13 +28,15 @@ final class TagPages {
 
     private final WebUi ui;
     private final Registry registry;
+    private final Listing listing;
     private final Permissions permissions;
     private final Pages pages;
     private final WebUi.Audit audit;
 
-    TagPages(WebUi ui, Registry registry, Permissions permissions, Pages pages, WebUi.Audit audit) {
+    TagPages(WebUi ui, Registry registry, Listing listing, Permissions permissions, Pages pages, WebUi.Audit audit) {
         this.ui = ui;
         this.registry = registry;
+        this.listing = listing;
         this.permissions = permissions;
         this.pages = pages;
         this.audit = audit;
@@ -112,6 +115,16 @@ final class TagPages {
         params.put("action", action);
         params.put("from", from);
         params.put("to", to);
+        List<String> others = List.of();
+        boolean inIndex = false;
+        if (action.equals("delete")) {
+            // What else the tag's manifest keeps: other tags, or an index; else it is left untagged.
+            others = listing.manifest(repository, new Reference(null, from)).tags().stream()
+                    .filter(other -> !other.equals(tag.value())).toList();
+            inIndex = !listing.indexesOf(repository, from).items().isEmpty();
+        }
+        params.put("otherTags", others);
+        params.put("inIndex", inIndex);
         return pages.render(200, "confirm.jte", params);
     }
 

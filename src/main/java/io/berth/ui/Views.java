@@ -27,8 +27,11 @@ public final class Views {
     /** A pull command: how (docker by tag...) and the line to copy. */
     public record Pull(String how, String command) {}
 
-    /** A tag as the page shows it: its summary, and for an index its platforms and what is attached to them. */
-    public record TagRow(TagSummary tag, List<IndexChild> platforms, int attached) {}
+    /**
+     * A tag as the page shows it: its summary; for an index its platforms and how many entries are attached to them
+     * (attestations, artifacts); for an image the platform its config declares (null: none).
+     */
+    public record TagRow(TagSummary tag, List<IndexChild> platforms, int attached, String imagePlatform) {}
 
     /** A cosign tag (sha256-<hex>.sig/.att/.sbom): what it is and the digest it is for. */
     public record CosignRow(TagSummary tag, String kind, String subject) {}

@@ -81,7 +81,7 @@ public final class WebUi {
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
         this.sessions = new Sessions(sessionTtl, clock);
-        this.tagPages = new TagPages(this, registry, permissions, pages, audit);
+        this.tagPages = new TagPages(this, registry, listing, permissions, pages, audit);
         this.repositoryPages = new RepositoryPages(this, listing, permissions, pages);
         this.artifactPages = new ArtifactPages(this, listing, registry, permissions, pages);
         this.deletePages = new DeletePages(this, listing, registry, pages, audit);

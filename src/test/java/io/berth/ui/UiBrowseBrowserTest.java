@@ -129,6 +129,8 @@ class UiBrowseBrowserTest {
         assertThat(row.findElement(By.cssSelector(".attached-count")).getText()).isEqualTo("+1 attestation");
         assertThat(row.findElements(By.cssSelector("li.platform .muted"))).hasSize(2)
                 .allSatisfy(size -> assertThat(size.getText()).endsWith(" B"));
+        WebElement plain = browser.driver.findElement(By.xpath("//tr[td/a[@class='tag-name' and text()='plain']]"));
+        assertThat(plain.findElement(By.cssSelector(".image-platform")).getText()).isEqualTo("linux/amd64");
         screenshot("repository.png");
 
         browser.open("/r/" + repository + "/-/" + index);
@@ -324,6 +326,30 @@ class UiBrowseBrowserTest {
         browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("q")));
         assertThat(api.get("/v2/" + repository + "/tags/list").status()).isEqualTo(404);
         assertThat(browser.texts("a.repository")).doesNotContain(repository);
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void deletingATagSaysWhetherItsManifestKeepsOtherTagsOrIsLeftUntagged() {
+        String repository = "shop/tags";
+        Digest shared = image(repository, "a", platformConfig("linux", "amd64"), List.of("shared layer"), "");
+        api.putManifest(repository, "b", RegistryApiClient.OCI_MANIFEST,
+                api.manifest(repository, shared.toString()).body()).expect(201);
+        image(repository, "alone", platformConfig("linux", "amd64"), List.of("alone layer"), "");
+
+        browser.open("/r/" + repository);
+        browser.find("a.delete-tag[aria-label='Delete tag a']").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("confirm")));
+        assertThat(browser.find("#warn-other-tags").getText()).contains("b");
+        assertThat(browser.all("#warn-untagged")).isEmpty();
+        browser.find("#confirm").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("history")));
+        assertThat(api.manifestStatus(repository, "a")).isEqualTo(404);
+        assertThat(api.manifestStatus(repository, "b")).isEqualTo(200);
+
+        browser.open("/r/" + repository + "/-/tags/alone/delete");
+        assertThat(browser.find("#warn-untagged").getText()).contains("last tag");
+        assertThat(browser.all("#warn-other-tags")).isEmpty();
         assertThat(browser.consoleErrors()).isEmpty();
     }
 }
