@@ -81,6 +81,12 @@ class UiBrowseBrowserTest {
                 RegistryApiClient.OCI_MANIFEST, manifest);
     }
 
+    /** Gives an image manifest of repository one more tag, as a client does: the same bytes pushed under it. */
+    private static void tagAgain(String repository, Digest digest, String tag) {
+        api.putManifest(repository, tag, RegistryApiClient.OCI_MANIFEST, api.manifest(repository, digest.toString())
+                .body()).expect(201);
+    }
+
     private static String platformConfig(String os, String arch) {
         return "{\"os\":\"" + os + "\",\"architecture\":\"" + arch + "\",\"config\":{},\"rootfs\":{\"type\":\"layers\"}}";
     }
@@ -280,8 +286,7 @@ class UiBrowseBrowserTest {
     void deletingAManifestWarnsWhatElseGoesThenDoesWhatTheApiDoes() {
         String repository = "shop/gone";
         Digest doomed = image(repository, "old", platformConfig("linux", "amd64"), List.of("doomed layer"), "");
-        api.putManifest(repository, "also-old", RegistryApiClient.OCI_MANIFEST,
-                api.manifest(repository, doomed.toString()).body()).expect(201);
+        tagAgain(repository, doomed, "also-old");
         Digest referrer = image(repository, null, "{}", List.of("an sbom of the doomed"),
                 ",\"artifactType\":\"application/spdx+json\",\"subject\":" + descriptor(RegistryApiClient.OCI_MANIFEST,
                         doomed, size(repository, doomed), ""));
@@ -333,8 +338,7 @@ class UiBrowseBrowserTest {
     void deletingATagSaysWhetherItsManifestKeepsOtherTagsOrIsLeftUntagged() {
         String repository = "shop/tags";
         Digest shared = image(repository, "a", platformConfig("linux", "amd64"), List.of("shared layer"), "");
-        api.putManifest(repository, "b", RegistryApiClient.OCI_MANIFEST,
-                api.manifest(repository, shared.toString()).body()).expect(201);
+        tagAgain(repository, shared, "b");
         image(repository, "alone", platformConfig("linux", "amd64"), List.of("alone layer"), "");
 
         browser.open("/r/" + repository);
