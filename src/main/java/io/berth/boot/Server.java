@@ -97,6 +97,9 @@ public final class Server {
             }), retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
         }
 
+        // Last-pulled times wait in memory and are written in one batch every 10 s (and at shutdown, below).
+        scheduler.scheduleWithFixedDelay(() -> blocking.execute(() -> flushPulls(instance)), 10, 10, TimeUnit.SECONDS);
+
         // The registry API, the lifecycle API, then the optional features, each installing its routes and filters.
         Installation installed = new Installation().routes(Routes.of(new RegistryApi(instance.registry(), uploads)));
         AccessControl access = AccessControl.from(config, instance);
@@ -116,6 +119,7 @@ public final class Server {
             server.close();
             scheduler.shutdownNow();
             blocking.close();
+            flushPulls(instance);
             try {
                 instance.close();
             } catch (RuntimeException e) {
@@ -124,6 +128,14 @@ public final class Server {
             lock.release();
         }, "berth-shutdown"));
         return new Server(server);
+    }
+
+    private static void flushPulls(Instance instance) {
+        try {
+            instance.registry().flushPulls();
+        } catch (RuntimeException e) {
+            LOG.warn("writing last-pulled times: {}", e.toString());
+        }
     }
 
     /** The server bound to address; a port in use or an address not of this host is one line naming it. */

@@ -314,6 +314,7 @@ public final class RegistryApi {
             return manifestHeaders(record).contentLength(record.size());
         }
         Registry.StoredManifest manifest = registry.manifest(name, reference);
+        registry.recordPull(name, manifest.record().digest());
         return manifestHeaders(manifest.record()).body(manifest.bytes(), null);
     }
 

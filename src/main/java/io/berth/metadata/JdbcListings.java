@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
@@ -51,7 +52,8 @@ final class JdbcListings {
               + (SELECT COALESCE(SUM(CASE WHEN (SELECT 1 FROM repository_blobs rb WHERE rb.repository = m.repository
                   AND rb.digest = m.digest) IS NULL THEN m.size ELSE 0 END), 0) FROM manifests m WHERE m.repository = r.name),
               (SELECT MAX(t.updated_at) FROM tags t WHERE t.repository = r.name),
-              (SELECT MAX(m.created_at) FROM manifests m WHERE m.repository = r.name)
+              (SELECT MAX(m.created_at) FROM manifests m WHERE m.repository = r.name),
+              r.last_pulled_at
             FROM repositories r WHERE r.name IN""" + " " + IN_LIST;
 
     /**
@@ -60,7 +62,8 @@ final class JdbcListings {
      */
     private static final String TAGS = """
             SELECT t.name, t.manifest_digest, (SELECT m.media_type FROM manifests m
-                WHERE m.repository = t.repository AND m.digest = t.manifest_digest), t.updated_at
+                WHERE m.repository = t.repository AND m.digest = t.manifest_digest), t.updated_at,
+              (SELECT m.last_pulled_at FROM manifests m WHERE m.repository = t.repository AND m.digest = t.manifest_digest)
             FROM tags t WHERE t.repository = ? AND t.name > ? ORDER BY t.name LIMIT ?""";
 
     /**
@@ -137,8 +140,10 @@ final class JdbcListings {
                         if (manifestAdded != null && (last == null || manifestAdded > last)) {
                             last = manifestAdded;
                         }
+                        Long pulled = Sql.nullableLong(rs, 7);
                         rows.put(rs.getString(1), new RepositorySummary(rs.getString(1), rs.getLong(2), rs.getLong(3),
-                                rs.getLong(4), last == null ? null : Instant.ofEpochMilli(last)));
+                                rs.getLong(4), last == null ? null : Instant.ofEpochMilli(last),
+                                pulled == null ? null : Instant.ofEpochMilli(pulled)));
                     }
                 }
             }
@@ -156,16 +161,17 @@ final class JdbcListings {
 
     Page<TagSummary> tagSummaries(RepositoryName repository, String last, int limit) {
         return db.read(c -> {
-            record Row(String tag, Digest digest, String mediaType, long updatedAt) {}
+            record Row(String tag, Digest digest, String mediaType, long updatedAt, Long pulledAt) {}
             List<Row> rows = Sql.list(c, rs -> new Row(rs.getString(1), Digest.parse(rs.getString(2)), rs.getString(3),
-                    rs.getLong(4)), TAGS, repository, last == null ? "" : last, limit + 1);
+                    rs.getLong(4), Sql.nullableLong(rs, 5)), TAGS, repository, last == null ? "" : last, limit + 1);
             boolean more = rows.size() > limit;
             List<Row> page = more ? rows.subList(0, limit) : rows;
             Map<Digest, Long> sizes = contentSizes(c, repository, page.stream().map(Row::digest).toList());
             List<TagSummary> tags = new ArrayList<>(page.size());
             for (Row row : page) {
                 tags.add(new TagSummary(row.tag(), row.digest(), row.mediaType(), sizes.getOrDefault(row.digest(), 0L),
-                        Instant.ofEpochMilli(row.updatedAt()), false));
+                        Instant.ofEpochMilli(row.updatedAt()), false,
+                        row.pulledAt() == null ? null : Instant.ofEpochMilli(row.pulledAt())));
             }
             return new Page<>(tags, more);
         });
@@ -211,6 +217,40 @@ final class JdbcListings {
                 UNTAGGED, repository, last == null ? "" : last.toString(), limit + 1));
         boolean more = rows.size() > limit;
         return new Page<>(more ? rows.subList(0, limit) : rows, more);
+    }
+
+    /** Each manifest's time, then each repository's latest, in key order (so concurrent flushes lock alike). */
+    void recordPulls(Collection<LastPull> pulls) {
+        List<LastPull> sorted = pulls.stream().sorted(java.util.Comparator.comparing((LastPull p) ->
+                p.repository().value()).thenComparing(p -> p.digest().toString())).toList();
+        Map<String, Long> repositories = new java.util.TreeMap<>();
+        sorted.forEach(p -> repositories.merge(p.repository().value(), p.atMillis(), Math::max));
+        db.retrying(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE manifests SET last_pulled_at = ? WHERE repository = ? AND digest = ?
+                      AND (last_pulled_at IS NULL OR last_pulled_at < ?)""")) {
+                for (LastPull pull : sorted) {
+                    s.setLong(1, pull.atMillis());
+                    s.setString(2, pull.repository().value());
+                    s.setString(3, pull.digest().toString());
+                    s.setLong(4, pull.atMillis());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE repositories SET last_pulled_at = ? WHERE name = ?
+                      AND (last_pulled_at IS NULL OR last_pulled_at < ?)""")) {
+                for (Map.Entry<String, Long> repository : repositories.entrySet()) {
+                    s.setLong(1, repository.getValue());
+                    s.setString(2, repository.getKey());
+                    s.setLong(3, repository.getValue());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return null;
+        });
     }
 
     private static Digest digestOrNull(String value) {

@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
@@ -149,6 +150,11 @@ final class JdbcMetadataStore implements MetadataStore {
     @Override
     public List<String> tagsOf(RepositoryName repository, Digest digest, int limit) {
         return listings.tagsOf(repository, digest, limit);
+    }
+
+    @Override
+    public void recordPulls(Collection<LastPull> pulls) {
+        listings.recordPulls(pulls);
     }
 
     @Override

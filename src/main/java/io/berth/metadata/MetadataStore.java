@@ -1,5 +1,6 @@
 package io.berth.metadata;
 
+import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
@@ -171,6 +172,12 @@ public interface MetadataStore extends AutoCloseable {
      * at most limit.
      */
     Page<UntaggedManifest> untaggedManifests(RepositoryName repository, Digest last, int limit);
+
+    /**
+     * Records when manifests were last pulled, and so their repositories: a time only replaces an earlier one (nodes
+     * flush independently). Manifests and repositories no longer there are skipped.
+     */
+    void recordPulls(Collection<LastPull> pulls);
 
     /** Manifests of repository whose subject is digest, ordered by digest. */
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject);

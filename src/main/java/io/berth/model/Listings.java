@@ -16,19 +16,31 @@ public final class Listings {
 
     /**
      * A repository: its tags, its manifests (tagged or not), the bytes it holds (each blob and manifest once) and
-     * when an image was last pushed to it or a tag last moved (null: never).
+     * when an image was last pushed to it or a tag last moved (null: never) and when one of its manifests was last
+     * pulled (null: never, or not yet written from memory).
      */
-    public record RepositorySummary(String name, long tagCount, long manifestCount, long sizeBytes, Instant lastPushAt) {}
+    public record RepositorySummary(String name, long tagCount, long manifestCount, long sizeBytes, Instant lastPushAt,
+                                    Instant lastPullAt) {
+        public RepositorySummary(String name, long tagCount, long manifestCount, long sizeBytes, Instant lastPushAt) {
+            this(name, tagCount, manifestCount, sizeBytes, lastPushAt, null);
+        }
+    }
 
     /**
      * A tag and the manifest it points at. sizeBytes is the content the tag pulls: the manifest, its config and
      * layers; for an index, the index, every child manifest, and each blob of the children once. pushedAt is when
-     * the tag last moved; immutable says whether an immutable-tag rule of the namespace protects it.
+     * the tag last moved; immutable says whether an immutable-tag rule of the namespace protects it;
+     * lastPullAt is when its manifest was last pulled (null: never, or not yet written from memory).
      */
     public record TagSummary(String tag, Digest digest, String mediaType, long sizeBytes, Instant pushedAt,
-                             boolean immutable) {
+                             boolean immutable, Instant lastPullAt) {
+        public TagSummary(String tag, Digest digest, String mediaType, long sizeBytes, Instant pushedAt,
+                          boolean immutable) {
+            this(tag, digest, mediaType, sizeBytes, pushedAt, immutable, null);
+        }
+
         public TagSummary withImmutable(boolean value) {
-            return new TagSummary(tag, digest, mediaType, sizeBytes, pushedAt, value);
+            return new TagSummary(tag, digest, mediaType, sizeBytes, pushedAt, value, lastPullAt);
         }
     }
 
@@ -84,6 +96,9 @@ public final class Listings {
      */
     public record UntaggedManifest(Digest digest, String mediaType, String artifactType, long size, Digest subject,
                                    Instant pushedAt, Digest parentIndex) {}
+
+    /** That repository's manifest digest was last pulled at atMillis (as the in-memory pull times hand it over). */
+    public record LastPull(RepositoryName repository, Digest digest, long atMillis) {}
 
     /** A namespace's usage (each blob and manifest of its repositories once), its quota (null: none), its repositories. */
     public record NamespaceUsage(String namespace, long usedBytes, Long quotaBytes, long repositoryCount) {}

@@ -40,6 +40,7 @@ public final class Registry {
     private final ManifestCache manifestBytes;
     private final Policies policies;
     private final TagLists tagLists;
+    private final PullTimes pullTimes;
 
     public Registry(MetadataStore metadata, LifecycleStore lifecycle, BlobStore blobs, ManifestCache manifestBytes,
                     Policies policies) {
@@ -50,6 +51,7 @@ public final class Registry {
         this.manifestBytes = manifestBytes;
         this.policies = policies;
         this.tagLists = new TagLists(metadata);
+        this.pullTimes = new PullTimes(metadata, java.time.Clock.systemUTC());
     }
 
     // ---- blobs
@@ -211,6 +213,16 @@ public final class Registry {
     private static RegistryException manifestUnknown(Reference reference) {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", Map.of(
                 reference.isDigest() ? "digest" : "tag", reference.toString()));
+    }
+
+    /** Remembers that a client pulled digest (a GET of the manifest); written to the store by {@link #flushPulls}. */
+    public void recordPull(RepositoryName repository, Digest digest) {
+        pullTimes.pulled(repository, digest);
+    }
+
+    /** Writes the pull times remembered since the last flush in one batch; returns how many manifests it wrote. */
+    public int flushPulls() {
+        return pullTimes.flush();
     }
 
     /** Deletes a tag (that tag only) or a manifest by digest (with every tag on it). */

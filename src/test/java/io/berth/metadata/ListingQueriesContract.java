@@ -231,4 +231,38 @@ public abstract class ListingQueriesContract extends MetadataStoreFixture {
         assertThat(store.untaggedManifests(new RepositoryName("team/none"), null, 10))
                 .isEqualTo(new Page<>(List.of(), false));
     }
+
+    @Test
+    void pullTimesRecordedInABatchShowOnTagsAndRepositoriesAndOnlyALaterTimeReplacesOne() {
+        RepositoryName repo = new RepositoryName("team/pulled");
+        Digest layer = blob(repo, "layer", 10);
+        Digest first = manifest(repo, "first", IMAGE, 100, List.of(layer), List.of(), "a");
+        Digest second = manifest(repo, "second", IMAGE, 100, List.of(layer), List.of(), "b");
+        RepositoryName other = new RepositoryName("team/never");
+        blob(other, "layer", 10);
+        manifest(other, "other", IMAGE, 100, List.of(layer), List.of(), "c");
+        assertThat(store.tagSummaries(repo, null, 10).items()).allMatch(t -> t.lastPullAt() == null);
+
+        store.recordPulls(List.of(new io.berth.model.Listings.LastPull(repo, first, 5_000),
+                new io.berth.model.Listings.LastPull(repo, second, 7_000),
+                new io.berth.model.Listings.LastPull(repo, digest("gone"), 9_000),
+                new io.berth.model.Listings.LastPull(new RepositoryName("team/gone"), first, 9_000)));
+        List<TagSummary> tags = store.tagSummaries(repo, null, 10).items();
+        assertThat(tags.get(0).lastPullAt()).isEqualTo(java.time.Instant.ofEpochMilli(5_000));
+        assertThat(tags.get(1).lastPullAt()).isEqualTo(java.time.Instant.ofEpochMilli(7_000));
+        List<RepositorySummary> summaries = store.repositorySummaries(List.of("team/pulled", "team/never"));
+        // The repository's time is its latest pull, even of a manifest it no longer holds.
+        assertThat(summaries.get(0).lastPullAt()).isEqualTo(java.time.Instant.ofEpochMilli(9_000));
+        assertThat(summaries.get(1).lastPullAt()).isNull();
+
+        // Another node flushing an earlier pull later changes nothing.
+        store.recordPulls(List.of(new io.berth.model.Listings.LastPull(repo, first, 1_000)));
+        assertThat(store.tagSummaries(repo, null, 1).items().get(0).lastPullAt())
+                .isEqualTo(java.time.Instant.ofEpochMilli(5_000));
+        store.recordPulls(List.of(new io.berth.model.Listings.LastPull(repo, first, 11_000)));
+        assertThat(store.tagSummaries(repo, null, 1).items().get(0).lastPullAt())
+                .isEqualTo(java.time.Instant.ofEpochMilli(11_000));
+        assertThat(store.repositorySummaries(List.of("team/pulled")).get(0).lastPullAt())
+                .isEqualTo(java.time.Instant.ofEpochMilli(11_000));
+    }
 }
