@@ -181,15 +181,15 @@ public final class Listing {
 
     /**
      * The platform each of repository's image manifests among digests declares in its config; manifests without an
-     * image config, or whose config declares none, are left out. Each config is read once, then remembered.
+     * image config, or whose config declares none, are left out. Each config is read once, then remembered. digests
+     * must be manifests of repository as the store listed them.
      */
     public Map<Digest, String> imagePlatforms(RepositoryName repository, Collection<Digest> digests) {
         Map<Digest, String> result = new LinkedHashMap<>();
         for (Digest digest : new LinkedHashSet<>(digests)) {
             Descriptor config;
             try {
-                config = descriptor(JSON.readTree(registry.manifest(repository, new Reference(null, digest)).bytes())
-                        .get("config"));
+                config = descriptor(JSON.readTree(registry.listedManifestBytes(digest)).get("config"));
             } catch (RegistryException | IOException e) {
                 continue; // deleted since the page's tags were read
             }
@@ -235,6 +235,7 @@ public final class Listing {
     /**
      * The entries of each of repository's index manifests among digests (others, and image manifests, are left
      * out), in the order the index lists them, each with its content's size (one batch of size queries for all).
+     * digests must be manifests of repository as the store listed them (a page of tags, a manifest looked up).
      */
     public Map<Digest, List<IndexChild>> indexChildren(RepositoryName repository, Collection<Digest> digests) {
         Map<Digest, List<JsonNode>> entries = new LinkedHashMap<>();
@@ -242,7 +243,7 @@ public final class Listing {
         for (Digest digest : new LinkedHashSet<>(digests)) {
             JsonNode root;
             try {
-                root = JSON.readTree(registry.manifest(repository, new Reference(null, digest)).bytes());
+                root = JSON.readTree(registry.listedManifestBytes(digest));
             } catch (RegistryException e) {
                 continue; // deleted since the page's tags were read
             } catch (IOException e) {

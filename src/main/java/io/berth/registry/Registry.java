@@ -190,6 +190,14 @@ public final class Registry {
         return new StoredManifest(record, manifestBytes(record.digest(), reference));
     }
 
+    /**
+     * The stored bytes of a manifest the caller read from the metadata store (a listing's digest), without looking
+     * its record up again; MANIFEST_UNKNOWN when they are gone.
+     */
+    byte[] listedManifestBytes(Digest digest) {
+        return manifestBytes(digest, new Reference(null, digest));
+    }
+
     private byte[] manifestBytes(Digest digest, Reference reference) {
         byte[] cached = manifestBytes.get(digest);
         if (cached != null) {
