@@ -20,7 +20,9 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * Tag history, rollback and delete through the UI in headless Chromium against the real server with access
  * control on: the confirmation shows from → to, the rollback moves the tag (the registry API then serves the
  * earlier digest), a delete removes the tag, a reader is offered neither and is refused both, an immutable tag is
- * refused as by the API, and a form without the session's CSRF token changes nothing.
+ * refused as by the API, and a form without the session's CSRF token changes nothing. Manifest and repository
+ * deletes likewise: a reader is offered neither and is refused both (by URL, and by a form posted with the reader's
+ * own valid CSRF token); an owner's delete is refused while an immutable tag is in it, with the registry's message.
  */
 @Tag("clients")
 @Timeout(240)
@@ -148,5 +150,67 @@ class UiTagChangeBrowserTest {
                 "Content-Type", "application/x-www-form-urlencoded", "Cookie", cookie);
         assertThat(forged.status()).isEqualTo(403);
         assertThat(digestOf("team/csrf", "latest")).isEqualTo(now);
+    }
+
+    @Test
+    void aReaderIsOfferedNoDeleteAndIsRefusedByUrlAndByForm() {
+        String digest = push("team/readonly", "v1", 11);
+        browser.logIn("bob", "bob-password");
+        browser.open("/r/team/readonly");
+        assertThat(browser.all("#delete-repository")).isEmpty();
+        assertThat(browser.all("a.delete-tag")).isEmpty();
+        browser.open("/r/team/readonly/-/" + digest);
+        assertThat(browser.all("#delete-manifest")).isEmpty();
+        // The reader's own session and CSRF token (from the logout form): still no right to delete.
+        String csrf = browser.find("input[name='csrf']").getAttribute("value");
+        browser.open("/r/team/readonly/-/delete");
+        assertThat(browser.find("#message").getText()).contains("may not");
+        browser.open("/r/team/readonly/-/" + digest + "/delete");
+        assertThat(browser.find("#message").getText()).contains("may not");
+        String cookie = WebUi.COOKIE + "=" + browser.driver.manage().getCookieNamed(WebUi.COOKIE).getValue();
+        RegistryApiClient plain = new RegistryApiClient(server.hostPort());
+        for (String path : List.of("/r/team/readonly/-/delete", "/r/team/readonly/-/" + digest + "/delete")) {
+            Response refused = plain.send("POST", path, ("csrf=" + csrf + "&name=team%2Freadonly")
+                    .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded",
+                    "Cookie", cookie);
+            assertThat(refused.status()).as(path).isEqualTo(403);
+        }
+        assertThat(admin.manifestStatus("team/readonly", digest)).isEqualTo(200);
+        // The API refuses bob's DELETE the same way.
+        assertThat(plain.as("bob", "bob-password").delete("/v2/team/readonly/manifests/" + digest).status())
+                .isIn(401, 403);
+    }
+
+    @Test
+    void anOwnersRepositoryDeleteIsRefusedWhileAnImmutableTagIsInItAsByTheApi() {
+        String digest = push("team/relrepo", "release-1", 12);
+        browser.logIn("alice", "alice-password");
+        browser.open("/r/team/relrepo");
+        browser.find("#delete-repository").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("confirm")));
+        assertThat(browser.find("#warn-immutable").getText()).contains("release-1");
+        browser.find("#name").sendKeys("team/relrepo");
+        browser.find("#confirm").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+        assertThat(browser.driver.getTitle()).contains("Not deleted");
+        assertThat(browser.find("#message").getText()).contains("release-1");
+        assertThat(admin.manifestStatus("team/relrepo", digest)).isEqualTo(200);
+
+        // A wrong name deletes nothing either.
+        push("team/typo", "v1", 13);
+        browser.open("/r/team/typo/-/delete");
+        browser.find("#name").sendKeys("team/typ");
+        browser.find("#confirm").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+        assertThat(browser.find("#message").getText()).contains("nothing was deleted");
+        assertThat(admin.manifestStatus("team/typo", "v1")).isEqualTo(200);
+
+        // The manifest delete of the same protected digest is refused too.
+        browser.open("/r/team/relrepo/-/" + digest + "/delete");
+        assertThat(browser.find("#warn-immutable").getText()).contains("release-1");
+        browser.find("#confirm").click();
+        browser.waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("message")));
+        assertThat(browser.driver.getTitle()).contains("Not deleted");
+        assertThat(admin.manifestStatus("team/relrepo", digest)).isEqualTo(200);
     }
 }
