@@ -50,7 +50,7 @@ final class RepositoryPages {
     // ---- GET /r/<name>?last=&untagged=1&after=
 
     Response repository(Exchange ex, WebUi.Visitor visitor, RepositoryName repository) {
-        String last = validOrNull(ex.query("last"), value -> new Tag(value).value());
+        String last = WebUi.validOrNull(ex.query("last"), value -> new Tag(value).value());
         Page<TagSummary> page;
         try {
             page = listing.tags(repository, last, TAG_PAGE);
@@ -85,7 +85,7 @@ final class RepositoryPages {
         Page<UntaggedManifest> untagged = null;
         String untaggedNext = null;
         if (showUntagged) {
-            Digest after = validOrNull(ex.query("after"), Digest::parse);
+            Digest after = WebUi.validOrNull(ex.query("after"), Digest::parse);
             untagged = listing.untagged(repository, after, UNTAGGED_PAGE);
             if (untagged.more() && !untagged.items().isEmpty()) {
                 untaggedNext = path + "?untagged=1&after="
@@ -102,15 +102,6 @@ final class RepositoryPages {
         params.put("untaggedNext", untaggedNext);
         params.put("mayDelete", permissions.may(visitor.principal(), repository, Scope.DELETE));
         return pages.render(200, "repository.jte", params);
-    }
-
-    /** A query value as parse reads it; null when absent or not valid (a keyset page then starts at the beginning). */
-    static <T> T validOrNull(String value, java.util.function.Function<String, T> parse) {
-        try {
-            return value == null ? null : parse.apply(value);
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     static boolean isIndex(String mediaType) {

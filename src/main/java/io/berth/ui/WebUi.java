@@ -11,16 +11,11 @@ import io.berth.http.Exchange;
 import io.berth.http.Installation;
 import io.berth.http.Response;
 import io.berth.http.Route;
-import io.berth.model.Listings.ManifestDetails;
 import io.berth.model.Listings.RepositorySummary;
-import io.berth.model.Listings.TagSummary;
-import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
-import io.berth.oci.Reference;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
-import io.berth.oci.Tag;
 import io.berth.registry.Listing;
 import io.berth.registry.Registry;
 import io.netty.handler.codec.http.HttpMethod;
@@ -32,14 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -353,7 +345,7 @@ public final class WebUi {
     }
 
     /** A query value as parse reads it; null when absent or not valid (a keyset page then starts at the beginning). */
-    private static String validOrNull(String value, java.util.function.UnaryOperator<String> parse) {
+    static <T> T validOrNull(String value, java.util.function.Function<String, T> parse) {
         try {
             return value == null ? null : parse.apply(value);
         } catch (RuntimeException e) {

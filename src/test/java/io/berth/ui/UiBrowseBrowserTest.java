@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.oci.Digest;
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryApiClient;
-import io.berth.testing.Response;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
