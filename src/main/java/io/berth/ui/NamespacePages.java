@@ -116,6 +116,11 @@ final class NamespacePages {
         if (!NAMESPACE.matcher(namespace).matches() || !permissions.canRead(visitor.principal(), namespace)) {
             return null;
         }
+        // With access control on a namespace is made by an admin; the admin may read any name, but only one made
+        // has a page. With it off every valid name is a namespace (quotas and rules may precede the first push).
+        if (accessControl && admin.namespaces(visitor.principal()).stream().noneMatch(n -> n.name().equals(namespace))) {
+            return null;
+        }
         return namespace;
     }
 
