@@ -308,6 +308,64 @@ class UiRoleWalkTest {
                 "user.disable", "token.revoke");
     }
 
+    /**
+     * With access control off the management API lets everyone do everything and has no accounts: the UI's
+     * namespace settings and garbage collection are open to anonymous visitors, and users, tokens, the audit log and
+     * members are not found, as their API routes are not installed then.
+     */
+    @Test
+    void withAccessControlOffEveryoneManagesAndThereAreNoAccounts() {
+        try (BerthServer open = BerthServer.start()) {
+            RegistryApiClient client = new RegistryApiClient(open.hostPort());
+            assertThat(client.pushImage("free/app", "v1", List.of("{}".getBytes(StandardCharsets.UTF_8),
+                    new byte[] {1, 2, 3})).status()).isEqualTo(201);
+            Matcher matcher = CSRF.matcher(client.get("/ns/free").text());
+            assertThat(matcher.find()).isTrue();
+            String csrf = matcher.group(1);
+            Map<String, Integer> gets = new LinkedHashMap<>();
+            gets.put("/ns", 200);
+            gets.put("/ns/free", 200);
+            gets.put("/ns/not-pushed-yet", 200);
+            gets.put("/ns/Not_A_Name", 404);
+            gets.put("/admin", 200);
+            gets.put("/admin/gc", 200);
+            gets.put("/admin/users", 404);
+            gets.put("/admin/tokens", 404);
+            gets.put("/admin/audit", 404);
+            List<String> wrong = new ArrayList<>();
+            gets.forEach((path, status) -> {
+                int got = client.get(path).status();
+                if (got != status) {
+                    wrong.add("GET " + path + ": " + got + ", expected " + status);
+                }
+            });
+            Map<String, Integer> posts = new LinkedHashMap<>();
+            posts.put("/ns/free/immutable?pattern=v*", 303);
+            posts.put("/ns/free/quota?quota=1GiB", 303);
+            posts.put("/ns/free/retention/run?dryRun=true", 200);
+            posts.put("/ns/free/members?user=x&role=reader", 404);
+            posts.put("/ns/free/public?public=true", 404);
+            posts.put("/ns?name=made", 404);
+            posts.put("/r/free/app/-/tags/v1/promote?targetTag=prod", 303);
+            posts.put("/admin/gc?dryRun=true", 200);
+            posts.put("/admin/users?name=x&password=a-long-password", 404);
+            posts.put("/admin/tokens?name=x", 404);
+            posts.forEach((target, status) -> {
+                String path = target.substring(0, target.indexOf('?'));
+                String form = target.substring(target.indexOf('?') + 1) + "&csrf=" + URLEncoder.encode(csrf,
+                        StandardCharsets.UTF_8);
+                int got = client.post(path, form.getBytes(StandardCharsets.UTF_8), "Content-Type",
+                        "application/x-www-form-urlencoded").status();
+                if (got != status) {
+                    wrong.add("POST " + target + ": " + got + ", expected " + status);
+                }
+            });
+            assertThat(wrong).isEmpty();
+            assertThat(client.get("/api/v1/namespaces/free/immutable").text()).contains("v*");
+            assertThat(client.get("/v2/free/app/tags/list").text()).contains("prod");
+        }
+    }
+
     /** A client holding the role's session cookie (none for anonymous), logged in through the login form. */
     private static RegistryApiClient session(Role role) {
         if (role == Role.ANONYMOUS) {
