@@ -1,7 +1,6 @@
 package io.berth.ui;
 
 import io.berth.auth.AccessAdmin;
-import io.berth.auth.Permissions;
 import io.berth.auth.Principal;
 import io.berth.config.ConfigLoader;
 import io.berth.http.Exchange;
@@ -12,7 +11,6 @@ import io.berth.model.AuthRecords.Namespace;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.registry.GarbageCollector;
-import io.berth.registry.Lifecycle;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -33,27 +31,12 @@ import java.util.Set;
  * tokens, as in the API, are any user's own and those of the namespaces they own. With access control off there are
  * no users, tokens or audit log (the API has none then): only garbage collection, open to all like the API's.
  */
-final class AdminPages {
+final class AdminPages extends ManagementPage {
     /** Audit entries on one page. */
     static final int AUDIT_PAGE = 50;
 
-    private final WebUi ui;
-    private final Lifecycle lifecycle;
-    private final AccessAdmin admin;
-    private final Permissions permissions;
-    private final Pages pages;
-    private final WebUi.Audit audit;
-    private final boolean accessControl;
-
-    AdminPages(WebUi ui, Lifecycle lifecycle, AccessAdmin admin, Permissions permissions, Pages pages,
-               WebUi.Audit audit, boolean accessControl) {
-        this.ui = ui;
-        this.lifecycle = lifecycle;
-        this.admin = admin;
-        this.permissions = permissions;
-        this.pages = pages;
-        this.audit = audit;
-        this.accessControl = accessControl;
+    AdminPages(Services services) {
+        super(services);
     }
 
     /** A page for the admin only; others get 403 (with a login link when nobody is logged in). */
@@ -114,7 +97,7 @@ final class AdminPages {
             if (!permissions.isAdmin(visitor.principal())) {
                 return ManagementRoutes.failed(ui, visitor, e);
             }
-            return usersPage(visitor, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".", null);
+            return usersPage(visitor, e.code().status(), reason(e), null);
         }
         return usersPage(visitor, 200, null, notice);
     }
@@ -149,14 +132,17 @@ final class AdminPages {
 
     // ---- robot tokens: as the API, any logged-in user's own and those of the namespaces it owns
 
-    Response tokens(Exchange ex, WebUi.Visitor visitor) {
+    /** Why the visitor may not use the tokens page (no access control, nobody logged in), or null. */
+    private Response tokensRefused(Exchange ex, WebUi.Visitor visitor) {
         if (!accessControl) {
             return withoutAccessControl(visitor);
         }
-        if (visitor.anonymous()) {
-            return forbidden(visitor, ex, "Robot tokens are shown to logged-in users.");
-        }
-        return tokensPage(visitor, 200, null, null, null);
+        return visitor.anonymous() ? forbidden(visitor, ex, "Robot tokens are for logged-in users.") : null;
+    }
+
+    Response tokens(Exchange ex, WebUi.Visitor visitor) {
+        Response refused = tokensRefused(ex, visitor);
+        return refused != null ? refused : tokensPage(visitor, 200, null, null, null);
     }
 
     private Response tokensPage(WebUi.Visitor visitor, int status, String error, AccessAdmin.CreatedToken created,
@@ -171,15 +157,12 @@ final class AdminPages {
 
     /** Creates a token and shows its secret this once (the response is not stored: Cache-Control no-store). */
     Response createToken(Exchange ex, WebUi.Visitor visitor, Map<String, String> form) {
-        if (!accessControl) {
-            return withoutAccessControl(visitor);
-        }
-        if (visitor.anonymous()) {
-            return forbidden(visitor, ex, "Robot tokens are made by logged-in users.");
+        Response refused = tokensRefused(ex, visitor);
+        if (refused != null) {
+            return refused;
         }
         try {
-            String namespace = form.get("namespace") == null || form.get("namespace").isBlank() ? null
-                    : form.get("namespace").strip();
+            String namespace = blankToNull(form.get("namespace"));
             List<String> repositories = Arrays.stream(String.valueOf(form.get("repositories")).split("[,\\s]+"))
                     .filter(r -> !r.isEmpty()).toList();
             Set<String> actions = new LinkedHashSet<>();
@@ -193,7 +176,7 @@ final class AdminPages {
                     validFor(form.get("expiresIn")), ex.source());
             return tokensPage(visitor, 201, null, created, null);
         } catch (RegistryException e) {
-            return tokensPage(visitor, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".", null,
+            return tokensPage(visitor, e.code().status(), reason(e), null,
                     form);
         }
     }
@@ -213,16 +196,14 @@ final class AdminPages {
     }
 
     Response revokeToken(Exchange ex, WebUi.Visitor visitor, Map<String, String> form) {
-        if (!accessControl) {
-            return withoutAccessControl(visitor);
-        }
-        if (visitor.anonymous()) {
-            return forbidden(visitor, ex, "Robot tokens are revoked by logged-in users.");
+        Response refused = tokensRefused(ex, visitor);
+        if (refused != null) {
+            return refused;
         }
         try {
             admin.revokeToken(visitor.principal(), ex.param("id"), ex.source());
         } catch (RegistryException e) {
-            return tokensPage(visitor, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".", null,
+            return tokensPage(visitor, e.code().status(), reason(e), null,
                     null);
         }
         return Pages.redirect("/admin/tokens");
@@ -289,10 +270,6 @@ final class AdminPages {
         }
         String local = text.endsWith("Z") ? text.substring(0, text.length() - 1) : text;
         return LocalDateTime.parse(local).toInstant(ZoneOffset.UTC);
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isEmpty() ? null : value;
     }
 
     // ---- garbage collection: GET shows the settings and the dry-run button; POST dryRun=true|false runs it

@@ -34,9 +34,10 @@ final class ManagementRoutes {
     ManagementRoutes(WebUi ui, Listing listing, Registry registry, Lifecycle lifecycle, AccessAdmin accessAdmin,
                      Permissions permissions, Pages pages, WebUi.Audit audit, boolean accessControl) {
         this.ui = ui;
-        this.namespaces = new NamespacePages(ui, listing, registry, lifecycle, accessAdmin, permissions, pages, audit,
-                accessControl);
-        this.admin = new AdminPages(ui, lifecycle, accessAdmin, permissions, pages, audit, accessControl);
+        ManagementPage.Services services = new ManagementPage.Services(ui, listing, registry, lifecycle, accessAdmin,
+                permissions, pages, audit, accessControl);
+        this.namespaces = new NamespacePages(services);
+        this.admin = new AdminPages(services);
     }
 
     /** A change posted from a form: the visitor, the form (already checked for this site and its CSRF token). */
@@ -97,7 +98,7 @@ final class ManagementRoutes {
     /** The answer to a refused or failed action: the API's status, and a page that says why. */
     static Response failed(WebUi ui, WebUi.Visitor visitor, RegistryException e) {
         return ui.message(visitor, e.code().status(), e.code().status() == 403 ? "Not allowed" : "Not changed",
-                capitalized(e.getMessage()) + ".");
+                ManagementPage.reason(e));
     }
 
     static String capitalized(String text) {

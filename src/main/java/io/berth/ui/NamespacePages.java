@@ -1,8 +1,6 @@
 package io.berth.ui;
 
-import io.berth.auth.AccessAdmin;
 import io.berth.auth.Passwords;
-import io.berth.auth.Permissions;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
 import io.berth.config.ByteSize;
@@ -22,10 +20,7 @@ import io.berth.oci.Reference;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
-import io.berth.registry.Lifecycle;
-import io.berth.registry.Listing;
 import io.berth.registry.Policies;
-import io.berth.registry.Registry;
 import io.berth.registry.Retention;
 import java.time.Instant;
 import java.util.Arrays;
@@ -39,33 +34,14 @@ import java.util.regex.Pattern;
  * promotion of a tag, posted from the tag history page. A namespace the visitor may not read is not found (404), as
  * the API answers; a change the visitor may not make is refused (403) by the same check the API makes.
  */
-final class NamespacePages {
+final class NamespacePages extends ManagementPage {
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
     /** 1 EiB, as the API's limit. */
     private static final long MAX_QUOTA = 1L << 60;
     private static final int REPOSITORIES = 100;
 
-    private final WebUi ui;
-    private final Listing listing;
-    private final Registry registry;
-    private final Lifecycle lifecycle;
-    private final AccessAdmin admin;
-    private final Permissions permissions;
-    private final Pages pages;
-    private final WebUi.Audit audit;
-    private final boolean accessControl;
-
-    NamespacePages(WebUi ui, Listing listing, Registry registry, Lifecycle lifecycle, AccessAdmin admin,
-                   Permissions permissions, Pages pages, WebUi.Audit audit, boolean accessControl) {
-        this.ui = ui;
-        this.listing = listing;
-        this.registry = registry;
-        this.lifecycle = lifecycle;
-        this.admin = admin;
-        this.permissions = permissions;
-        this.pages = pages;
-        this.audit = audit;
-        this.accessControl = accessControl;
+    NamespacePages(Services services) {
+        super(services);
     }
 
     static String path(String namespace) {
@@ -168,7 +144,7 @@ final class NamespacePages {
         try {
             change.apply(namespace, visitor.principal());
         } catch (RegistryException e) {
-            return render(visitor, namespace, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".",
+            return render(visitor, namespace, e.code().status(), reason(e),
                     null, null, null, null);
         }
         return Pages.redirect(path(namespace));
@@ -291,7 +267,7 @@ final class NamespacePages {
             audited(ex, principal, "retention.add", namespace, "rule " + rule.id() + " pattern " + rule.pattern()
                     + " keepLast " + rule.keepLast() + " maxAgeDays " + rule.maxAgeDays() + " keep " + rule.keepPatterns());
         } catch (RegistryException e) {
-            return render(visitor, namespace, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".",
+            return render(visitor, namespace, e.code().status(), reason(e),
                     draft, null, null, null);
         }
         return Pages.redirect(path(namespace));
@@ -342,7 +318,7 @@ final class NamespacePages {
             audited(ex, principal, "retention.run", namespace, removed.size() + " tags removed");
             return render(visitor, namespace, 200, null, null, null, null, removed);
         } catch (RegistryException e) {
-            return render(visitor, namespace, e.code().status(), ManagementRoutes.capitalized(e.getMessage()) + ".",
+            return render(visitor, namespace, e.code().status(), reason(e),
                     null, null, null, null);
         }
     }
@@ -374,8 +350,7 @@ final class NamespacePages {
             audited(ex, visitor.principal(), "tag.promote", target + ":" + targetTag, "from " + source + ":" + tag
                     + " " + digest);
         } catch (RegistryException e) {
-            return ui.message(visitor, e.code().status(), "Not promoted", ManagementRoutes.capitalized(e.getMessage())
-                    + ".");
+            return ui.message(visitor, e.code().status(), "Not promoted", reason(e));
         }
         return Pages.redirect(TagPages.tagPath(target.value(), targetTag.value()));
     }
@@ -385,10 +360,6 @@ final class NamespacePages {
     private static String text(Map<String, String> form, String field) {
         String value = form.get(field);
         return value == null ? "" : value.strip();
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.strip();
     }
 
     private static String checkedPattern(String pattern, String field) {

@@ -7,11 +7,8 @@ import com.deque.html.axecore.results.Rule;
 import com.deque.html.axecore.selenium.AxeBuilder;
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryApiClient;
-import io.berth.testing.Response;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,12 +42,8 @@ class UiAccessibilityTest {
         admin.json("POST", "/api/v1/namespaces", "{\"name\":\"team\",\"owner\":\"alice\",\"public\":true}");
         admin.json("POST", "/api/v1/namespaces/team/immutable", "{\"pattern\":\"v*\"}");
         admin.json("POST", "/api/v1/namespaces/team/retention", "{\"pattern\":\"build-*\",\"keepLast\":1}");
-        byte[] layer = new byte[1024];
-        new Random(7).nextBytes(layer);
-        Response pushed = admin.pushImage("team/app", "v1", List.of("{\"a\":1}".getBytes(StandardCharsets.UTF_8), layer));
-        assertThat(pushed.status()).isEqualTo(201);
-        digest = pushed.header("Docker-Content-Digest");
-        admin.pushImage("team/app", "build-1", List.of("{\"a\":2}".getBytes(StandardCharsets.UTF_8), layer));
+        digest = UiImages.push(admin, "team/app", "v1", 1);
+        UiImages.push(admin, "team/app", "build-1", 2);
         browser = new Chromium("http://" + server.hostPort());
     }
 

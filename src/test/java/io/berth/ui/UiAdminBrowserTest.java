@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.testing.BerthServer;
 import io.berth.testing.RegistryApiClient;
-import io.berth.testing.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -117,12 +114,7 @@ class UiAdminBrowserTest {
     }
 
     private static String push(String repository, String tag, int seed) {
-        byte[] layer = new byte[2048];
-        new Random(seed).nextBytes(layer);
-        Response pushed = admin.pushImage(repository, tag,
-                List.of(("{\"seed\":" + seed + "}").getBytes(StandardCharsets.UTF_8), layer));
-        assertThat(pushed.status()).as(pushed.text()).isEqualTo(201);
-        return pushed.header("Docker-Content-Digest");
+        return UiImages.push(admin, repository, tag, seed);
     }
 
     private static List<String> tags(String repository) {

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -91,12 +90,7 @@ class UiRoleWalkTest {
     }
 
     private static String push(String repository, String tag, int seed) {
-        byte[] layer = new byte[512];
-        new Random(seed).nextBytes(layer);
-        Response pushed = admin.pushImage(repository, tag,
-                List.of(("{\"seed\":" + seed + "}").getBytes(StandardCharsets.UTF_8), layer));
-        assertThat(pushed.status()).as(pushed.text()).isEqualTo(201);
-        return pushed.header("Docker-Content-Digest");
+        return UiImages.push(admin, repository, tag, seed);
     }
 
     private static String digestOf(String repository, String tag) {
