@@ -30,7 +30,8 @@ import org.openqa.selenium.support.ui.Select;
  * The management pages in headless Chromium against the real server with access control on: the admin creates a
  * robot token, copies its secret (shown once), and skopeo pushes with it; an owner adds a member, who can then push
  * with skopeo; a retention rule's preview is exactly what its dry run and then its run remove; garbage collection's
- * dry run reports what the run then deletes. Screenshots of the pages go to target/screenshots.
+ * dry run reports what the run then deletes; a writer promotes a tag from its history page; the audit log's filters
+ * and keyset pages. Screenshots of the pages go to target/screenshots.
  */
 @Tag("clients")
 @Timeout(300)
@@ -49,7 +50,7 @@ class UiAdminBrowserTest {
         server = BerthServer.with().auth(ADMIN_PASSWORD)
                 .config("gc:\n  interval: 24h\n  gracePeriod: 0s\nhistory:\n  window: 0s\n").start();
         admin = server.admin();
-        for (String user : List.of("alice", "dan")) {
+        for (String user : List.of("alice", "dan", "erin")) {
             admin.json("POST", "/api/v1/users", "{\"name\":\"" + user + "\",\"password\":\"" + user + "-password\"}");
         }
         admin.json("POST", "/api/v1/namespaces", "{\"name\":\"team\",\"owner\":\"alice\"}");
@@ -283,6 +284,55 @@ class UiAdminBrowserTest {
         browser.open("/admin/users");
         waitFor("users");
         screenshot(browser, "admin-users");
+    }
+
+    @Test
+    void aWriterPromotesATagFromItsHistoryPageToAnotherRepository() {
+        String digest = push("team/app", "1.0", 400);
+        admin.json("PUT", "/api/v1/namespaces/team/members/erin", "{\"role\":\"writer\"}");
+        browser.logIn("erin", "erin-password");
+        browser.open("/r/team/app/-/tags/1.0");
+        waitFor("promote");
+        browser.find(".promote summary").click();
+        browser.find("#promote-repository").clear();
+        browser.find("#promote-repository").sendKeys("team/release");
+        browser.find("#promote-tag").sendKeys("prod");
+        submit("#promote-submit");
+        waitFor("current");
+        assertThat(browser.driver.getCurrentUrl()).endsWith("/r/team/release/-/tags/prod");
+        assertThat(browser.find("#current").getText()).isEqualTo(digest);
+        assertThat(browser.texts("tr.move td")).contains("promote", "erin");
+        assertThat(admin.get("/v2/team/release/manifests/prod", "Accept", RegistryApiClient.ACCEPT_ANY_MANIFEST)
+                .header("Docker-Content-Digest")).isEqualTo(digest);
+        assertThat(admin.get("/api/v1/audit?n=20").text()).contains("team/release:prod");
+    }
+
+    @Test
+    void theAuditLogFiltersByActionAndTargetAndPagesWithoutOverlap() {
+        push("team/audited", "t0", 500);
+        byte[] manifest = admin.manifest("team/audited", "t0").body();
+        String type = admin.manifest("team/audited", "t0").header("Content-Type");
+        for (int i = 1; i < 60; i++) {
+            assertThat(admin.putManifest("team/audited", "t" + i, type, manifest).status()).isEqualTo(201);
+        }
+        browser.logIn("admin", ADMIN_PASSWORD);
+        browser.open("/admin/audit");
+        waitFor("audit-filters");
+        browser.find("#audit-action").sendKeys("tag.push");
+        browser.find("#audit-target").sendKeys("team/audited");
+        submit("#audit-filter");
+        List<String> seen = new ArrayList<>(browser.texts("td.entry-target"));
+        assertThat(seen).hasSize(AdminPages.AUDIT_PAGE);
+        browser.find("#next").click();
+        browser.waiting().until(d -> browser.driver.getCurrentUrl().contains("before="));
+        List<String> older = browser.texts("td.entry-target");
+        assertThat(older).hasSize(60 - AdminPages.AUDIT_PAGE);
+        assertThat(browser.all("#next")).isEmpty();
+        seen.addAll(older);
+        assertThat(seen).doesNotHaveDuplicates().allMatch(target -> target.startsWith("team/audited:t"));
+        assertThat(browser.texts("td.entry-action")).containsOnly("tag.push");
+        // The filters stay in the form and in the link to the older page.
+        assertThat(browser.find("#audit-target").getAttribute("value")).isEqualTo("team/audited");
     }
 
     private Map<String, String> report() {
