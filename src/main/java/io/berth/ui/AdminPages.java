@@ -279,8 +279,22 @@ final class AdminPages extends ManagementPage {
     }
 
     private Response gcPage(WebUi.Visitor visitor, GarbageCollector.Report report) {
+        GarbageCollector.Settings settings = lifecycle.gcSettings();
         return pages.render(200, "admin/gc.jte", ManagementRoutes.params(ui.chrome(visitor, "Garbage collection"),
-                "settings", lifecycle.gcSettings(), "report", report));
+                "settings", settings, "grace", duration(settings.grace()), "window", duration(settings.historyWindow()),
+                "report", report));
+    }
+
+    /** A duration as the configuration writes it: 30d, 24h, 90m, 45s, 0s. */
+    static String duration(Duration duration) {
+        long seconds = duration.toSeconds();
+        if (seconds != 0 && seconds % 86_400 == 0) {
+            return seconds / 86_400 + "d";
+        }
+        if (seconds != 0 && seconds % 3600 == 0) {
+            return seconds / 3600 + "h";
+        }
+        return seconds != 0 && seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
     }
 
     Response collect(Exchange ex, WebUi.Visitor visitor, Map<String, String> form) {

@@ -129,7 +129,14 @@ class UiAdminBrowserTest {
     static void screenshot(Chromium browser, String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
+            // The whole page: the window grows to the page's height (at most 4000 px) for the picture.
+            var window = browser.driver.manage().window();
+            var size = window.getSize();
+            long height = (Long) ((JavascriptExecutor) browser.driver)
+                    .executeScript("return document.documentElement.scrollHeight");
+            window.setSize(new org.openqa.selenium.Dimension(size.getWidth(), (int) Math.min(4000, height + 120)));
             byte[] png = ((TakesScreenshot) browser.driver).getScreenshotAs(OutputType.BYTES);
+            window.setSize(size);
             Files.write(SCREENSHOTS.resolve(name + ".png"), png);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
