@@ -296,10 +296,28 @@ class UiRoleWalkTest {
         // dave: granted and removed by the owner, granted again by the admin; erin: removed by the admin.
         assertThat(admin.get("/api/v1/namespaces/team/members").json().findValuesAsText("user"))
                 .contains("dave").doesNotContain("erin");
-        assertThat(admin.get("/api/v1/namespaces/team/immutable").json()).isEmpty();
+        assertThat(admin.get("/api/v1/namespaces/team/immutable").text()).doesNotContain("frozen-*");
         assertThat(admin.get("/api/v1/audit?n=1000").text()).contains("tag.promote", "quota.set", "immutable.add",
                 "immutable.remove", "retention.add", "retention.remove", "retention.run", "gc.run", "tag.rollback",
                 "user.disable", "token.revoke");
+    }
+
+    @Test
+    void aFormWithoutTheSessionsCsrfTokenOrFromAnotherSiteChangesNothing() {
+        RegistryApiClient owner = session(Role.OWNER);
+        String csrf = csrf(owner);
+        byte[] wrongToken = encode(Map.of("pattern", "csrf-*", "csrf", "not-the-token")).getBytes(StandardCharsets.UTF_8);
+        assertThat(owner.post("/ns/team/immutable", wrongToken, "Content-Type", "application/x-www-form-urlencoded")
+                .status()).isEqualTo(403);
+        byte[] rightToken = encode(Map.of("pattern", "csrf-*", "csrf", csrf)).getBytes(StandardCharsets.UTF_8);
+        assertThat(owner.post("/ns/team/immutable", rightToken, "Content-Type", "application/x-www-form-urlencoded",
+                "Origin", "http://elsewhere.example").status()).isEqualTo(403);
+        assertThat(admin.get("/api/v1/namespaces/team/immutable").text()).doesNotContain("csrf-*");
+        // The same form, from this site with the token, is taken.
+        assertThat(owner.post("/ns/team/immutable", rightToken, "Content-Type", "application/x-www-form-urlencoded")
+                .status()).isEqualTo(303);
+        assertThat(admin.get("/api/v1/namespaces/team/immutable").text()).contains("csrf-*");
+        assertThat(admin.delete("/api/v1/namespaces/team/immutable?pattern=csrf-*").status()).isEqualTo(204);
     }
 
     /**
