@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -72,6 +73,10 @@ class UiRoleWalkTest {
         push("team/app", "del-owner", 3);
         push("team/app", "del-admin", 4);
         push("open/pub", "v1", 5);
+        push("team/gone-owner", "v1", 11);
+        push("team/gone-admin", "v1", 12);
+        push("team/app", "mdel-owner", 21);
+        push("team/app", "mdel-admin", 22);
         RegistryApiClient alice = anonymous.as("alice", "alice-password");
         for (String rule : List.of("rm-owner", "rm-admin")) {
             alice.json("POST", "/api/v1/namespaces/team/retention", "{\"pattern\":\"" + rule + "\",\"keepLast\":3}");
@@ -249,17 +254,46 @@ class UiRoleWalkTest {
         cases.put("ui-admin-gc GET", List.of(new Case("GET", at("/admin/gc"), null, adminOnly(200))));
         cases.put("ui-admin-gc POST", List.of(new Case("POST", at("/admin/gc"), form("dryRun", "true"), adminOnly(200)),
                 new Case("POST", at("/admin/gc"), form(), adminOnly(200))));
+        browsingDeletes().forEach((route, routeCases) -> {
+            if (installedRoutes().contains(route)) {
+                cases.put(route, routeCases);
+            }
+        });
         cases.put("ui-logout POST", List.of(new Case("POST", at("/logout"), form(), all(303))));
         return cases;
     }
 
-    @Test
-    void everyRouteOfTheUiHasCasesInTheWalk() {
+    /**
+     * The manifest and repository deletes of the browsing half, walked once WebUi installs them (they are made on
+     * another branch; after both are merged this guard can go and they join the table above).
+     */
+    private static Map<String, List<Case>> browsingDeletes() {
+        Map<String, List<Case>> cases = new LinkedHashMap<>();
+        Function<Role, String> who = role -> role == Role.ADMIN ? "admin" : "owner";
+        cases.put("ui-repository-delete GET", List.of(new Case("GET", at("/r/team/app/-/delete"), null,
+                repository(Role.OWNER, 200))));
+        cases.put("ui-repository-delete POST", List.of(new Case("POST", role -> "/r/team/gone-" + who.apply(role)
+                + "/-/delete", role -> form("name", "team/gone-" + who.apply(role)).apply(role),
+                repository(Role.OWNER, 303))));
+        cases.put("ui-manifest-delete GET", List.of(new Case("GET", role -> "/r/team/app/-/" + first + "/delete", null,
+                repository(Role.OWNER, 200))));
+        cases.put("ui-manifest-delete POST", List.of(new Case("POST",
+                role -> "/r/team/app/-/" + digestOf("team/app", "mdel-" + who.apply(role)) + "/delete", null,
+                repository(Role.OWNER, 303))));
+        return cases;
+    }
+
+    /** The routes WebUi installs, by name and method. */
+    private static Set<String> installedRoutes() {
         WebUi ui = new WebUi(null, null, Permissions.OPEN, Optional.empty(), null, Duration.ofHours(1),
                 Clock.systemUTC()).manage(null, null);
-        TreeSet<String> routes = ui.routes().stream().map(route -> route.name() + " " + route.method().name())
+        return ui.routes().stream().map(route -> route.name() + " " + route.method().name())
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(new TreeSet<>(cases().keySet())).isEqualTo(routes);
+    }
+
+    @Test
+    void everyRouteOfTheUiHasCasesInTheWalk() {
+        assertThat(new TreeSet<>(cases().keySet())).isEqualTo(installedRoutes());
     }
 
     @Test
