@@ -288,6 +288,12 @@ public final class AccessAdmin {
         return store.auditLog(Math.max(1, Math.min(limit, 10_000)));
     }
 
+    /** The entries query selects, newest first, at most limit (1 to 10,000); admins only. */
+    public List<AuditEntry> auditLog(Principal actor, io.berth.model.AuthRecords.AuditQuery query, int limit) {
+        requireAdmin(actor);
+        return store.auditLog(query, Math.max(1, Math.min(limit, 10_000)));
+    }
+
     public void audit(String actor, String action, String target, String source, String detail) {
         store.audit(entry(clock.instant(), actor, action, target, source, detail));
     }

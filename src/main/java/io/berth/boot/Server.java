@@ -110,6 +110,7 @@ public final class Server {
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
                     access.admin()::audit, config.ui().sessionTtl(), clock)
+                    .manage(instance.lifecycle(), access.admin())
                     .install(installed);
         }
         HttpServer server = listen(address, config, installed, blocking, tls);

@@ -83,4 +83,7 @@ public interface AuthStore {
 
     /** The newest entries first. */
     List<AuditEntry> auditLog(int limit);
+
+    /** The newest entries first (by time, then id) that query selects, at most limit. */
+    List<AuditEntry> auditLog(io.berth.model.AuthRecords.AuditQuery query, int limit);
 }

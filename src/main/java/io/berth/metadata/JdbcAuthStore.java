@@ -349,4 +349,43 @@ public final class JdbcAuthStore implements AuthStore {
                 "SELECT id, at, actor, action, target, source, detail, count FROM audit_log ORDER BY at DESC, id DESC LIMIT ?",
                 limit));
     }
+
+    @Override
+    public List<AuditEntry> auditLog(io.berth.model.AuthRecords.AuditQuery query, int limit) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new java.util.ArrayList<>();
+        if (query.actor() != null) {
+            where.append(" AND actor = ?");
+            args.add(query.actor());
+        }
+        if (query.action() != null) {
+            where.append(" AND action = ?");
+            args.add(query.action());
+        }
+        if (query.targetPrefix() != null) {
+            // substr, not LIKE: '_' is common in repository names and would be a wildcard there.
+            where.append(" AND substr(target, 1, ?) = ?");
+            args.add(query.targetPrefix().length());
+            args.add(query.targetPrefix());
+        }
+        if (query.from() != null) {
+            where.append(" AND at >= ?");
+            args.add(millis(query.from()));
+        }
+        if (query.until() != null) {
+            where.append(" AND at < ?");
+            args.add(millis(query.until()));
+        }
+        if (query.beforeAt() != null && query.beforeId() != null) {
+            where.append(" AND (at < ? OR (at = ? AND id < ?))");
+            args.add(millis(query.beforeAt()));
+            args.add(millis(query.beforeAt()));
+            args.add(query.beforeId());
+        }
+        args.add(limit);
+        String sql = "SELECT id, at, actor, action, target, source, detail, count FROM audit_log" + where
+                + " ORDER BY at DESC, id DESC LIMIT ?";
+        return db.read(c -> Sql.list(c, rs -> new AuditEntry(rs.getString(1), instant(rs, 2), rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8)), sql, args.toArray()));
+    }
 }

@@ -65,4 +65,14 @@ public final class AuthRecords {
             this(id, at, actor, action, target, source, detail, 1);
         }
     }
+
+    /**
+     * Which audit entries to read, each part optional (null: any): exactly this actor, exactly this action, a target
+     * starting with targetPrefix (a repository name finds its tags and digests too), at or after from, before until;
+     * and a keyset cursor: only entries older than (beforeAt, beforeId), the last entry of the page before.
+     */
+    public record AuditQuery(String actor, String action, String targetPrefix, java.time.Instant from,
+                             java.time.Instant until, java.time.Instant beforeAt, String beforeId) {
+        public static final AuditQuery ALL = new AuditQuery(null, null, null, null, null, null, null);
+    }
 }

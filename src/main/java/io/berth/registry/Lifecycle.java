@@ -98,6 +98,12 @@ public final class Lifecycle {
         return retention.run(namespace, dryRun, actor);
     }
 
+    /** What rule would remove now if it were added (nothing is stored or removed); the rule must be valid. */
+    public List<Retention.Removal> previewRetentionRule(RetentionRule rule) {
+        requireNamespace(rule.namespace());
+        return retention.preview(rule);
+    }
+
     // ---- garbage collection
 
     /** The configured settings (gc.gracePeriod, history.window, gc.untaggedManifests). */

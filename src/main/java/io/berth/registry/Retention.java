@@ -47,6 +47,33 @@ public final class Retention {
     /** Applies the rules of one namespace (or of all, when namespace is null). */
     public List<Removal> run(String namespace, boolean dryRun, String actor) {
         List<RetentionRule> rules = namespace == null ? store.allRetentionRules() : store.retentionRules(namespace);
+        Map<String, Removal> removals = judge(rules);
+        List<Removal> done = new ArrayList<>();
+        for (Removal removal : removals.values()) {
+            if (dryRun) {
+                done.add(removal);
+                continue;
+            }
+            RepositoryName repository = new RepositoryName(removal.repository());
+            try {
+                TagChange change = policies.tagChange(repository, actor, "retention").ifAt(Digest.parse(removal.digest()));
+                if (metadata.deleteTag(repository, new Tag(removal.tag()), change)) {
+                    done.add(removal);
+                }
+            } catch (RegistryException e) {
+                // An immutable rule added meanwhile, or the tag was pushed again since it was judged: it stays.
+            }
+        }
+        return done;
+    }
+
+    /** What rule alone would remove now, before it is stored (the web UI's preview of a new rule). */
+    public List<Removal> preview(RetentionRule rule) {
+        return List.copyOf(judge(List.of(rule)).values());
+    }
+
+    /** The tags rules remove now, by repository:tag, each once (the first rule that removes it gives the reason). */
+    private Map<String, Removal> judge(List<RetentionRule> rules) {
         Map<String, List<TagAge>> tagsByNamespace = new HashMap<>();
         Map<String, Removal> removals = new LinkedHashMap<>();
         Instant now = clock.instant();
@@ -84,23 +111,7 @@ public final class Retention {
                 }
             }
         }
-        List<Removal> done = new ArrayList<>();
-        for (Removal removal : removals.values()) {
-            if (dryRun) {
-                done.add(removal);
-                continue;
-            }
-            RepositoryName repository = new RepositoryName(removal.repository());
-            try {
-                TagChange change = policies.tagChange(repository, actor, "retention").ifAt(Digest.parse(removal.digest()));
-                if (metadata.deleteTag(repository, new Tag(removal.tag()), change)) {
-                    done.add(removal);
-                }
-            } catch (RegistryException e) {
-                // An immutable rule added meanwhile, or the tag was pushed again since it was judged: it stays.
-            }
-        }
-        return done;
+        return removals;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.berth.ui;
 import static io.netty.handler.codec.http.HttpMethod.GET;
 import static io.netty.handler.codec.http.HttpMethod.POST;
 
+import io.berth.auth.AccessAdmin;
 import io.berth.auth.Authenticator;
 import io.berth.auth.Permissions;
 import io.berth.auth.Principal;
@@ -16,6 +17,7 @@ import io.berth.model.Page;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
+import io.berth.registry.Lifecycle;
 import io.berth.registry.Listing;
 import io.berth.registry.Registry;
 import io.netty.handler.codec.http.HttpMethod;
@@ -59,6 +61,9 @@ public final class WebUi {
     private final DeletePages deletePages;
     /** The CSRF token of the forms of visitors without a session (access control off): no other site can read it. */
     private final String anonymousCsrf;
+    private final Registry registry;
+    private final Audit audit;
+    private ManagementRoutes management;
 
     /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
     @FunctionalInterface
@@ -78,10 +83,27 @@ public final class WebUi {
         this.artifactPages = new ArtifactPages(this, listing, registry, permissions, pages);
         this.deletePages = new DeletePages(this, listing, registry, pages, audit);
         this.anonymousCsrf = sessions.randomId();
+        this.registry = registry;
+        this.audit = audit;
+    }
+
+    /**
+     * Adds the management pages (namespaces, promotion, admin) on the same domain services as the management API:
+     * lifecycle for rules, quotas, retention and GC; admin for users, members, tokens and the audit log.
+     */
+    public WebUi manage(Lifecycle lifecycle, AccessAdmin admin) {
+        this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin, permissions, pages, audit,
+                authenticator != null);
+        return this;
     }
 
     /** Adds the UI's routes; install it last: its catch-all answers every GET no other route took. */
     public void install(Installation server) {
+        server.routes(routes());
+    }
+
+    /** Every route of the UI in match order (the role-walk test reads them). */
+    List<Route> routes() {
         List<Route> routes = new ArrayList<>();
         add(routes, "ui-static", GET, "/static/style\\.css", ex -> pages.style());
         add(routes, "ui-static", GET, "/static/ui\\.js", ex -> pages.script());
@@ -116,13 +138,18 @@ public final class WebUi {
         add(routes, "ui-repository", GET, repo + "/?",
                 ex -> onRepository(ex, Scope.PULL, repositoryPages::repository));
         // ---- end of browsing
+        // ---- management pages (namespaces, promotion, admin): ManagementRoutes lists them
+        if (management != null) {
+            routes.addAll(management.routes());
+        }
+        // ---- end of management pages
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
         add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
                 ex -> notFound(visitor(ex), "There is no such page."));
-        server.routes(routes);
+        return routes;
     }
 
-    private static void add(List<Route> routes, String name, HttpMethod method, String regex, Route.Handler handler) {
+    static void add(List<Route> routes, String name, HttpMethod method, String regex, Route.Handler handler) {
         routes.add(new Route(name, method, Pattern.compile(regex), Route.Action.NONE, handler));
     }
 
@@ -164,7 +191,7 @@ public final class WebUi {
 
     Chrome chrome(Visitor visitor, String title) {
         return new Chrome(title, authenticator != null, visitor.anonymous() ? null : visitor.principal().name(),
-                csrf(visitor));
+                csrf(visitor), permissions.isAdmin(visitor.principal()));
     }
 
     private String csrf(Visitor visitor) {

@@ -7,6 +7,7 @@ import io.berth.model.UploadSession;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.model.AuthRecords.AuditEntry;
+import io.berth.model.AuthRecords.AuditQuery;
 import io.berth.model.AuthRecords.Namespace;
 import io.berth.model.AuthRecords.Role;
 import io.berth.model.AuthRecords.RobotToken;
@@ -209,6 +210,47 @@ public abstract class AuthLifecycleStoreContract {
                 org.assertj.core.groups.Tuple.tuple("10.0.0.1", 2 * ROUNDS, minute),
                 org.assertj.core.groups.Tuple.tuple("10.0.0.2", 1, minute),
                 org.assertj.core.groups.Tuple.tuple("10.0.0.1", 1, minute.plusSeconds(60)));
+    }
+
+    @Test
+    void theAuditLogIsFilteredAndPagedByTimeThenIdWithoutLosingEntriesThatShareAMillisecond() {
+        Instant base = Instant.parse("2030-02-01T10:00:00Z");
+        List<String> targets = List.of("team/app:v1", "team/app@sha256:1", "team/app2:v1", "team/a_b:v1");
+        for (int i = 0; i < 30; i++) {
+            // Three entries per millisecond: the keyset must order and continue within one.
+            nodeA.auth().audit(new AuditEntry(String.format("id%03d", i), base.plusMillis(i / 3),
+                    i % 2 == 0 ? "alice" : "bob", i % 5 == 0 ? "tag.delete" : "tag.push", targets.get(i % 4), "10.0.0.9",
+                    null));
+        }
+        AuditQuery all = new AuditQuery(null, null, null, base, null, null, null);
+        List<String> paged = new java.util.ArrayList<>();
+        AuditQuery page = all;
+        for (int pages = 0; pages < 20; pages++) {
+            List<AuditEntry> entries = nodeB.auth().auditLog(page, 7);
+            entries.forEach(e -> paged.add(e.id()));
+            if (entries.size() < 7) {
+                break;
+            }
+            AuditEntry last = entries.get(entries.size() - 1);
+            page = new AuditQuery(null, null, null, base, null, last.at(), last.id());
+        }
+        List<String> newestFirst = new java.util.ArrayList<>();
+        for (int i = 29; i >= 0; i--) {
+            newestFirst.add(String.format("id%03d", i));
+        }
+        assertThat(paged).isEqualTo(newestFirst);
+        assertThat(nodeB.auth().auditLog(new AuditQuery("alice", "tag.delete", null, base, null, null, null), 100))
+                .extracting(AuditEntry::id).containsExactly("id020", "id010", "id000");
+        // A target prefix: the repository's tags and digests, and other names that start the same; '_' is no wildcard.
+        assertThat(nodeB.auth().auditLog(new AuditQuery(null, null, "team/app", base, null, null, null), 100))
+                .allMatch(e -> e.target().startsWith("team/app")).hasSize(23);
+        assertThat(nodeB.auth().auditLog(new AuditQuery(null, null, "team/a_b", base, null, null, null), 100))
+                .hasSize(7);
+        assertThat(nodeB.auth().auditLog(new AuditQuery(null, null, "team/aXb", base, null, null, null), 100))
+                .isEmpty();
+        assertThat(nodeB.auth().auditLog(new AuditQuery(null, null, null, base.plusMillis(3), base.plusMillis(5),
+                null, null), 100)).extracting(AuditEntry::id)
+                .containsExactly("id014", "id013", "id012", "id011", "id010", "id009");
     }
 
     @Test
