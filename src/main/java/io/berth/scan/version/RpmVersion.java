@@ -6,7 +6,7 @@ import static io.berth.scan.version.DpkgVersion.isDigit;
 
 /**
  * An RPM version, {@code [epoch:]version[-release]}, ordered as rpm's {@code rpmverCmp} orders it: the epoch (0 when
- * absent), then the version, then the release when both sides have one, each with {@code rpmvercmp}: alphanumeric
+ * absent), then the version, then the release (a version with a release above one without), each with {@code rpmvercmp}: alphanumeric
  * segments compared one by one (digits numerically and above letters, letters as strings), separators ignored,
  * {@code ~} sorting before everything (even the end), {@code ^} after the end but before any further segment.
  *
@@ -62,8 +62,8 @@ public record RpmVersion(String epoch, String version, String release) implement
         int c = rpmvercmp(epoch == null ? "0" : epoch, o.epoch == null ? "0" : o.epoch);
         if (c == 0) {
             c = rpmvercmp(version, o.version);
-            if (c == 0 && release != null && o.release != null) {
-                c = rpmvercmp(release, o.release);
+            if (c == 0 && (release != null || o.release != null)) {
+                c = release == null ? -1 : o.release == null ? 1 : rpmvercmp(release, o.release);
             }
         }
         return c;
