@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.apache.maven.artifact.versioning.ComparableVersion;
 import org.junit.jupiter.api.Test;
 
@@ -69,29 +70,12 @@ class VersionOracleTest {
                     print((va > vb) - (va < vb), str(va), str(vb))
                 """;
         List<String> answers = Oracle.answers(List.of("/usr/bin/python3", "-c", script), pairs);
-        List<String[]> valid = new ArrayList<>();
-        List<String> cmp = new ArrayList<>();
-        List<String> wrong = new ArrayList<>();
-        for (int i = 0; i < pairs.size(); i++) {
-            String[] p = pairs.get(i);
-            boolean ours = VersionScheme.PEP440.isValid(p[0]) && VersionScheme.PEP440.isValid(p[1]);
-            String[] answer = answers.get(i).split(" ");
-            if (answer[0].equals("invalid") == ours) {
-                wrong.add(p[0] + " / " + p[1] + ": packaging says " + answers.get(i) + ", we say valid=" + ours);
-            } else if (ours) {
-                valid.add(p);
-                cmp.add(answer[0]);
-                String n0 = Pep440Version.parse(p[0]).normalized();
-                String n1 = Pep440Version.parse(p[1]).normalized();
-                if (!n0.equals(answer[1]) || !n1.equals(answer[2])) {
-                    wrong.add(p[0] + " / " + p[1] + ": packaging normalises to " + answer[1] + " / " + answer[2]
-                            + ", we to " + n0 + " / " + n1);
-                }
-            }
-        }
-        assertEquals(List.of(), wrong.subList(0, Math.min(20, wrong.size())));
-        assertTrue(valid.size() > 3000, "too few valid PEP 440 pairs: " + valid.size());
-        assertAgree(VersionScheme.PEP440, valid, cmp);
+        assertSameValidityThenAgree(VersionScheme.PEP440, pairs, answers, 3000, (p, answer) -> {
+            String n0 = Pep440Version.parse(p[0]).normalized();
+            String n1 = Pep440Version.parse(p[1]).normalized();
+            return n0.equals(answer[1]) && n1.equals(answer[2]) ? null
+                    : "packaging normalises to " + answer[1] + " / " + answer[2] + ", we to " + n0 + " / " + n1;
+        });
     }
 
     @Test
@@ -112,22 +96,37 @@ class VersionOracleTest {
                 process.stdout.write(out.join('\\n') + '\\n');
                 """;
         List<String> answers = Oracle.answers(List.of("node", "-e", script), pairs);
+        assertSameValidityThenAgree(VersionScheme.SEMVER, pairs, answers, 2000, (p, answer) -> null);
+    }
+
+    /**
+     * Answers are {@code invalid ...} or {@code <sign> ...}: the scheme must accept exactly the pairs the oracle
+     * accepts, {@code extra} may find more to say about an accepted pair (null when nothing), and the accepted pairs
+     * (at least {@code minValid}) must order alike.
+     */
+    private static void assertSameValidityThenAgree(VersionScheme<?> scheme, List<String[]> pairs,
+            List<String> answers, int minValid, BiFunction<String[], String[], String> extra) {
         List<String[]> valid = new ArrayList<>();
         List<String> cmp = new ArrayList<>();
         List<String> wrong = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             String[] p = pairs.get(i);
-            boolean ours = VersionScheme.SEMVER.isValid(p[0]) && VersionScheme.SEMVER.isValid(p[1]);
-            if (answers.get(i).equals("invalid") == ours) {
-                wrong.add(p[0] + " / " + p[1] + ": npm semver says " + answers.get(i) + ", we say valid=" + ours);
+            boolean ours = scheme.isValid(p[0]) && scheme.isValid(p[1]);
+            String[] answer = answers.get(i).split(" ");
+            if (answer[0].equals("invalid") == ours) {
+                wrong.add(p[0] + " / " + p[1] + ": oracle says " + answers.get(i) + ", " + scheme + " valid=" + ours);
             } else if (ours) {
                 valid.add(p);
-                cmp.add(answers.get(i));
+                cmp.add(answer[0]);
+                String problem = extra.apply(p, answer);
+                if (problem != null) {
+                    wrong.add(p[0] + " / " + p[1] + ": " + problem);
+                }
             }
         }
         assertEquals(List.of(), wrong.subList(0, Math.min(20, wrong.size())));
-        assertTrue(valid.size() > 2000, "too few valid SemVer pairs: " + valid.size());
-        assertAgree(VersionScheme.SEMVER, valid, cmp);
+        assertTrue(valid.size() > minValid, "too few valid " + scheme + " pairs: " + valid.size());
+        assertAgree(scheme, valid, cmp);
     }
 
     private static void assertAgree(VersionScheme<?> scheme, List<String[]> pairs, List<String> answers) {
