@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -112,6 +113,17 @@ public record OsvRecord(String id, Instant modified, Instant published, Instant 
 
     /** Parses a record from its JSON bytes. */
     public static OsvRecord parse(byte[] json) {
+        try {
+            return parse(MAPPER.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new OsvFormatException("OSV record is not JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new OsvFormatException("OSV record could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a record from a stream holding one JSON document (a zip entry of osv.dev's {@code all.zip}). */
+    public static OsvRecord parse(InputStream json) {
         try {
             return parse(MAPPER.readTree(json));
         } catch (JsonProcessingException e) {

@@ -81,6 +81,14 @@ class OsvRecordTest {
     }
 
     @Test
+    void parsesFromAStreamAsFromBytes() throws Exception {
+        try (var in = new java.io.ByteArrayInputStream(Records.bytes("GO-2023-2102.json"))) {
+            assertEquals(Records.record("GO-2023-2102.json"), OsvRecord.parse(in));
+        }
+        assertThrows(OsvFormatException.class, () -> OsvRecord.parse(new java.io.ByteArrayInputStream(new byte[0])));
+    }
+
+    @Test
     void timesWithoutAZoneAreReadAsUtc() {
         OsvRecord r = OsvRecord.parse("{\"id\":\"X-2\",\"modified\":\"2024-01-01T10:00:00\"}"
                 .getBytes(StandardCharsets.UTF_8));
