@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -113,13 +114,7 @@ public record OsvRecord(String id, Instant modified, Instant published, Instant 
 
     /** Parses a record from its JSON bytes. */
     public static OsvRecord parse(byte[] json) {
-        try {
-            return parse(MAPPER.readTree(json));
-        } catch (JsonProcessingException e) {
-            throw new OsvFormatException("OSV record is not JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new OsvFormatException("OSV record could not be read: " + e.getMessage(), e);
-        }
+        return parse(new ByteArrayInputStream(json));
     }
 
     /** Parses a record from a stream holding one JSON document (a zip entry of osv.dev's {@code all.zip}). */
