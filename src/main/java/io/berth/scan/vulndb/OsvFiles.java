@@ -98,8 +98,8 @@ final class OsvFiles {
                 }
                 readRecordOrArray(bytes, where, sink);
             }
-        } catch (java.util.zip.ZipException e) {
-            throw new BadRecord(name, "not a readable zip file: " + e.getMessage());
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new BadRecord(name, "not a readable zip file (" + e.getMessage() + "): is it cut short?");
         }
         if (entries == 0) {
             throw new BadRecord(name, "a zip file without entries");
