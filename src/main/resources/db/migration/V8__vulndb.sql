@@ -27,7 +27,6 @@ CREATE TABLE vuln_records (
     modified_us   BIGINT NOT NULL,
     withdrawn     VARCHAR(64),
     aliases       TEXT NOT NULL,
-    source        VARCHAR(255) NOT NULL,
     generation    BIGINT NOT NULL,
     body_sha256   VARCHAR(64) NOT NULL,
     body          ${blob} NOT NULL

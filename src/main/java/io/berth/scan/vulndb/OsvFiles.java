@@ -68,7 +68,8 @@ final class OsvFiles {
             throw new BadRecord(name, "no such file or directory");
         }
         MessageDigest digest = sha256();
-        try (InputStream in = new DigestInputStream(new BufferedInputStream(Files.newInputStream(path), 1 << 16), digest)) {
+        // Buffered above the digest, so the bytes the magic check reads again are digested once.
+        try (InputStream in = new BufferedInputStream(new DigestInputStream(Files.newInputStream(path), digest), 1 << 16)) {
             in.mark(4);
             byte[] magic = in.readNBytes(4);
             in.reset();
@@ -78,6 +79,21 @@ final class OsvFiles {
                 readRecordOrArray(bounded(in, name), name, sink);
             }
             in.transferTo(java.io.OutputStream.nullOutputStream()); // the zip's central directory, digested
+        }
+        return "sha256:" + HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The digest {@link #read} returns for path, without parsing it: a stream of its bytes through SHA-256. */
+    static String digest(Path path, String name) throws IOException {
+        if (Files.isDirectory(path)) {
+            return readDirectory(path, name, null);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new BadRecord(name, "no such file or directory");
+        }
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(path), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return "sha256:" + HexFormat.of().formatHex(digest.digest());
     }
@@ -115,7 +131,7 @@ final class OsvFiles {
         MessageDigest listing = sha256();
         for (Path file : files) {
             String relative = dir.relativize(file).toString();
-            String fileDigest = read(file, name + "/" + relative, sink);
+            String fileDigest = sink == null ? digest(file, name + "/" + relative) : read(file, name + "/" + relative, sink);
             listing.update((relative + "\0" + fileDigest + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         return "sha256:" + HexFormat.of().formatHex(listing.digest());
