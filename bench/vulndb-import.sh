@@ -90,10 +90,12 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 echo "zip: $n records, $(( $(stat -c %s "$work/all.zip") / 1048576 )) MiB compressed, $(( records_bytes / 1048576 )) MiB of JSON"
 ./berth version > /dev/null  # builds the jar when it is stale, untimed
 mkdir -p "$work/data"
-TIMEFORMAT='%R'
+TIMEFORMAT='%R %U %S'
 for run in first again; do
-  seconds="$( { time ./berth vulndb import --data "$work/data" "$work/all.zip" > "$work/$run.txt" 2> "$work/$run.err"; } 2>&1 )"
-  echo "import ($run): ${seconds} s wall; $(tail -1 "$work/$run.txt")"
+  read -r real user sys < <({ time ./berth vulndb import --data "$work/data" "$work/all.zip" > "$work/$run.txt" \
+    2> "$work/$run.err"; } 2>&1)
+  echo "import ($run): ${real} s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }') s CPU;" \
+    "$(tail -1 "$work/$run.txt")"
 done
 ./berth vulndb status --data "$work/data" 2> /dev/null | head -1
 echo "database: $(( $(du -sk "$work/data" | cut -f1) / 1024 )) MiB"
