@@ -38,12 +38,22 @@ public final class VulnDbApi {
     private final Path spool;
     private final long maxBytes;
 
-    /** spool: where bodies are kept while they are imported (made when missing); maxBytes: the largest body. */
-    public VulnDbApi(VulnerabilityDatabase vulndb, Permissions permissions, Path spool, long maxBytes) {
+    /**
+     * spool: where bodies are kept while they are imported (made when missing; what a stopped server left there is
+     * deleted now); maxBytes: the largest body.
+     */
+    public VulnDbApi(VulnerabilityDatabase vulndb, Permissions permissions, Path spool, long maxBytes) throws IOException {
         this.vulndb = vulndb;
         this.permissions = permissions;
         this.spool = spool;
         this.maxBytes = maxBytes;
+        if (Files.isDirectory(spool)) {
+            try (java.util.stream.Stream<Path> left = Files.list(spool)) {
+                for (Path file : left.filter(f -> f.getFileName().toString().startsWith("vulndb-")).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     // ---- GET /api/v1/vulndb
