@@ -177,6 +177,21 @@ abstract class VulnDbFrontDoorsContract {
         assertThat(tooLarge.statusCode()).isEqualTo(413);
         assertThat(firstError(tooLarge).path("message").asText()).contains("scanning.maxImportSize");
 
+        // Without Content-Length (chunked), the limit stops the body as it streams in.
+        HttpRequest chunked = authorized(HttpRequest.newBuilder(URI.create(url + "/api/v1/vulndb"))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge))),
+                "admin", ADMIN_PASSWORD).build();
+        HttpResponse<String> streamed;
+        try {
+            streamed = HTTP.send(chunked, HttpResponse.BodyHandlers.ofString());
+            assertThat(streamed.statusCode()).isEqualTo(413);
+        } catch (java.io.IOException e) {
+            // The server answered 413 and closed the connection while the client was still sending: also refused.
+            assertThat(server.accessLog()).anyMatch(line -> line.contains("path=\"/api/v1/vulndb\"")
+                    && line.contains("status=413"));
+        }
+
         JsonNode after = JSON.readTree(get("admin", ADMIN_PASSWORD).body());
         assertThat(after.path("generation").asLong()).isEqualTo(before);
         assertThat(after.path("sources").findValuesAsText("name")).doesNotContain("Maven");
