@@ -18,6 +18,7 @@ import io.berth.registry.Registry;
 import io.berth.registry.Retention;
 import io.berth.registry.Scrubber;
 import io.berth.registry.Uploads;
+import io.berth.scan.vulndb.VulnerabilityDatabase;
 import io.berth.storage.BlobStore;
 import io.berth.storage.DiskReserve;
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class Instance implements AutoCloseable {
     private final GarbageCollector gc;
     private final Lifecycle lifecycle;
     private final Listing listing;
+    private final VulnerabilityDatabase vulnerabilities;
 
     private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner) {
         this.clock = clock;
@@ -47,6 +49,7 @@ public final class Instance implements AutoCloseable {
         this.blobs = blobs;
         AuthStore auth = database.auth();
         this.admin = new AccessAdmin(auth, new AccessPolicy(auth, clock), clock);
+        this.vulnerabilities = new VulnerabilityDatabase(database.vulnerabilities());
         if (blobs == null) {
             uploads = null;
             registry = null;
@@ -111,6 +114,11 @@ public final class Instance implements AutoCloseable {
     /** Users, namespaces, members, robot tokens and the audit log, with their permission checks. */
     public AccessAdmin admin() {
         return admin;
+    }
+
+    /** The imported OSV data (berth vulndb, matching); needs only the metadata database. */
+    public VulnerabilityDatabase vulnerabilities() {
+        return vulnerabilities;
     }
 
     public Registry registry() {

@@ -8,6 +8,7 @@ import io.berth.http.LifecycleApi;
 import io.berth.http.ListingApi;
 import io.berth.http.RegistryApi;
 import io.berth.http.Routes;
+import io.berth.http.VulnDbApi;
 import io.berth.registry.GarbageCollector;
 import io.berth.registry.Uploads;
 import io.berth.storage.DiskReserve;
@@ -106,6 +107,8 @@ public final class Server {
         installed.routes(Routes.lifecycle(new LifecycleApi(instance.registry(), instance.lifecycle(),
                 access.permissions(), access.admin())));
         installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
+        installed.routes(Routes.vulndb(new VulnDbApi(instance.vulnerabilities(), access.permissions(),
+                config.data().resolve("vulndb-spool"), config.scanning().maxImportSize().bytes())));
         access.install(installed);
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),

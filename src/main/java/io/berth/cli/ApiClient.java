@@ -127,6 +127,25 @@ final class ApiClient {
         if (json != null) {
             request.header("Content-Type", "application/json");
         }
+        return answer(request, method, uri);
+    }
+
+    /**
+     * POSTs file as the body (streamed from disk, not read into memory) with contentType; returns the answer's JSON.
+     * timeout bounds the whole exchange (an import of a large file takes longer than {@link #TIMEOUT}).
+     */
+    JsonNode postFile(String path, Path file, String contentType, Duration timeout) throws java.io.FileNotFoundException {
+        URI uri = base.resolve(path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofFile(file))
+                .header("Accept", "application/json")
+                .header("User-Agent", "berth-cli")
+                .header("Content-Type", contentType);
+        return answer(request, "POST", uri);
+    }
+
+    /** Sends request with the credentials; the answer's JSON (null when empty), or the server's error. */
+    private JsonNode answer(HttpRequest.Builder request, String method, URI uri) {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }

@@ -8,7 +8,10 @@ import java.time.Duration;
  * file, BERTH_* environment variables and command-line flags override them in that order (see docs/CONFIGURATION.md).
  */
 public record BerthConfig(Path data, Http http, Storage storage, Metadata metadata, Uploads uploads, Auth auth, Gc gc,
-                          History history, RetentionSchedule retention, Log log, Ui ui) {
+                          History history, RetentionSchedule retention, Log log, Ui ui, Scanning scanning) {
+
+    /** Vulnerability scanning: the largest OSV import the API accepts (POST /api/v1/vulndb). */
+    public record Scanning(ByteSize maxImportSize) {}
 
     /** The web UI at / (login sessions last sessionTtl from login). */
     public record Ui(boolean enabled, Duration sessionTtl) {}

@@ -97,6 +97,7 @@ public final class AuditFilter implements Filter {
             case "api-retention-rule" -> new Change("retention.remove", ex.param("namespace") + " rule " + ex.param("id"), false);
             case "api-retention-run" -> new Change("retention.run", ex.param("namespace"), false);
             case "api-gc" -> new Change("gc.run", null, false);
+            case "api-vulndb" -> method.equals(HttpMethod.POST) ? new Change("vulndb.import", null, false) : null;
             default -> null;
         };
     }
@@ -127,6 +128,8 @@ public final class AuditFilter implements Filter {
                     + answer.path("linksRemoved").asLong() + ", blobs " + answer.path("blobsDeleted").asLong()
                     + ", bytes freed " + answer.path("bytesFreed").asLong()
                     : "not run: another node holds the GC lease";
+            case "api-vulndb" -> detail = "generation " + answer.path("generation").asLong() + ", changed "
+                    + answer.path("changed").asBoolean();
             default -> detail = change.keepBody() ? text(body) : null;
         }
         String actor = ex.principal().name();

@@ -113,6 +113,17 @@ public final class Routes {
         return routes;
     }
 
+    /**
+     * The vulnerability database (always installed, like the lifecycle routes): status for any known caller, imports
+     * for the admin (the handler checks).
+     */
+    public static List<Route> vulndb(VulnDbApi api) {
+        List<Route> routes = new ArrayList<>();
+        add(routes, "api-vulndb", GET, "/api/v1/vulndb", Action.ACCOUNT, api::status);
+        add(routes, "api-vulndb", POST, "/api/v1/vulndb", Action.ACCOUNT, api::importBody);
+        return routes;
+    }
+
     private static void add(List<Route> routes, String name, HttpMethod method, String regex, Action action,
                             Route.Handler handler) {
         routes.add(new Route(name, method, Pattern.compile(regex), action, handler));

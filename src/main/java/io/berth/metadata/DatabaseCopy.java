@@ -40,7 +40,12 @@ final class DatabaseCopy {
             "audit_log", "id",
             "immutable_rules", "namespace,pattern",
             "retention_rules", "id",
-            "quotas", "namespace");
+            "quotas", "namespace",
+            "vuln_records", "id",
+            "vuln_packages", "ecosystem,name,record_id",
+            "vuln_changes", "generation,ecosystem,name",
+            "vuln_sources", "name",
+            "vuln_state", "id");
     private static final int BATCH = 500;
 
     private static Map<String, List<String>> tables(String... nameAndKey) {

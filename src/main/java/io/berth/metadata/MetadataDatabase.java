@@ -33,6 +33,7 @@ public final class MetadataDatabase implements AutoCloseable {
     private final MetadataStore metadata;
     private final AuthStore auth;
     private final LifecycleStore lifecycle;
+    private final VulnerabilityStore vulnerabilities;
 
     @FunctionalInterface
     private interface Connector {
@@ -47,6 +48,7 @@ public final class MetadataDatabase implements AutoCloseable {
         this.metadata = new JdbcMetadataStore(this, db, clock, dialect);
         this.auth = new JdbcAuthStore(db, dialect.forUpdate);
         this.lifecycle = new JdbcLifecycleStore(db, clock, dialect);
+        this.vulnerabilities = new JdbcVulnerabilityStore(db, clock, dialect);
     }
 
     /** An SQLite database file in WAL mode; writers take the lock up front and wait for each other. */
@@ -151,7 +153,8 @@ public final class MetadataDatabase implements AutoCloseable {
             Flyway.configure()
                     .dataSource(migrations == null ? dataSource : migrations)
                     .locations("classpath:db/migration")
-                    .placeholders(Map.of("text_collation", textCollation))
+                    .placeholders(Map.of("text_collation", textCollation,
+                            "blob", dialect == Dialect.POSTGRES ? "BYTEA" : "BLOB"))
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
@@ -200,6 +203,11 @@ public final class MetadataDatabase implements AutoCloseable {
     /** The lifecycle store (rules, quotas, leases, garbage collection). */
     public LifecycleStore lifecycle() {
         return lifecycle;
+    }
+
+    /** The vulnerability database's store (OSV records, their package index, imported sources). */
+    public VulnerabilityStore vulnerabilities() {
+        return vulnerabilities;
     }
 
     /** What copying one table did: rows read from this database, rows written (new or changed) into the target. */

@@ -40,6 +40,8 @@ public enum ErrorCode {
     LAST_OWNER(INVALID_REQUEST, 409),
     /** The blob store's disk is full: 507 says what is wrong; the code is one clients know, as none names storage. */
     STORAGE_FULL(UNAVAILABLE, 507),
+    /** A request body over its configured limit (a vulnerability database import): 413 Payload Too Large. */
+    BODY_TOO_LARGE(INVALID_REQUEST, 413),
     /** A path no route serves. */
     NO_SUCH_ENDPOINT(UNSUPPORTED, 404);
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The layers of docs/ARCHITECTURE.md, held on Berth's compiled classes: `oci` and `config` at the ground, the
  * domain's records (`model`) on `oci`, the stores (`storage`, `metadata`) on them, the domain services (`registry`,
- * `auth`) on the stores, the front doors (`http`, `ui`, `cli`) on the domain, and the wiring (`boot`) that opens the stores
+ * `auth`, `scan`) on the stores, the front doors (`http`, `ui`, `cli`) on the domain, and the wiring (`boot`) that opens the stores
  * from the configuration and hands the front doors their services. Dependencies point down only, no two packages
  * depend on each other, and no front door touches a store: only the domain and `boot` do.
  */
@@ -43,11 +43,11 @@ class ArchitectureTest {
     void theValueTypesAndTheConfigurationDependOnNoOtherPackageOfBerth() {
         noClasses().that().resideInAPackage("io.berth.oci..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.scan..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.config..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.oci..", "io.berth.model..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.scan..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
@@ -55,7 +55,7 @@ class ArchitectureTest {
     void theDomainsRecordsDependOnlyOnTheValueTypes() {
         noClasses().that().resideInAPackage("io.berth.model..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.metadata..",
-                        "io.berth.registry..", "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.registry..", "io.berth.auth..", "io.berth.scan..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
@@ -63,17 +63,17 @@ class ArchitectureTest {
     void theStoresKnowNeitherEachOtherNorAnythingAboveThem() {
         noClasses().that().resideInAPackage("io.berth.storage..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.model..", "io.berth.metadata..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.auth..", "io.berth.scan..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.metadata..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.berth.config..", "io.berth.storage..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
+                        "io.berth.auth..", "io.berth.scan..", "io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
     }
 
     @Test
     void theDomainKnowsNoFrontDoor() {
-        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.auth..").should()
+        noClasses().that().resideInAnyPackage("io.berth.registry..", "io.berth.auth..", "io.berth.scan..").should()
                 .dependOnClassesThat().resideInAnyPackage("io.berth.http..", "io.berth.ui..", "io.berth.cli..", "io.berth.boot..")
                 .check(berth);
         noClasses().that().resideInAPackage("io.berth.auth..").should().dependOnClassesThat()
@@ -121,16 +121,17 @@ class ArchitectureTest {
     void theFrontDoorsTouchNoStore() {
         noClasses().that().resideInAnyPackage("io.berth.http..", "io.berth.ui..", "io.berth.cli..").should()
                 .dependOnClassesThat().resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
-                .because("the front doors call the domain services (registry, auth); boot wires the stores")
+                .because("the front doors call the domain services (registry, auth, scan); boot wires the stores")
                 .check(berth);
     }
 
     @Test
     void onlyTheDomainAndTheWiringTouchTheStores() {
         noClasses().that().resideOutsideOfPackages("io.berth.metadata..", "io.berth.storage..", "io.berth.registry..",
-                        "io.berth.auth..", "io.berth.boot..")
+                        "io.berth.auth..", "io.berth.scan..", "io.berth.boot..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.berth.metadata..", "io.berth.storage..")
-                .because("boot alone opens the stores from the configuration and hands out the domain services")
+                .because("boot alone opens the stores from the configuration and hands out the domain services"
+                        + " (registry, auth, scan)")
                 .check(berth);
     }
 
