@@ -1,0 +1,35 @@
+package io.berth.scan.inventory;
+
+import io.berth.scan.InstalledPackage;
+import java.util.List;
+
+/**
+ * The packages installed in an image's final filesystem.
+ *
+ * @param distro   the distribution from os-release, or null when the image has none
+ * @param packages every package found, in a stable order (by path, then name)
+ * @param skipped  files of interest that could not be (fully) read, each as {@code path: reason}
+ */
+public record Inventory(Distro distro, List<Item> packages, List<String> skipped) {
+
+    public Inventory {
+        packages = List.copyOf(packages);
+        skipped = List.copyOf(skipped);
+    }
+
+    /**
+     * One package with where it came from.
+     *
+     * @param pkg         the package as matching takes it
+     * @param kind        the extractor that found it
+     * @param arch        the architecture for OS packages, or null
+     * @param layerDigest the digest of the layer whose file named it
+     */
+    public record Item(InstalledPackage pkg, PackageKind kind, String arch, String layerDigest) {
+    }
+
+    /** Just the packages, as matching takes them. */
+    public List<InstalledPackage> installed() {
+        return packages.stream().map(Item::pkg).toList();
+    }
+}
