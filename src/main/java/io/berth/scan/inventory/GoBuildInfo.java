@@ -102,8 +102,8 @@ final class GoBuildInfo {
                     out.add(new FoundPackage(PackageKind.GO, f[1], f[2], null, null, null));
                 }
             } else if (f[0].equals("=>") && f.length >= 3 && lastAdded) {
-                // A replacement by a local directory has no version: the module stays as required.
-                if (!f[2].isEmpty()) {
+                // A replacement by a local directory has no version ("(devel)"): the module stays as required.
+                if (!f[2].isEmpty() && !f[2].equals("(devel)")) {
                     out.set(out.size() - 1, new FoundPackage(PackageKind.GO, f[1], f[2], null, null, null));
                 }
             }
