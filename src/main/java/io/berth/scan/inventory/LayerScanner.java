@@ -40,7 +40,7 @@ public final class LayerScanner {
     private static final Pattern STATUS_D = Pattern.compile("var/lib/dpkg/status\\.d/[^/]+");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private enum Target { DPKG, DPKG_STATUS_D, APK, OS_RELEASE, RPM_SQLITE, RPM_OTHER, JAR, PYTHON, NPM, EXECUTABLE }
+    private enum Target { DPKG, DPKG_STATUS_D, APK, OS_RELEASE, RPM_SQLITE, RPM_WAL, RPM_OTHER, JAR, PYTHON, NPM, EXECUTABLE }
 
     private final Path tempDir;
 
@@ -55,6 +55,7 @@ public final class LayerScanner {
         List<String> whiteouts = new ArrayList<>();
         List<String> opaque = new ArrayList<>();
         long[] compressed = {0};
+        Map<String, Path> rpmFiles = new HashMap<>();
         try (InputStream raw = layer.opener().open();
                 InputStream counted = counting(raw, compressed);
                 InputStream tarBytes = decompress(new BufferedInputStream(counted, 1 << 16));
@@ -98,12 +99,27 @@ public final class LayerScanner {
                 if (!entry.isFile()) {
                     continue;
                 }
+                if (target == Target.RPM_SQLITE || target == Target.RPM_WAL) {
+                    // The database and its write-ahead log are read together once the layer is through.
+                    FileFindings tooLarge = spool(path, entry, tar, rpmFiles);
+                    if (tooLarge != null) {
+                        files.put(path, tooLarge);
+                    }
+                    continue;
+                }
                 FileFindings found = read(target, path, entry, tar);
                 if (found != null) {
                     files.put(path, found);
                 }
             }
             tarBytes.transferTo(OutputStream.nullOutputStream()); // the end-of-archive blocks and any padding
+            readRpmDatabases(rpmFiles, files);
+        } finally {
+            for (Path p : rpmFiles.values()) {
+                Files.deleteIfExists(p);
+                Files.deleteIfExists(p.resolveSibling(p.getFileName() + "-wal"));
+                Files.deleteIfExists(p.resolveSibling(p.getFileName() + "-shm"));
+            }
         }
         return new LayerFindings(layer.digest(), files, whiteouts, opaque, compressed[0]);
     }
@@ -118,7 +134,7 @@ public final class LayerScanner {
                 case OS_RELEASE -> new FileFindings(List.of(), TextDatabases.osRelease(text(entry, tar)), null);
                 case PYTHON -> FileFindings.of(TextDatabases.pythonMetadata(text(entry, tar)));
                 case NPM -> FileFindings.of(npm(text(entry, tar)));
-                case RPM_SQLITE -> FileFindings.of(rpmSqlite(entry, tar));
+                case RPM_SQLITE, RPM_WAL -> throw new IllegalStateException("spooled, not read here");
                 case RPM_OTHER -> FileFindings.skipped("rpm database in Berkeley DB or ndb format: not read");
                 case JAR -> FileFindings.of(JarScanner.scan(tar, path));
                 case EXECUTABLE -> {
@@ -140,6 +156,7 @@ public final class LayerScanner {
             case "lib/apk/db/installed": return Target.APK;
             case "etc/os-release", "usr/lib/os-release": return Target.OS_RELEASE;
             case "var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite": return Target.RPM_SQLITE;
+            case "var/lib/rpm/rpmdb.sqlite-wal", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal": return Target.RPM_WAL;
             case "var/lib/rpm/Packages", "var/lib/rpm/Packages.db", "usr/lib/sysimage/rpm/Packages.db":
                 return Target.RPM_OTHER;
             default: break;
@@ -173,19 +190,41 @@ public final class LayerScanner {
         return List.of(new FoundPackage(PackageKind.NPM, name, version, null, null, null));
     }
 
-    private List<FoundPackage> rpmSqlite(TarArchiveEntry entry, InputStream tar) throws IOException, TooLarge {
+    /** Writes an rpm database file (or its WAL) to a temporary file; the findings of a file over the cap, or null. */
+    private FileFindings spool(String path, TarArchiveEntry entry, InputStream tar, Map<String, Path> spooled)
+            throws IOException {
         if (entry.getSize() > MAX_RPMDB) {
-            throw new TooLarge("rpm database of " + entry.getSize() + " bytes is over the cap of " + MAX_RPMDB);
+            return FileFindings.skipped("rpm database of " + entry.getSize() + " bytes is over the cap of " + MAX_RPMDB);
         }
-        Path file = tempDir == null ? Files.createTempFile("berth-rpmdb-", ".sqlite")
-                : Files.createTempFile(tempDir, "berth-rpmdb-", ".sqlite");
-        try {
-            try (OutputStream out = Files.newOutputStream(file)) {
-                CloseShieldInputStream.wrap(tar).transferTo(out);
+        Path file = spooled.get(path);
+        if (file == null) {
+            file = tempDir == null ? Files.createTempFile("berth-rpmdb-", ".sqlite")
+                    : Files.createTempFile(tempDir, "berth-rpmdb-", ".sqlite");
+            spooled.put(path, file);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            CloseShieldInputStream.wrap(tar).transferTo(out);
+        }
+        return null;
+    }
+
+    /** Opens each spooled rpm database, with its write-ahead log from the same layer beside it if there is one. */
+    private static void readRpmDatabases(Map<String, Path> spooled, Map<String, FileFindings> files)
+            throws IOException {
+        for (Map.Entry<String, Path> e : spooled.entrySet()) {
+            if (e.getKey().endsWith("-wal")) {
+                continue;
             }
-            return RpmDatabase.readSqlite(file);
-        } finally {
-            Files.deleteIfExists(file);
+            Path db = e.getValue();
+            Path wal = spooled.get(e.getKey() + "-wal");
+            if (wal != null) {
+                Files.copy(wal, db.resolveSibling(db.getFileName() + "-wal"));
+            }
+            try {
+                files.put(e.getKey(), FileFindings.of(RpmDatabase.readSqlite(db)));
+            } catch (IOException | RuntimeException ex) {
+                files.put(e.getKey(), FileFindings.skipped("rpm sqlite database unreadable: " + ex.getMessage()));
+            }
         }
     }
 

@@ -33,12 +33,13 @@ final class RpmDatabase {
     private RpmDatabase() {
     }
 
-    /** The packages of the sqlite database at {@code db} (opened read-only); gpg-pubkey pseudo-packages left out. */
+    /**
+     * The packages of the sqlite database at {@code db}, a private copy (sqlite may replay a write-ahead log beside
+     * it into it); gpg-pubkey pseudo-packages left out.
+     */
     static List<FoundPackage> readSqlite(Path db) throws IOException {
         List<FoundPackage> out = new ArrayList<>();
-        var config = new org.sqlite.SQLiteConfig();
-        config.setReadOnly(true);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), config.toProperties());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT blob FROM Packages")) {
             while (rs.next()) {
