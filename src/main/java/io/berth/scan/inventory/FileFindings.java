@@ -19,11 +19,11 @@ public record FileFindings(List<FoundPackage> packages, Map<String, String> osRe
         osRelease = osRelease == null ? null : Map.copyOf(osRelease);
     }
 
-    static FileFindings of(List<FoundPackage> packages) {
+    public static FileFindings of(List<FoundPackage> packages) {
         return new FileFindings(packages, null, null);
     }
 
-    static FileFindings skipped(String reason) {
+    public static FileFindings skipped(String reason) {
         return new FileFindings(List.of(), null, reason);
     }
 }
