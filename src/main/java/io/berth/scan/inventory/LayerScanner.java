@@ -40,7 +40,9 @@ public final class LayerScanner {
     private static final Pattern STATUS_D = Pattern.compile("var/lib/dpkg/status\\.d/[^/]+");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private enum Target { DPKG, DPKG_STATUS_D, APK, OS_RELEASE, RPM_SQLITE, RPM_WAL, RPM_OTHER, JAR, PYTHON, NPM, EXECUTABLE }
+    private enum Target {
+        DPKG, DPKG_STATUS_D, APK, OS_RELEASE, RPM_SQLITE, RPM_WAL, RPM_BDB, RPM_OTHER, JAR, PYTHON, NPM, EXECUTABLE
+    }
 
     private final Path tempDir;
 
@@ -99,7 +101,7 @@ public final class LayerScanner {
                 if (!entry.isFile()) {
                     continue;
                 }
-                if (target == Target.RPM_SQLITE || target == Target.RPM_WAL) {
+                if (target == Target.RPM_SQLITE || target == Target.RPM_WAL || target == Target.RPM_BDB) {
                     // The database and its write-ahead log are read together once the layer is through.
                     FileFindings tooLarge = spool(path, entry, tar, rpmFiles);
                     if (tooLarge != null) {
@@ -134,8 +136,8 @@ public final class LayerScanner {
                 case OS_RELEASE -> new FileFindings(List.of(), TextDatabases.osRelease(text(entry, tar)), null);
                 case PYTHON -> FileFindings.of(TextDatabases.pythonMetadata(text(entry, tar)));
                 case NPM -> FileFindings.of(npm(text(entry, tar)));
-                case RPM_SQLITE, RPM_WAL -> throw new IllegalStateException("spooled, not read here");
-                case RPM_OTHER -> FileFindings.skipped("rpm database in Berkeley DB or ndb format: not read");
+                case RPM_SQLITE, RPM_WAL, RPM_BDB -> throw new IllegalStateException("spooled, not read here");
+                case RPM_OTHER -> FileFindings.skipped("rpm database in ndb format: not read");
                 case JAR -> FileFindings.of(JarScanner.scan(tar, path));
                 case EXECUTABLE -> {
                     GoBuildInfo.Result go = GoBuildInfo.scan(tar);
@@ -157,8 +159,8 @@ public final class LayerScanner {
             case "etc/os-release", "usr/lib/os-release": return Target.OS_RELEASE;
             case "var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite": return Target.RPM_SQLITE;
             case "var/lib/rpm/rpmdb.sqlite-wal", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal": return Target.RPM_WAL;
-            case "var/lib/rpm/Packages", "var/lib/rpm/Packages.db", "usr/lib/sysimage/rpm/Packages.db":
-                return Target.RPM_OTHER;
+            case "var/lib/rpm/Packages": return Target.RPM_BDB;
+            case "var/lib/rpm/Packages.db", "usr/lib/sysimage/rpm/Packages.db": return Target.RPM_OTHER;
             default: break;
         }
         if (path.startsWith("var/lib/dpkg/status.d/") && STATUS_D.matcher(path).matches()) {
@@ -208,7 +210,10 @@ public final class LayerScanner {
         return null;
     }
 
-    /** Opens each spooled rpm database, with its write-ahead log from the same layer beside it if there is one. */
+    /**
+     * Reads each spooled rpm database: Berkeley DB ones directly, sqlite ones with their write-ahead log from the same
+     * layer beside them if there is one.
+     */
     private static void readRpmDatabases(Map<String, Path> spooled, Map<String, FileFindings> files)
             throws IOException {
         for (Map.Entry<String, Path> e : spooled.entrySet()) {
@@ -220,10 +225,12 @@ public final class LayerScanner {
             if (wal != null) {
                 Files.copy(wal, db.resolveSibling(db.getFileName() + "-wal"));
             }
+            boolean bdb = e.getKey().endsWith("/Packages");
             try {
-                files.put(e.getKey(), FileFindings.of(RpmDatabase.readSqlite(db)));
+                files.put(e.getKey(), FileFindings.of(bdb ? RpmBerkeleyDb.read(db) : RpmDatabase.readSqlite(db)));
             } catch (IOException | RuntimeException ex) {
-                files.put(e.getKey(), FileFindings.skipped("rpm sqlite database unreadable: " + ex.getMessage()));
+                files.put(e.getKey(), FileFindings.skipped("rpm " + (bdb ? "Berkeley DB" : "sqlite")
+                        + " database unreadable: " + ex.getMessage()));
             }
         }
     }

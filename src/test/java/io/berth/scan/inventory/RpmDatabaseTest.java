@@ -99,6 +99,47 @@ class RpmDatabaseTest {
     }
 
     @Test
+    void rpmsBerkeleyDbDatabaseReadsAsRpmQaSays() throws IOException, java.sql.SQLException {
+        // rpm before 4.16 kept Packages in Berkeley DB; Debian's rpm still reads it (bdb_ro). The same headers as a
+        // sqlite database made by rpm, loaded into a Berkeley DB hash by db_load as rpm laid them out: the header
+        // number (host order) to the header blob, and record 0 holding the last header number.
+        Path db = Files.createDirectories(dir.resolve("db"));
+        TestLayers.run(List.of("rpm", "--initdb", "--dbpath", db.toString()));
+        install(db, build("berth-tiny", "2", "1.2.3", "4.el8", "berth-tiny-libs"));
+        install(db, build("berth-plain", null, "0.9", "1", null));
+        StringBuilder dump = new StringBuilder("VERSION=3\nformat=bytevalue\ntype=hash\nHEADER=END\n");
+        int last = 0;
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db.resolve("rpmdb.sqlite"));
+                var rs = c.createStatement().executeQuery("SELECT hnum, blob FROM Packages")) {
+            while (rs.next()) {
+                last = Math.max(last, rs.getInt(1));
+                dump.append(' ').append(le(rs.getInt(1))).append("\n ")
+                        .append(java.util.HexFormat.of().formatHex(rs.getBytes(2))).append('\n');
+            }
+        }
+        dump.append(' ').append(le(0)).append("\n ").append(le(last)).append("\nDATA=END\n");
+        Path bdb = Files.createDirectories(dir.resolve("bdb"));
+        Files.writeString(dir.resolve("dump.txt"), dump);
+        TestLayers.run(List.of("db_load", "-f", dir.resolve("dump.txt").toString(), bdb.resolve("Packages").toString()));
+        List<String> expected = TestLayers.run(List.of("rpm", "-qa", "--dbpath", bdb.toString(), "--define",
+                "_db_backend bdb_ro", "--qf", QUERY)).lines().sorted().toList();
+        assertThat(expected).hasSize(3).isEqualTo(rpmQa(db));
+
+        Path layer = TestLayers.gzip(TestLayers.tar(dir.resolve("bdb.tar"), file("etc/os-release", ROCKY),
+                file("var/lib/rpm/Packages", Files.readAllBytes(bdb.resolve("Packages")), 0644)));
+        Inventory inv = new ImageInventory(new LayerScanner(dir), null).read(List.of(TestLayers.layer(layer)));
+        assertThat(lines(inv)).isEqualTo(expected);
+        assertThat(inv.skipped()).isEmpty();
+        assertThat(inv.installed()).filteredOn(p -> p.name().equals("berth-tiny-libs")).singleElement()
+                .satisfies(p -> assertThat(p.sourceName()).isEqualTo("berth-tiny"));
+    }
+
+    private static String le(int n) {
+        return java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(n).array());
+    }
+
+    @Test
     void sourceRpmNames() {
         assertThat(RpmDatabase.sourceName("glibc-2.34-60.el9.src.rpm")).isEqualTo("glibc");
         assertThat(RpmDatabase.sourceName("python-requests-2.25.1-8.el9.src.rpm")).isEqualTo("python-requests");
