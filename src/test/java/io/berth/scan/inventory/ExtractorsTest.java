@@ -109,6 +109,21 @@ class ExtractorsTest {
     }
 
     @Test
+    void aFileOverTheCapOrUnreadableIsSkippedWithItsReasonAndTheRestIsRead() throws IOException {
+        byte[] huge = new byte[LayerScanner.MAX_BUFFERED + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        Inventory inv = read(file("srv/node_modules/huge/package.json", huge, 0644),
+                file("srv/app.jar", java.util.Arrays.copyOf(Files.readAllBytes(Path.of(System.getProperty("user.home"),
+                        ".m2/repository/org/apache/commons/commons-compress/1.28.0/commons-compress-1.28.0.jar")),
+                        100_000), 0644), // cut short
+                file("srv/node_modules/ok/package.json", "{\"name\":\"ok\",\"version\":\"1.0.0\"}"));
+        assertThat(inv.installed()).extracting(p -> p.name() + "@" + p.version()).containsExactly("ok@1.0.0");
+        assertThat(inv.skipped()).hasSize(2).anySatisfy(s -> assertThat(s)
+                .startsWith("srv/node_modules/huge/package.json: ").contains("over the cap of " + LayerScanner.MAX_BUFFERED))
+                .anySatisfy(s -> assertThat(s).startsWith("srv/app.jar: jar unreadable"));
+    }
+
+    @Test
     void pep503Names() {
         assertThat(TextDatabases.pep503("Friendly-Bard")).isEqualTo("friendly-bard");
         assertThat(TextDatabases.pep503("FRIENDLY__bard")).isEqualTo("friendly-bard");

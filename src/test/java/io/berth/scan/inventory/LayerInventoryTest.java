@@ -41,11 +41,21 @@ class LayerInventoryTest {
                 .sorted().toList();
     }
 
+    /** A copy of the machine's dpkg database (apt may change the original while the test runs). */
+    private Path adminDir() throws IOException {
+        Path admin = dir.resolve("dpkg");
+        if (!Files.exists(admin)) {
+            Files.createDirectories(admin);
+            Files.copy(Path.of("/var/lib/dpkg/status"), admin.resolve("status"));
+        }
+        return admin;
+    }
+
     private Path baseLayer() throws IOException {
         return TestLayers.tar(dir.resolve("base.tar"),
                 file("usr/lib/os-release", Files.readString(Path.of("/usr/lib/os-release"))),
                 symlink("etc/os-release", "../usr/lib/os-release"),
-                file("var/lib/dpkg/status", Files.readString(Path.of("/var/lib/dpkg/status"))),
+                file("var/lib/dpkg/status", Files.readString(adminDir().resolve("status"))),
                 file("usr/bin/hello", "#!/bin/sh\necho hello, padded to more than a kilobyte\n".repeat(30)
                         .getBytes(), 0755));
     }
@@ -53,7 +63,7 @@ class LayerInventoryTest {
     @Test
     void theMachinesDpkgDatabaseReadsAsDpkgQuerySaysInEveryCompression() throws IOException {
         Path plain = baseLayer();
-        List<String> expected = dpkgQuery(Path.of("/var/lib/dpkg"));
+        List<String> expected = dpkgQuery(adminDir());
         assertThat(expected).hasSizeGreaterThan(100);
         ImageInventory inventory = new ImageInventory(new LayerScanner(dir), new LayerCache(1_000_000));
         for (Path layer : List.of(plain, TestLayers.gzip(plain), TestLayers.zstd(plain))) {
