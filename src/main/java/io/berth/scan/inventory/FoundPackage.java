@@ -13,9 +13,16 @@ import java.util.Objects;
  * @param arch       the architecture for OS packages, or null
  * @param location   where inside the file it was found, for packages in nested jars ({@code app.jar!/BOOT-INF/lib/x.jar}),
  *                   or null when it is the file itself
+ * @param sourceVersion the source package's version where it differs from {@code version} (dpkg's
+ *                   {@code Source: name (version)}, as after a binary-only rebuild), else null
  */
 public record FoundPackage(PackageKind kind, String name, String version, String sourceName, String arch,
-        String location) {
+        String location, String sourceVersion) {
+
+    public FoundPackage(PackageKind kind, String name, String version, String sourceName, String arch,
+            String location) {
+        this(kind, name, version, sourceName, arch, location, null);
+    }
 
     public FoundPackage {
         Objects.requireNonNull(kind, "kind");

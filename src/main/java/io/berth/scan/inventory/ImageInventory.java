@@ -83,7 +83,7 @@ public final class ImageInventory {
                 String path = "/" + (p.location() == null ? e.getKey() : p.location());
                 InstalledPackage pkg = new InstalledPackage(ecosystem, p.name(), p.version(), p.sourceName(),
                         Purls.of(p, distro), path);
-                items.add(new Inventory.Item(pkg, p.kind(), p.arch(), e.getValue().layerDigest()));
+                items.add(new Inventory.Item(pkg, p.kind(), p.arch(), e.getValue().layerDigest(), p.sourceVersion()));
             }
         }
         items.sort(Comparator.comparing((Inventory.Item i) -> i.pkg().path()).thenComparing(i -> i.pkg().name())

@@ -24,8 +24,15 @@ public record Inventory(Distro distro, List<Item> packages, List<String> skipped
      * @param kind        the extractor that found it
      * @param arch        the architecture for OS packages, or null
      * @param layerDigest the digest of the layer whose file named it
+     * @param sourceVersion the source package's version where it differs from the package's (dpkg binary-only
+     *                    rebuilds: OSV's Debian records give source versions), else null
      */
-    public record Item(InstalledPackage pkg, PackageKind kind, String arch, String layerDigest) {
+    public record Item(InstalledPackage pkg, PackageKind kind, String arch, String layerDigest, String sourceVersion) {
+
+        /** The version of the source package: OSV's Debian records compare this one. */
+        public String sourceVersionOrVersion() {
+            return sourceVersion == null ? pkg.version() : sourceVersion;
+        }
     }
 
     /** Just the packages, as matching takes them. */

@@ -62,11 +62,16 @@ final class TextDatabases {
                 continue;
             }
             String source = p.get("Source");
+            String sourceVersion = null;
             if (source != null) {
                 int paren = source.indexOf('(');
+                if (paren >= 0 && source.endsWith(")")) {
+                    sourceVersion = source.substring(paren + 1, source.length() - 1).strip();
+                }
                 source = (paren >= 0 ? source.substring(0, paren) : source).strip();
             }
-            out.add(new FoundPackage(PackageKind.DPKG, name, version, source, p.get("Architecture"), null));
+            out.add(new FoundPackage(PackageKind.DPKG, name, version, source, p.get("Architecture"), null,
+                    version.equals(sourceVersion) ? null : sourceVersion));
         }
         return out;
     }

@@ -37,6 +37,7 @@ public final class CycloneDxSbom {
     public static final String PROP_PATH = "berth:package:path";
     public static final String PROP_ECOSYSTEM = "berth:package:ecosystem";
     public static final String PROP_SOURCE = "berth:package:source";
+    public static final String PROP_SOURCE_VERSION = "berth:package:source-version";
     public static final String PROP_TYPE = "berth:package:type";
 
     private CycloneDxSbom() {
@@ -127,6 +128,9 @@ public final class CycloneDxSbom {
         c.addProperty(new Property(PROP_ECOSYSTEM, p.ecosystem()));
         if (!p.sourceName().equals(p.name())) {
             c.addProperty(new Property(PROP_SOURCE, p.sourceName()));
+        }
+        if (item.sourceVersion() != null) {
+            c.addProperty(new Property(PROP_SOURCE_VERSION, item.sourceVersion()));
         }
         c.addProperty(new Property(PROP_PATH, p.path()));
         c.addProperty(new Property(PROP_LAYER, item.layerDigest()));

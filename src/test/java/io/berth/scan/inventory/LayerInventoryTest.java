@@ -25,8 +25,8 @@ class LayerInventoryTest {
     @TempDir
     Path dir;
 
-    private static final String DPKG_QUERY_FORMAT =
-            "${db:Status-Status}\\t${Package}\\t${Version}\\t${source:Package}\\t${Architecture}\\n";
+    private static final String DPKG_QUERY_FORMAT = "${db:Status-Status}\\t${Package}\\t${Version}\\t"
+            + "${source:Package}\\t${source:Version}\\t${Architecture}\\n";
 
     /** What dpkg-query says is installed in the admin directory: name, version, source, arch lines, sorted. */
     static List<String> dpkgQuery(Path adminDir) throws IOException {
@@ -37,7 +37,8 @@ class LayerInventoryTest {
 
     static List<String> dpkgLines(Inventory inventory) {
         return inventory.packages().stream().filter(i -> i.kind() == PackageKind.DPKG)
-                .map(i -> i.pkg().name() + "\t" + i.pkg().version() + "\t" + i.pkg().sourceName() + "\t" + i.arch())
+                .map(i -> i.pkg().name() + "\t" + i.pkg().version() + "\t" + i.pkg().sourceName() + "\t"
+                        + i.sourceVersionOrVersion() + "\t" + i.arch())
                 .sorted().toList();
     }
 
@@ -102,10 +103,11 @@ class LayerInventoryTest {
         assertThat(dpkgLines(inventory.read(List.of(base, deleted)))).isEmpty();
         assertThat(dpkgLines(inventory.read(List.of(base, dirGone)))).isEmpty();
         Inventory inv = inventory.read(List.of(base, deleted, replaced));
-        assertThat(dpkgLines(inv)).containsExactly("only\t1:2.0-1\torigin\tall");
+        assertThat(dpkgLines(inv)).containsExactly("only\t1:2.0-1\torigin\t2.0-0\tall");
         assertThat(inv.packages().get(0).layerDigest()).isEqualTo(replaced.digest());
         // The status written in the same layer as the opaque marker stays; the lower one does not come back.
-        assertThat(dpkgLines(inventory.read(List.of(base, replaced)))).containsExactly("only\t1:2.0-1\torigin\tall");
+        assertThat(dpkgLines(inventory.read(List.of(base, replaced))))
+                .containsExactly("only\t1:2.0-1\torigin\t2.0-0\tall");
         // os-release gone: the packages stay, their ecosystem falls back to the package manager's.
         Inventory noOs = inventory.read(List.of(base, osGone));
         assertThat(noOs.distro()).isNull();
