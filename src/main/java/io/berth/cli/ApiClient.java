@@ -5,40 +5,43 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.function.Consumer;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The command line's client of a running Berth's management API ({@code /api/v1}): every {@code --server} command
- * goes through it. JSON in and out with Jackson, HTTP with the JDK's client, so a remote command loads neither Netty
- * nor JDBC. A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
+ * goes through it. JSON in and out with Jackson, HTTP with the JDK's {@link HttpURLConnection}, so a remote command
+ * loads neither Netty nor JDBC. Not java.net.http's client: its set-up costs 50-150 ms, and its selector thread, blocked
+ * in native code, holds every exit of the JVM for 300 ms (HotSpot waits that long for threads in native to stop). A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
  * error, "CODE: message".
  */
 final class ApiClient {
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /** How long a request may wait for the next bytes of its answer. */
+    private static final int TIMEOUT_MS = 60_000;
 
     private final URI base;
     private final String authorization;
     private final String user;
-    private final HttpClient http;
+    /** For https with BERTH_CACERT: trusts that file's certificates; null: the JDK's trust store (or plain HTTP). */
+    private final SSLSocketFactory tls;
     /** Where the credentials came from, for the message of a 401. */
     private Credentials credentials = Credentials.GIVEN;
 
@@ -51,20 +54,16 @@ final class ApiClient {
         this.user = user;
         this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1);
         String caFile = System.getenv("BERTH_CACERT");
-        if (!"https".equals(base.getScheme())) {
-            // The client builds an SSL context even for plain HTTP; the default one reads the JDK's whole CA store.
-            builder.sslContext(plainHttpOnly());
-        } else if (caFile != null && !caFile.isBlank()) {
+        if ("https".equals(base.getScheme()) && caFile != null && !caFile.isBlank()) {
             Path ca = Path.of(caFile.trim());
             if (!Files.exists(ca)) {
                 throw new IllegalArgumentException("BERTH_CACERT " + ca + ": no such file");
             }
-            builder.sslContext(trusting(ca));
+            this.tls = trusting(ca).getSocketFactory();
+        } else {
+            this.tls = null;
         }
-        this.http = builder.build();
     }
 
     /** A failure the server answered with (or a server that could not be reached); the message is one line. */
@@ -119,29 +118,36 @@ final class ApiClient {
             json = node.toString();
         }
         URI uri = base.resolve(path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
-                .header("Accept", "application/json")
-                .header("User-Agent", "berth-cli");
-        if (json != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        HttpResponse<byte[]> response;
+        int status;
+        byte[] bytes;
+        HttpURLConnection connection = null;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            connection = open(uri, method, json != null);
+            byte[] out = json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+            if (out == null && (method.equals("POST") || method.equals("PUT"))) {
+                out = new byte[0]; // an empty body still says Content-Length: 0
+            }
+            connect(connection);
+            if (out != null) {
+                try (OutputStream sent = connection.getOutputStream()) {
+                    sent.write(out);
+                }
+            }
+            status = connection.getResponseCode();
+            try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                bytes = in == null ? new byte[0] : in.readAllBytes();
+            }
+        } catch (SocketTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
+                    + " within " + TIMEOUT_MS / 1000 + " s");
         } catch (IOException e) {
-            throw unreachable(e, method, uri);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(0, "UNREACHABLE", "interrupted");
+            if (connection != null) {
+                connection.disconnect();
+            }
+            throw unreachable(e);
         }
-        byte[] bytes = response.body();
-        if (response.statusCode() >= 400) {
-            throw explained(failure(response.statusCode(), bytes), uri.getPath());
+        if (status >= 400) {
+            throw explained(failure(status, bytes), uri.getPath());
         }
         if (bytes.length == 0) {
             return null;
@@ -149,7 +155,7 @@ final class ApiClient {
         try {
             return JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new ApiException(response.statusCode(), "INVALID_ANSWER", base + " answered " + method + " "
+            throw new ApiException(status, "INVALID_ANSWER", base + " answered " + method + " "
                     + uri.getPath() + " with something that is not JSON (is it a Berth server?)");
         }
     }
@@ -169,15 +175,40 @@ final class ApiClient {
                 + (status == 404 ? " (is it a Berth server, and new enough for this command?)" : ""));
     }
 
-    /** One line for a request that got no HTTP answer: timed out, refused, unknown host, or not HTTP at all. */
-    private ApiException unreachable(IOException e, String method, URI uri) {
-        if (e instanceof HttpConnectTimeoutException) {
-            return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+    /** A connection for one request; redirects are not followed (as before: the server never sends one). */
+    private HttpURLConnection open(URI uri, String method, boolean json) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        if (tls != null && connection instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls);
         }
-        if (e instanceof HttpTimeoutException) {
-            return new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
-                    + " within " + TIMEOUT.toSeconds() + " s");
+        connection.setRequestMethod(method);
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        connection.setReadTimeout(TIMEOUT_MS);
+        connection.setDoOutput(method.equals("POST") || method.equals("PUT"));
+        connection.setRequestProperty("Accept", "application/json");
+        connection.setRequestProperty("User-Agent", "berth-cli");
+        if (json) {
+            connection.setRequestProperty("Content-Type", "application/json");
         }
+        if (authorization != null) {
+            connection.setRequestProperty("Authorization", authorization);
+        }
+        return connection;
+    }
+
+    /** Connects (TCP, and TLS for https); a connection that takes too long is a connect time-out. */
+    private void connect(HttpURLConnection connection) throws IOException {
+        try {
+            connection.connect();
+        } catch (SocketTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+        }
+    }
+
+    /** One line for a request that got no HTTP answer: refused, unknown host, or not HTTP at all. */
+    private ApiException unreachable(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
                 return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": unknown host " + base.getHost());
@@ -215,17 +246,6 @@ final class ApiClient {
     private static String oneLine(Exception e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return message.replaceAll("\\s+", " ");
-    }
-
-    /** A context that trusts no certificate: for a client that only speaks plain HTTP, cheap to make. */
-    private static SSLContext plainHttpOnly() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
-            return context;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** An SSL context trusting the PEM certificates in file (a private CA or a self-signed server certificate). */

@@ -199,6 +199,23 @@ class RemoteCliTest {
     }
 
     @Test
+    void httpsServersAreTrustedThroughBerthCacertAndOnlyThen() {
+        try (BerthServer tls = BerthServer.with().auth(ADMIN_PASSWORD).tls().start()) {
+            String https = "https://" + tls.hostPort();
+            Map<String, String> env = new HashMap<>(Map.of("BERTH_SERVER", https, "BERTH_USER", "admin",
+                    "BERTH_PASSWORD", ADMIN_PASSWORD, "BERTH_CACERT", tls.certificate().toString()));
+            ok(Cli.run(work, env, null, "namespace", "create", "team-tls"));
+            assertThat(ok(Cli.run(work, env, null, "namespace", "list"))).contains("team-tls");
+            env.put("BERTH_PASSWORD", "wrong-password-1");
+            assertThat(oneLineFailure(Cli.run(work, env, null, "namespace", "list")))
+                    .isEqualTo("berth: wrong user name or password for admin at " + https);
+            env.remove("BERTH_CACERT");
+            assertThat(oneLineFailure(Cli.run(work, env, null, "namespace", "list")))
+                    .startsWith("berth: cannot reach " + https + ": ");
+        }
+    }
+
+    @Test
     void refusalsAndAnUnreachableServerAreOneLine() {
         ok(admin("user", "add", "dave", "--password", "dave-secret-1"));
         assertThat(oneLineFailure(Cli.run(work, as("dave", "dave-secret-1"), null, "user", "add", "eve", "--password",
