@@ -1,7 +1,6 @@
 package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,13 +25,12 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The command line's client of a running Berth's management API ({@code /api/v1}): every {@code --server} command
- * goes through it. JSON in and out with Jackson, HTTP with the JDK's {@link HttpURLConnection}, so a remote command
+ * goes through it. JSON in and out with Jackson's streaming parser ({@link Json}), HTTP with the JDK's {@link HttpURLConnection}, so a remote command
  * loads neither Netty nor JDBC. Not java.net.http's client: its set-up costs 50-150 ms, and its selector thread, blocked
  * in native code, holds every exit of the JVM for 300 ms (HotSpot waits that long for threads in native to stop). A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
  * error, "CODE: message".
  */
 final class ApiClient {
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     /** How long a request may wait for the next bytes of its answer. */
     private static final int TIMEOUT_MS = 60_000;
@@ -113,9 +111,9 @@ final class ApiClient {
     JsonNode send(String method, String path, Consumer<ObjectNode> body) {
         String json = null;
         if (body != null) {
-            ObjectNode node = JSON.createObjectNode();
+            ObjectNode node = Json.object();
             body.accept(node);
-            json = node.toString();
+            json = Json.write(node);
         }
         URI uri = base.resolve(path);
         int status;
@@ -153,7 +151,7 @@ final class ApiClient {
             return null;
         }
         try {
-            return JSON.readTree(bytes);
+            return Json.read(bytes);
         } catch (IOException e) {
             throw new ApiException(status, "INVALID_ANSWER", base + " answered " + method + " "
                     + uri.getPath() + " with something that is not JSON (is it a Berth server?)");
@@ -163,7 +161,7 @@ final class ApiClient {
     /** "CODE: message" from the spec's error envelope, or the status when the body is not one. */
     static ApiException failure(int status, byte[] body) {
         try {
-            JsonNode first = JSON.readTree(body).path("errors").path(0);
+            JsonNode first = Json.read(body).path("errors").path(0);
             if (first.hasNonNull("code")) {
                 String code = first.get("code").asText();
                 return new ApiException(status, code, code + ": " + first.path("message").asText("").replaceAll("\\s+", " "));

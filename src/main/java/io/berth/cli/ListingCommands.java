@@ -162,7 +162,7 @@ final class ListingCommands {
         int list(Source source) {
             ObjectNode all = allPages((last, n) -> source.repositories(namespace, last, n), "repositories");
             if (json) {
-                System.out.println(all.toPrettyString());
+                System.out.println(Json.write(all, true));
                 return 0;
             }
             Table table = new Table("NAME", "TAGS", "MANIFESTS", "SIZE", "LAST PUSH");
@@ -184,7 +184,7 @@ final class ListingCommands {
             RepositoryName name = new RepositoryName(repository);
             ObjectNode all = allPages((last, n) -> source.tags(name, last, n), "tags");
             if (json) {
-                System.out.println(all.toPrettyString());
+                System.out.println(Json.write(all, true));
                 return 0;
             }
             Table table = new Table("TAG", "DIGEST", "SIZE", "PUSHED", "IMMUTABLE");
@@ -209,7 +209,7 @@ final class ListingCommands {
         int list(Source source) {
             JsonNode m = source.manifest(LifecycleCommands.ImageRef.parse(ref));
             if (json) {
-                System.out.println(m.toPrettyString());
+                System.out.println(Json.write(m, true));
                 return 0;
             }
             Table head = new Table();
@@ -268,7 +268,7 @@ final class ListingCommands {
         int list(Source source) {
             JsonNode usage = source.usage();
             if (json) {
-                System.out.println(usage.toPrettyString());
+                System.out.println(Json.write(usage, true));
                 return 0;
             }
             Table table = new Table("NAMESPACE", "REPOSITORIES", "USED", "QUOTA", "USE");

@@ -36,7 +36,7 @@ final class RetentionCommands {
             return api.get(LifecycleCommands.namespacePath(namespace, "/retention"));
         } catch (ApiClient.ApiException e) {
             if (all && e.status == 404) {
-                return ApiClient.JSON.createArrayNode();
+                return Json.array();
             }
             throw e;
         }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * line; berth login keeps credentials in a 0600 file that logout empties.
  */
 class RemoteCliTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-secret-1";
     private static BerthServer server;
     private static String url;
@@ -246,7 +247,7 @@ class RemoteCliTest {
         assertThat(repos).containsPattern("(?m)^NAME\\s+TAGS\\s+MANIFESTS\\s+SIZE\\s+LAST PUSH$")
                 .containsPattern("(?m)^team-l/api\\s+1\\s+1\\s+[0-9.]+ (B|KiB)\\s+(just now|[0-9]+ minutes? ago)$")
                 .containsPattern("(?m)^team-l/web\\s+3\\s+3\\s+[0-9.]+ (B|KiB)\\s+");
-        com.fasterxml.jackson.databind.JsonNode json = ApiClient.JSON.readTree(ok(admin("repo", "list", "--namespace",
+        com.fasterxml.jackson.databind.JsonNode json = JSON.readTree(ok(admin("repo", "list", "--namespace",
                 "team-l", "--json", "--page-size", "1")));
         assertThat(json.path("repositories")).hasSize(2);
         assertThat(json.path("repositories").path(1).path("name").asText()).isEqualTo("team-l/web");
@@ -256,21 +257,21 @@ class RemoteCliTest {
         assertThat(tags).containsPattern("(?m)^TAG\\s+DIGEST\\s+SIZE\\s+PUSHED\\s+IMMUTABLE$")
                 .containsPattern("(?m)^1\\.0\\s+" + Digest.sha256(one).toString().substring(0, 19) + "\\s+[0-9.]+ B\\s+")
                 .containsPattern("(?m)^multi\\s+" + Digest.sha256(index).toString().substring(0, 19));
-        assertThat(ApiClient.JSON.readTree(ok(admin("tag", "list", "team-l/web", "--json"))).path("tags")).hasSize(3);
+        assertThat(JSON.readTree(ok(admin("tag", "list", "team-l/web", "--json"))).path("tags")).hasSize(3);
 
         String multi = ok(admin("manifest", "show", "team-l/web:multi"));
         assertThat(multi).contains("platforms (2").containsPattern("linux/amd64\\s+" + Digest.sha256(one))
                 .containsPattern("linux/arm64/v8\\s+" + Digest.sha256(two)).containsPattern("tags\\s+multi");
         String image = ok(admin("manifest", "show", "team-l/web@" + Digest.sha256(one)));
         assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0");
-        assertThat(ApiClient.JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
+        assertThat(JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
                 .isEqualTo(Digest.sha256(two).toString());
         assertThat(oneLineFailure(admin("manifest", "show", "team-l/web:nope"))).startsWith("berth: MANIFEST_UNKNOWN: ");
 
         ok(admin("namespace", "quota", "team-l", "1MiB"));
         assertThat(ok(admin("usage"))).containsPattern("(?m)^NAMESPACE\\s+REPOSITORIES\\s+USED\\s+QUOTA\\s+USE$")
                 .containsPattern("(?m)^team-l\\s+2\\s+[0-9.]+ (B|KiB)\\s+1\\.0 MiB\\s+[0-9]+%$");
-        assertThat(ApiClient.JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
+        assertThat(JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
 
         // Without --server, the server's configuration file: the commands read its stores themselves (no
         // credentials, no TLS trust needed) and print exactly what the server's API gives.
