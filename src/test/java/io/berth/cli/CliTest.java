@@ -43,6 +43,18 @@ class CliTest {
     }
 
     @Test
+    void help_follows_a_path_of_subcommands() {
+        Exit help = BerthCommand.run("help", "namespace", "grant");
+
+        assertThat(help.code()).as(help.output()).isZero();
+        assertThat(help.output()).startsWith("Usage: berth namespace grant ").contains("NAMESPACE USER ROLE");
+        assertThat(BerthCommand.run("namespace", "grant", "--help")).isEqualTo(help);
+        assertThat(BerthCommand.run("help", "repo", "delete")).isEqualTo(BerthCommand.run("repo", "delete", "--help"));
+        assertThat(BerthCommand.run("help", "namespace", "grnt")).isEqualTo(new Exit(2,
+                "berth: unknown command 'namespace grnt' (did you mean namespace grant?)\n"));
+    }
+
+    @Test
     void help_lists_every_command_with_its_description() {
         Exit help = BerthCommand.run("help");
 
