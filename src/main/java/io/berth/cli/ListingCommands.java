@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
-import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.registry.Listing;
 import io.berth.registry.ListingJson;
@@ -112,12 +111,9 @@ final class ListingCommands {
             if (api != null) {
                 return list(new Remote(api));
             }
-            BerthConfig config = options.loadForStores(true);
+            BerthConfig config = options.loadForStores(true, true);
             try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
                 return list(new Direct(instance.listing()));
-            } catch (RegistryException e) {
-                // Worded as the API's error is printed with --server: "MANIFEST_UNKNOWN: manifest unknown".
-                throw new IllegalArgumentException(e.code().name() + ": " + e.getMessage(), e);
             }
         }
 

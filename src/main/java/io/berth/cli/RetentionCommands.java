@@ -96,7 +96,7 @@ final class RetentionCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List retention rules (of NAMESPACE, or all).")
-    static final class ListRules extends LifecycleCommand {
+    static final class ListRules extends LifecycleCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "NAMESPACE", arity = "0..1") String namespace;
 
         @Override
