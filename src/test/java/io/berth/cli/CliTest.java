@@ -122,5 +122,17 @@ class CliTest {
             assertThat(version.body().strip()).isEqualTo("{\"version\":\"" + cli.group(1) + "\",\"commit\":\""
                     + cli.group(2) + "\",\"built\":\"" + cli.group(3) + "\"}");
         }
+        // With access control on, the anonymous probe of /v2/ is a 401 that names the Berth too.
+        try (BerthServer berth = BerthServer.with().auth("admin-secret-1").start();
+             HttpClient http = HttpClient.newHttpClient()) {
+            for (String method : List.of("GET", "HEAD")) {
+                HttpResponse<String> base = http.send(HttpRequest.newBuilder(URI.create("http://" + berth.hostPort()
+                        + "/v2/")).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(base.statusCode()).as(method).isEqualTo(401);
+                assertThat(base.headers().firstValue("Berth-Version")).as(method)
+                        .hasValue(cli.group(1) + " " + cli.group(2));
+            }
+        }
     }
 }
