@@ -128,7 +128,12 @@ class RemoteCliTest {
 
         String added = ok(admin("retention", "add", "team-b", "--keep-last", "1", "--pattern", "[0-9]*"));
         String rule = added.replaceAll("(?s).*added retention rule (\\S+) to team-b.*", "$1");
-        assertThat(ok(admin("retention", "list"))).contains(rule + " team-b pattern=[0-9]* keep-last=1");
+        String rules = ok(admin("retention", "list"));
+        assertThat(rules).startsWith("ID ").contains("NAMESPACE", "PATTERN", "KEEP LAST")
+                .containsPattern(java.util.regex.Pattern.quote(rule) + "\\s+team-b\\s+\\[0-9]\\*\\s+1\\s+-\\s+-\\n");
+        // The same table when the command reads the stores directly.
+        assertThat(ok(Cli.run(work, Map.of(), null, "retention", "list", "--data", server.dataDir().toString())))
+                .isEqualTo(rules);
         assertThat(ok(admin("retention", "run", "team-b", "--dry-run"))).containsPattern("would remove team-b/app:[12]\\.0")
                 .contains("dry run: 1 tags");
         assertThat(ok(admin("retention", "remove", rule))).contains("removed retention rule " + rule + " of team-b");
