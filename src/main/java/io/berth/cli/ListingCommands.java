@@ -197,7 +197,7 @@ final class ListingCommands {
     static final class ManifestCommand {}
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Show a manifest: media type, size, tags, config, layers, platforms (of an index), referrers.")
+            description = "Show a manifest: media type, size, tags, config, platform(s), layers, referrers.")
     static final class ManifestShow extends ListingCommand {
         @Parameters(paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST") String ref;
 
@@ -221,14 +221,16 @@ final class ListingCommands {
             if (config.isObject()) {
                 head.row("config", config.path("digest").asText() + " (" + size(config.path("sizeBytes")) + ", "
                         + config.path("mediaType").asText() + ")");
+                // A plain image's one platform (from its config) is a line of its own, not a list of children.
+                m.path("platforms").forEach(p -> head.row("platform", platform(p)));
             }
             head.print();
             section("layers", m.path("layers"), new Table("DIGEST", "SIZE", "MEDIA TYPE"),
                     l -> new String[] {l.path("digest").asText(), size(l.path("sizeBytes")), l.path("mediaType").asText()});
-            section("platforms", m.path("platforms"), new Table("PLATFORM", "DIGEST", "SIZE"), p -> new String[] {
-                    p.path("os").asText() + "/" + p.path("architecture").asText()
-                            + (p.path("variant").isTextual() && !p.path("variant").asText().isEmpty() ? "/" + p.path("variant").asText() : ""),
-                    p.path("digest").asText(), size(p.path("sizeBytes"))});
+            if (!config.isObject()) {
+                section("platforms", m.path("platforms"), new Table("PLATFORM", "DIGEST", "SIZE"),
+                        p -> new String[] {platform(p), p.path("digest").asText(), size(p.path("sizeBytes"))});
+            }
             section("referrers", m.path("referrers"), new Table("DIGEST", "ARTIFACT TYPE", "MEDIA TYPE"), r -> new String[] {
                     r.path("digest").asText(), r.path("artifactType").asText("-"), r.path("mediaType").asText()});
             JsonNode annotations = m.path("annotations");
@@ -240,6 +242,12 @@ final class ListingCommands {
                 table.print();
             }
             return 0;
+        }
+
+        /** linux/arm64/v8. */
+        private static String platform(JsonNode p) {
+            String variant = p.path("variant").isTextual() ? p.path("variant").asText() : "";
+            return p.path("os").asText() + "/" + p.path("architecture").asText() + (variant.isEmpty() ? "" : "/" + variant);
         }
 
         private static void section(String title, JsonNode items, Table table, java.util.function.Function<JsonNode, String[]> row) {

@@ -19,10 +19,13 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -43,6 +46,11 @@ public final class Listing {
     private static final int MAX_SCANS = 10_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Config media types of images, whose os, architecture and variant name a plain image's platform. */
+    private static final Set<String> IMAGE_CONFIGS = Set.of("application/vnd.oci.image.config.v1+json",
+            "application/vnd.docker.container.image.v1+json");
+    /** The largest config read for its platform (real ones are a few KiB). */
+    private static final long MAX_CONFIG_BYTES = 1 << 20;
 
     private final MetadataStore metadata;
     private final LifecycleStore lifecycle;
@@ -129,10 +137,40 @@ public final class Listing {
             platforms.add(new Platform(text(platform, "os"), text(platform, "architecture"), text(platform, "variant"),
                     digest, sizes.getOrDefault(digest, child.path("size").asLong())));
         }
-        return new ManifestDetails(repository, record.digest(), record.mediaType(), record.artifactType(),
-                sizes.getOrDefault(record.digest(), record.size()),
+        long size = sizes.getOrDefault(record.digest(), record.size());
+        if (children.isEmpty()) {
+            // A plain image: its platform is in its config (an index names its children's in the index itself).
+            Platform own = platformOf(repository, config, record.digest(), size);
+            if (own != null) {
+                platforms.add(own);
+            }
+        }
+        return new ManifestDetails(repository, record.digest(), record.mediaType(), record.artifactType(), size,
                 metadata.tagsOf(repository, record.digest(), MAX_TAGS_OF_MANIFEST), config, layers, platforms,
                 registry.referrers(repository, record.digest(), null), record.annotations());
+    }
+
+    /**
+     * The platform an image config names (os, architecture, variant) for the image digest, or null: not an image's
+     * config, or one without os and architecture, or not readable (a missing or malformed config leaves it unknown).
+     */
+    private Platform platformOf(RepositoryName repository, Descriptor config, Digest digest, long size) {
+        if (config == null || !IMAGE_CONFIGS.contains(config.mediaType()) || config.size() > MAX_CONFIG_BYTES) {
+            return null;
+        }
+        try {
+            BlobBytes blob = registry.blob(repository, config.digest());
+            JsonNode image;
+            try (InputStream in = blob.openStream(0, blob.size())) {
+                image = JSON.readTree(in.readNBytes((int) MAX_CONFIG_BYTES));
+            }
+            String os = text(image, "os");
+            String architecture = text(image, "architecture");
+            return os == null || architecture == null ? null
+                    : new Platform(os, architecture, text(image, "variant"), digest, size);
+        } catch (IOException | UncheckedIOException | RegistryException e) {
+            return null;
+        }
     }
 
     /**

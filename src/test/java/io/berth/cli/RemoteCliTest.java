@@ -268,7 +268,13 @@ class RemoteCliTest {
         assertThat(multi).contains("platforms (2").containsPattern("linux/amd64\\s+" + Digest.sha256(one))
                 .containsPattern("linux/arm64/v8\\s+" + Digest.sha256(two)).containsPattern("tags\\s+multi");
         String image = ok(admin("manifest", "show", "team-l/web@" + Digest.sha256(one)));
-        assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0");
+        assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0")
+                .containsPattern("(?m)^platform\\s+linux/amd64$").doesNotContain("platforms (");
+        com.fasterxml.jackson.databind.JsonNode own = JSON.readTree(ok(admin("manifest", "show",
+                "team-l/web@" + Digest.sha256(one), "--json"))).path("platforms");
+        assertThat(own).hasSize(1);
+        assertThat(own.path(0).path("os").asText() + "/" + own.path(0).path("architecture").asText()
+                + " " + own.path(0).path("digest").asText()).isEqualTo("linux/amd64 " + Digest.sha256(one));
         assertThat(JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
                 .isEqualTo(Digest.sha256(two).toString());
         assertThat(oneLineFailure(admin("manifest", "show", "team-l/web:nope"))).startsWith("berth: MANIFEST_UNKNOWN: ");
