@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The training run behind the launcher's class-data archive for commands that touch no store (target/berth-cli.jsa):
  * one JVM that runs `help gc` and a few `--server` commands against a stand-in on a loopback port that answers every
- * request with an empty JSON listing, so the archive holds picocli's, the HTTP client's, Jackson's and the remote
- * commands' classes. Not a command; the launcher runs it with -XX:DumpLoadedClassList and its output discarded.
+ * request with an empty JSON listing, so the archive holds picocli's, the HTTP client's (HttpURLConnection), Jackson's
+ * streaming and tree classes and the remote commands' (reading and writing ones). Not a command; the launcher runs
+ * it with -XX:DumpLoadedClassList and its output discarded.
  */
 final class CliTraining {
     private static final byte[] ANSWER = ("{\"repositories\":[],\"users\":[],\"namespaces\":[],\"tokens\":[],"
@@ -33,6 +34,7 @@ final class CliTraining {
             run("usage", server);
             run("audit", "--limit", "5", server);
             run("repo", "list", "--json", server);
+            run("namespace", "create", "training", server);
             System.out.flush();
         }
         System.exit(0);
