@@ -25,10 +25,11 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The command line's client of a running Berth's management API ({@code /api/v1}): every {@code --server} command
- * goes through it. JSON in and out with Jackson's streaming parser ({@link Json}), HTTP with the JDK's {@link HttpURLConnection}, so a remote command
- * loads neither Netty nor JDBC. Not java.net.http's client: its set-up costs 50-150 ms, and its selector thread, blocked
- * in native code, holds every exit of the JVM for 300 ms (HotSpot waits that long for threads in native to stop). A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
- * error, "CODE: message".
+ * goes through it. JSON in and out with Jackson's streaming parser ({@link Json}), HTTP with the JDK's
+ * {@link HttpURLConnection}, so a remote command loads neither Netty nor JDBC. Not java.net.http's client: its set-up
+ * costs 50-150 ms, and its selector thread, blocked in native code, held every exit of the JVM for 300 ms (HotSpot
+ * waits that long for threads in native to stop). A server's error answer becomes an {@link ApiException} whose
+ * message is the spec error body's first error, "CODE: message".
  */
 final class ApiClient {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
