@@ -23,7 +23,21 @@ if [ "${SERVER:-0}" = 1 ]; then
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.5; done
   export BERTH_SERVER="http://127.0.0.1:$port" BERTH_USER=admin BERTH_PASSWORD=bench-admin-password
   ./berth namespace create bench > /dev/null
-  commands+=("repo list" "user list" "namespace list" "usage" "audit --limit 5")
+  # One small image, bench/app:1.0, so tag list and manifest show have something to show.
+  push() { curl -sf -u "$BERTH_USER:$BERTH_PASSWORD" "$@" > /dev/null; }
+  config='{"architecture":"amd64","os":"linux"}'
+  layer='bench layer'
+  digest() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+  for blob in "$config" "$layer"; do
+    push -X POST --data-binary "$blob" -H 'Content-Type: application/octet-stream' \
+      "$BERTH_SERVER/v2/bench/app/blobs/uploads/?digest=sha256:$(digest "$blob")"
+  done
+  push -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' "$BERTH_SERVER/v2/bench/app/manifests/1.0" \
+    --data-binary '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":'\
+'"application/vnd.oci.image.config.v1+json","digest":"sha256:'"$(digest "$config")"'","size":'"${#config}"'},"layers":'\
+'[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:'"$(digest "$layer")"'","size":'"${#layer}"'}]}'
+  commands+=("repo list" "repo list --json" "tag list bench/app" "manifest show bench/app:1.0" "user list"
+    "namespace list" "namespace members bench" "usage" "audit --limit 5")
 fi
 
 ./berth --help > /dev/null
@@ -40,7 +54,7 @@ median() {
 }
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, N=$n"
-printf '%-16s %9s %9s %9s %11s\n' "command" "median" "min" "max" "cpu median"
+printf '%-36s %9s %9s %9s %11s\n' "command" "median" "min" "max" "cpu median"
 TIMEFORMAT='%R %U %S'
 for command in "${commands[@]}"; do
   walls=()
@@ -52,6 +66,6 @@ for command in "${commands[@]}"; do
     cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')")
   done
   sorted=($(printf '%s\n' "${walls[@]}" | sort -n))
-  printf '%-16s %6d ms %6d ms %6d ms %8d ms\n' "berth $command" "$(median "${walls[@]}")" "${sorted[0]}" \
+  printf '%-36s %6d ms %6d ms %6d ms %8d ms\n' "berth $command" "$(median "${walls[@]}")" "${sorted[0]}" \
     "${sorted[$((${#sorted[@]} - 1))]}" "$(median "${cpus[@]}")"
 done

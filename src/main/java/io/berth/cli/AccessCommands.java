@@ -48,7 +48,7 @@ final class AccessCommands {
             if (api != null) {
                 return remote(api);
             }
-            BerthConfig config = options.loadForStores(true);
+            BerthConfig config = options.loadForStores(true, this instanceof CommonOptions.ReadsOnly);
             try (Instance instance = Instance.openMetadata(config)) {
                 run(instance.admin(), AccessAdmin.commandLine());
             }
@@ -144,7 +144,7 @@ final class AccessCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List users.")
-    static final class UserList extends AdminCommand {
+    static final class UserList extends AdminCommand implements CommonOptions.ReadsOnly {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             System.out.printf(USER_ROW, "NAME", "ADMIN", "DISABLED", "CREATED");
@@ -285,7 +285,7 @@ final class AccessCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List namespaces.")
-    static final class NsList extends AdminCommand {
+    static final class NsList extends AdminCommand implements CommonOptions.ReadsOnly {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             System.out.printf(NS_ROW, "NAME", "PUBLIC", "CREATED BY");
@@ -366,7 +366,7 @@ final class AccessCommands {
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true, description = "List the members of NAMESPACE.")
-    static final class NsMembers extends AdminCommand {
+    static final class NsMembers extends AdminCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "NAMESPACE") String namespace;
 
         @Override
@@ -429,7 +429,7 @@ final class AccessCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List robot tokens.")
-    static final class TokenList extends AdminCommand {
+    static final class TokenList extends AdminCommand implements CommonOptions.ReadsOnly {
         @Override
         void run(AccessAdmin admin, Principal actor) {
             System.out.printf(TOKEN_ROW, "ID", "NAME", "NAMESPACE", "REPOSITORIES", "ACTIONS", "EXPIRES", "LAST USED");
@@ -474,7 +474,7 @@ final class AccessCommands {
     }
 
     @Command(name = "audit", mixinStandardHelpOptions = true, description = "Show the audit log, newest first.")
-    static final class AuditCommand extends AdminCommand {
+    static final class AuditCommand extends AdminCommand implements CommonOptions.ReadsOnly {
         @Option(names = "--limit", defaultValue = "50") int limit;
 
         @Override

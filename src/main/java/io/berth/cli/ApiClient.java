@@ -1,18 +1,15 @@
 package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,23 +19,29 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.function.Consumer;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The command line's client of a running Berth's management API ({@code /api/v1}): every {@code --server} command
- * goes through it. JSON in and out with Jackson, HTTP with the JDK's client, so a remote command loads neither Netty
- * nor JDBC. A server's error answer becomes an {@link ApiException} whose message is the spec error body's first
- * error, "CODE: message".
+ * goes through it. JSON in and out with Jackson's streaming parser ({@link Json}), HTTP with the JDK's
+ * {@link HttpURLConnection}, so a remote command loads neither Netty nor JDBC. Not java.net.http's client: its set-up
+ * costs 50-150 ms, and its selector thread, blocked in native code, held every exit of the JVM for 300 ms (HotSpot
+ * waits that long for threads in native to stop). A server's error answer becomes an {@link ApiException} whose
+ * message is the spec error body's first error, "CODE: message".
  */
 final class ApiClient {
-    static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /** How long a request may wait for the next bytes of its answer. */
+    private static final int TIMEOUT_MS = 60_000;
 
     private final URI base;
     private final String authorization;
     private final String user;
-    private final HttpClient http;
+    /** For https with BERTH_CACERT: trusts that file's certificates; null: the JDK's trust store (or plain HTTP). */
+    private final SSLSocketFactory tls;
     /** Where the credentials came from, for the message of a 401. */
     private Credentials credentials = Credentials.GIVEN;
 
@@ -51,20 +54,16 @@ final class ApiClient {
         this.user = user;
         this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1);
         String caFile = System.getenv("BERTH_CACERT");
-        if (!"https".equals(base.getScheme())) {
-            // The client builds an SSL context even for plain HTTP; the default one reads the JDK's whole CA store.
-            builder.sslContext(plainHttpOnly());
-        } else if (caFile != null && !caFile.isBlank()) {
+        if ("https".equals(base.getScheme()) && caFile != null && !caFile.isBlank()) {
             Path ca = Path.of(caFile.trim());
             if (!Files.exists(ca)) {
                 throw new IllegalArgumentException("BERTH_CACERT " + ca + ": no such file");
             }
-            builder.sslContext(trusting(ca));
+            this.tls = trusting(ca).getSocketFactory();
+        } else {
+            this.tls = null;
         }
-        this.http = builder.build();
     }
 
     /** A failure the server answered with (or a server that could not be reached); the message is one line. */
@@ -114,61 +113,81 @@ final class ApiClient {
     JsonNode send(String method, String path, Consumer<ObjectNode> body) {
         String json = null;
         if (body != null) {
-            ObjectNode node = JSON.createObjectNode();
+            ObjectNode node = Json.object();
             body.accept(node);
-            json = node.toString();
+            json = Json.write(node);
         }
-        URI uri = base.resolve(path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
-                .header("Accept", "application/json")
-                .header("User-Agent", "berth-cli");
-        if (json != null) {
-            request.header("Content-Type", "application/json");
+        byte[] out = json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+        if (out == null && (method.equals("POST") || method.equals("PUT"))) {
+            out = new byte[0]; // an empty body still says Content-Length: 0
         }
-        return answer(request, method, uri);
+        byte[] sent = out;
+        return exchange(method, base.resolve(path), json != null ? "application/json" : null, TIMEOUT_MS,
+                sent == null ? null : stream -> stream.write(sent), sent == null ? -1 : sent.length);
     }
 
     /**
      * POSTs file as the body (streamed from disk, not read into memory) with contentType; returns the answer's JSON.
-     * timeout bounds the whole exchange (an import of a large file takes longer than {@link #TIMEOUT}).
+     * timeout bounds the answer (an import of a large file takes longer than the usual time-out).
      */
-    JsonNode postFile(String path, Path file, String contentType, Duration timeout) throws java.io.FileNotFoundException {
-        URI uri = base.resolve(path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofFile(file))
-                .header("Accept", "application/json")
-                .header("User-Agent", "berth-cli")
-                .header("Content-Type", contentType);
-        return answer(request, "POST", uri);
+    JsonNode postFile(String path, Path file, String contentType, Duration timeout)
+            throws java.io.FileNotFoundException {
+        long length;
+        try {
+            length = Files.size(file);
+        } catch (IOException e) {
+            throw new java.io.FileNotFoundException(file + ": " + e.getMessage());
+        }
+        return exchange("POST", base.resolve(path), contentType, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()),
+                stream -> Files.copy(file, stream), length);
     }
 
-    /** Sends request with the credentials; the answer's JSON (null when empty), or the server's error. */
-    private JsonNode answer(HttpRequest.Builder request, String method, URI uri) {
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        HttpResponse<byte[]> response;
+    /** Writes a request body to the connection's stream. */
+    private interface BodyWriter {
+        void write(OutputStream stream) throws IOException;
+    }
+
+    /** One request: the answer's JSON (null when empty), or the server's error as an ApiException. */
+    private JsonNode exchange(String method, URI uri, String contentType, int timeoutMs, BodyWriter body,
+            long length) {
+        int status;
+        byte[] bytes;
+        HttpURLConnection connection = null;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            connection = open(uri, method, contentType);
+            connection.setReadTimeout(timeoutMs);
+            if (body != null) {
+                connection.setFixedLengthStreamingMode(length);
+            }
+            connect(connection);
+            if (body != null) {
+                try (OutputStream sent = connection.getOutputStream()) {
+                    body.write(sent);
+                }
+            }
+            status = connection.getResponseCode();
+            try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                bytes = in == null ? new byte[0] : in.readAllBytes();
+            }
+        } catch (SocketTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
+                    + " within " + timeoutMs / 1000 + " s");
         } catch (IOException e) {
-            throw unreachable(e, method, uri);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(0, "UNREACHABLE", "interrupted");
+            if (connection != null) {
+                connection.disconnect();
+            }
+            throw unreachable(e);
         }
-        byte[] bytes = response.body();
-        if (response.statusCode() >= 400) {
-            throw explained(failure(response.statusCode(), bytes), uri.getPath());
+        if (status >= 400) {
+            throw explained(failure(status, bytes), uri.getPath());
         }
         if (bytes.length == 0) {
             return null;
         }
         try {
-            return JSON.readTree(bytes);
+            return Json.read(bytes);
         } catch (IOException e) {
-            throw new ApiException(response.statusCode(), "INVALID_ANSWER", base + " answered " + method + " "
+            throw new ApiException(status, "INVALID_ANSWER", base + " answered " + method + " "
                     + uri.getPath() + " with something that is not JSON (is it a Berth server?)");
         }
     }
@@ -176,7 +195,7 @@ final class ApiClient {
     /** "CODE: message" from the spec's error envelope, or the status when the body is not one. */
     static ApiException failure(int status, byte[] body) {
         try {
-            JsonNode first = JSON.readTree(body).path("errors").path(0);
+            JsonNode first = Json.read(body).path("errors").path(0);
             if (first.hasNonNull("code")) {
                 String code = first.get("code").asText();
                 return new ApiException(status, code, code + ": " + first.path("message").asText("").replaceAll("\\s+", " "));
@@ -188,15 +207,40 @@ final class ApiClient {
                 + (status == 404 ? " (is it a Berth server, and new enough for this command?)" : ""));
     }
 
-    /** One line for a request that got no HTTP answer: timed out, refused, unknown host, or not HTTP at all. */
-    private ApiException unreachable(IOException e, String method, URI uri) {
-        if (e instanceof HttpConnectTimeoutException) {
-            return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+    /** A connection for one request; redirects are not followed (as before: the server never sends one). */
+    private HttpURLConnection open(URI uri, String method, String contentType) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        if (tls != null && connection instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls);
         }
-        if (e instanceof HttpTimeoutException) {
-            return new ApiException(0, "UNREACHABLE", base + " did not answer " + method + " " + uri.getPath()
-                    + " within " + TIMEOUT.toSeconds() + " s");
+        connection.setRequestMethod(method);
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        connection.setReadTimeout(TIMEOUT_MS);
+        connection.setDoOutput(method.equals("POST") || method.equals("PUT"));
+        connection.setRequestProperty("Accept", "application/json");
+        connection.setRequestProperty("User-Agent", "berth-cli");
+        if (contentType != null) {
+            connection.setRequestProperty("Content-Type", contentType);
         }
+        if (authorization != null) {
+            connection.setRequestProperty("Authorization", authorization);
+        }
+        return connection;
+    }
+
+    /** Connects (TCP, and TLS for https); a connection that takes too long is a connect time-out. */
+    private void connect(HttpURLConnection connection) throws IOException {
+        try {
+            connection.connect();
+        } catch (SocketTimeoutException e) {
+            throw new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": connection timed out");
+        }
+    }
+
+    /** One line for a request that got no HTTP answer: refused, unknown host, or not HTTP at all. */
+    private ApiException unreachable(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
                 return new ApiException(0, "UNREACHABLE", "cannot reach " + base + ": unknown host " + base.getHost());
@@ -234,17 +278,6 @@ final class ApiClient {
     private static String oneLine(Exception e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return message.replaceAll("\\s+", " ");
-    }
-
-    /** A context that trusts no certificate: for a client that only speaks plain HTTP, cheap to make. */
-    private static SSLContext plainHttpOnly() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
-            return context;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** An SSL context trusting the PEM certificates in file (a private CA or a self-signed server certificate). */

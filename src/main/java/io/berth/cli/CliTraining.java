@@ -7,12 +7,19 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * The training run behind the launcher's class-data archive for commands that touch no store (target/berth-cli.jsa):
  * one JVM that runs `help gc` and a few `--server` commands against a stand-in on a loopback port that answers every
- * request with an empty JSON listing, so the archive holds picocli's, the HTTP client's, Jackson's and the remote
- * commands' classes. Not a command; the launcher runs it with -XX:DumpLoadedClassList and its output discarded.
+ * request with an empty JSON listing, so the archive holds picocli's, the HTTP client's (HttpURLConnection), Jackson's
+ * streaming and tree classes and the remote commands' (reading and writing ones). Not a command; the launcher runs
+ * it with -XX:DumpLoadedClassList and its output discarded.
  */
 final class CliTraining {
     private static final byte[] ANSWER = ("{\"repositories\":[],\"users\":[],\"namespaces\":[],\"tokens\":[],"
@@ -20,12 +27,22 @@ final class CliTraining {
 
     private CliTraining() {}
 
-    public static void main(String[] args) throws IOException {
-        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread answering = new Thread(() -> answer(listener), "cli-training");
-            answering.setDaemon(true);
-            answering.start();
+    /**
+     * args: nothing, or a PKCS12 key store and its password (the launcher makes one with keytool, and points
+     * BERTH_CACERT at its certificate): then a command also goes over HTTPS, so the TLS client's classes are archived.
+     */
+    public static void main(String[] args) throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket tls = args.length == 2 ? tlsListener(Path.of(args[0]), args[1].toCharArray()) : null) {
+            for (ServerSocket socket : tls == null ? List.of(listener) : List.of(listener, tls)) {
+                Thread answering = new Thread(() -> answer(socket), "cli-training");
+                answering.setDaemon(true);
+                answering.start();
+            }
             String server = "--server=http://127.0.0.1:" + listener.getLocalPort();
+            if (tls != null) {
+                run("repo", "list", "--server=https://127.0.0.1:" + tls.getLocalPort());
+            }
             run("help", "gc");
             run("repo", "list", server);
             run("user", "list", server);
@@ -33,9 +50,22 @@ final class CliTraining {
             run("usage", server);
             run("audit", "--limit", "5", server);
             run("repo", "list", "--json", server);
+            run("namespace", "create", "training", server);
             System.out.flush();
         }
         System.exit(0);
+    }
+
+    private static ServerSocket tlsListener(Path keyStore, char[] password) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            store.load(in, password);
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
     }
 
     private static void run(String... args) {

@@ -60,19 +60,36 @@ final class CommonOptions {
         return new ConfigLoader().load(configFile(), System.getenv(), flags);
     }
 
+    /** Marks a command that only reads the stores: it refuses an embedded Berth that does not exist yet. */
+    interface ReadsOnly {}
+
     /**
      * The configuration of a command that opens the stores itself. Without a configuration file it prints (to
      * stderr, one line) the data directory or database it uses; with nothing that names one (no --config,
      * BERTH_CONFIG, --data or BERTH_DATA) it refuses unless ./data exists. orServer: the command also has --server.
      */
     BerthConfig loadForStores(boolean orServer) {
-        requireNamed((orServer ? ", --server URL (or set BERTH_SERVER)" : "") + " or --data DIR");
+        return loadForStores(orServer, false);
+    }
+
+    /**
+     * The same; readOnly: the command only reads, so an embedded Berth without its database (an empty data
+     * directory) is refused rather than created by opening it.
+     */
+    BerthConfig loadForStores(boolean orServer, boolean readOnly) {
+        String alternatives = (orServer ? ", --server URL (or set BERTH_SERVER)" : "") + " or --data DIR";
+        requireNamed(alternatives);
         BerthConfig loaded = load(Map.of());
+        boolean sqlite = loaded.metadata().url() == null || loaded.metadata().url().isBlank();
+        Path directory = loaded.data().toAbsolutePath().normalize();
+        if (readOnly && sqlite && !Files.exists(directory.resolve("berth.db"))) {
+            throw new IllegalArgumentException("no Berth in " + directory + ": it holds no berth.db, nothing was stored"
+                    + " there; pass --config FILE (or set BERTH_CONFIG)" + alternatives + " of an existing one");
+        }
         if (configFile() == null) {
-            boolean embedded = (loaded.metadata().url() == null || loaded.metadata().url().isBlank())
-                    && !"s3".equals(loaded.storage().type());
-            System.err.println("berth: using " + (embedded ? "data directory " + loaded.data().toAbsolutePath().normalize()
-                    : Stores.describe(loaded)) + " (no --config or BERTH_CONFIG)");
+            boolean embedded = sqlite && !"s3".equals(loaded.storage().type());
+            System.err.println("berth: using " + (embedded ? "data directory " + directory : Stores.describe(loaded))
+                    + " (no --config or BERTH_CONFIG)");
         }
         return loaded;
     }

@@ -49,7 +49,7 @@ final class LifecycleCommands {
             if (api != null) {
                 return remote(api);
             }
-            BerthConfig config = options.loadForStores(true);
+            BerthConfig config = options.loadForStores(true, this instanceof CommonOptions.ReadsOnly);
             try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
                 this.instance = instance;
                 return run(instance.registry(), instance.lifecycle());
@@ -150,7 +150,7 @@ final class LifecycleCommands {
     static final String HISTORY_ROW = "%-24s %-10s %-20s %-73s %s%n";
 
     @Command(name = "history", mixinStandardHelpOptions = true, description = "Show every move of REPOSITORY:TAG, newest first.")
-    static final class TagHistory extends LifecycleCommand {
+    static final class TagHistory extends LifecycleCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "REPOSITORY:TAG") String ref;
         @Option(names = "--limit", defaultValue = "50") int limit;
 
@@ -311,7 +311,7 @@ final class LifecycleCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List a namespace's immutable rules.")
-    static final class ImmutableList extends LifecycleCommand {
+    static final class ImmutableList extends LifecycleCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "NAMESPACE") String namespace;
 
         @Override
@@ -362,7 +362,7 @@ final class LifecycleCommands {
     }
 
     @Command(name = "usage", mixinStandardHelpOptions = true, description = "Show a namespace's storage usage and quota.")
-    static final class Usage extends LifecycleCommand {
+    static final class Usage extends LifecycleCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "NAMESPACE") String namespace;
 
         @Override

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.boot.Instance;
 import io.berth.config.BerthConfig;
-import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.registry.Listing;
 import io.berth.registry.ListingJson;
@@ -112,12 +111,9 @@ final class ListingCommands {
             if (api != null) {
                 return list(new Remote(api));
             }
-            BerthConfig config = options.loadForStores(true);
+            BerthConfig config = options.loadForStores(true, true);
             try (Instance instance = Instance.open(config, "cli-" + ProcessHandle.current().pid())) {
                 return list(new Direct(instance.listing()));
-            } catch (RegistryException e) {
-                // Worded as the API's error is printed with --server: "MANIFEST_UNKNOWN: manifest unknown".
-                throw new IllegalArgumentException(e.code().name() + ": " + e.getMessage(), e);
             }
         }
 
@@ -162,7 +158,7 @@ final class ListingCommands {
         int list(Source source) {
             ObjectNode all = allPages((last, n) -> source.repositories(namespace, last, n), "repositories");
             if (json) {
-                System.out.println(all.toPrettyString());
+                System.out.println(Json.write(all, true));
                 return 0;
             }
             Table table = new Table("NAME", "TAGS", "MANIFESTS", "SIZE", "LAST PUSH");
@@ -184,7 +180,7 @@ final class ListingCommands {
             RepositoryName name = new RepositoryName(repository);
             ObjectNode all = allPages((last, n) -> source.tags(name, last, n), "tags");
             if (json) {
-                System.out.println(all.toPrettyString());
+                System.out.println(Json.write(all, true));
                 return 0;
             }
             Table table = new Table("TAG", "DIGEST", "SIZE", "PUSHED", "IMMUTABLE");
@@ -201,7 +197,7 @@ final class ListingCommands {
     static final class ManifestCommand {}
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Show a manifest: media type, size, tags, config, layers, platforms (of an index), referrers.")
+            description = "Show a manifest: media type, size, tags, config, platform(s), layers, referrers.")
     static final class ManifestShow extends ListingCommand {
         @Parameters(paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST") String ref;
 
@@ -209,7 +205,7 @@ final class ListingCommands {
         int list(Source source) {
             JsonNode m = source.manifest(LifecycleCommands.ImageRef.parse(ref));
             if (json) {
-                System.out.println(m.toPrettyString());
+                System.out.println(Json.write(m, true));
                 return 0;
             }
             Table head = new Table();
@@ -225,14 +221,16 @@ final class ListingCommands {
             if (config.isObject()) {
                 head.row("config", config.path("digest").asText() + " (" + size(config.path("sizeBytes")) + ", "
                         + config.path("mediaType").asText() + ")");
+                // A plain image's one platform (from its config) is a line of its own, not a list of children.
+                m.path("platforms").forEach(p -> head.row("platform", platform(p)));
             }
             head.print();
             section("layers", m.path("layers"), new Table("DIGEST", "SIZE", "MEDIA TYPE"),
                     l -> new String[] {l.path("digest").asText(), size(l.path("sizeBytes")), l.path("mediaType").asText()});
-            section("platforms", m.path("platforms"), new Table("PLATFORM", "DIGEST", "SIZE"), p -> new String[] {
-                    p.path("os").asText() + "/" + p.path("architecture").asText()
-                            + (p.path("variant").isTextual() && !p.path("variant").asText().isEmpty() ? "/" + p.path("variant").asText() : ""),
-                    p.path("digest").asText(), size(p.path("sizeBytes"))});
+            if (!config.isObject()) {
+                section("platforms", m.path("platforms"), new Table("PLATFORM", "DIGEST", "SIZE"),
+                        p -> new String[] {platform(p), p.path("digest").asText(), size(p.path("sizeBytes"))});
+            }
             section("referrers", m.path("referrers"), new Table("DIGEST", "ARTIFACT TYPE", "MEDIA TYPE"), r -> new String[] {
                     r.path("digest").asText(), r.path("artifactType").asText("-"), r.path("mediaType").asText()});
             JsonNode annotations = m.path("annotations");
@@ -244,6 +242,12 @@ final class ListingCommands {
                 table.print();
             }
             return 0;
+        }
+
+        /** linux/arm64/v8. */
+        private static String platform(JsonNode p) {
+            String variant = p.path("variant").isTextual() ? p.path("variant").asText() : "";
+            return p.path("os").asText() + "/" + p.path("architecture").asText() + (variant.isEmpty() ? "" : "/" + variant);
         }
 
         private static void section(String title, JsonNode items, Table table, java.util.function.Function<JsonNode, String[]> row) {
@@ -268,7 +272,7 @@ final class ListingCommands {
         int list(Source source) {
             JsonNode usage = source.usage();
             if (json) {
-                System.out.println(usage.toPrettyString());
+                System.out.println(Json.write(usage, true));
                 return 0;
             }
             Table table = new Table("NAMESPACE", "REPOSITORIES", "USED", "QUOTA", "USE");

@@ -26,7 +26,7 @@ public final class Main implements Callable<Integer> {
     static final int USAGE = 2;
 
     /** The commands, in the order `berth help` lists them. */
-    static final List<Class<?>> COMMANDS = List.of(CommandLine.HelpCommand.class, VersionCommand.class,
+    static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, VersionCommand.class,
             ServeCommand.class, RepoCommand.class, AccessCommands.UserCommand.class,
             AccessCommands.NamespaceCommand.class, AccessCommands.TokenCommand.class, AccessCommands.AuditCommand.class,
             LifecycleCommands.Gc.class, LifecycleCommands.TagCommand.class, LifecycleCommands.Promote.class,

@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import io.berth.config.ConfigException;
+import io.berth.oci.RegistryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.UnknownHostException;
@@ -16,6 +17,10 @@ final class OneLine {
     static String describe(Throwable e) {
         if (e instanceof ConfigException) {
             return firstLine(e.getMessage(), e);
+        }
+        if (e instanceof RegistryException failure) {
+            // The words the management API answers with ("CODE: message"), so both modes print the same line.
+            return failure.code().base().name() + ": " + firstLine(e.getMessage(), e);
         }
         if (e instanceof UncheckedIOException unchecked && unchecked.getCause() != null) {
             String reason = reason(unchecked.getCause());

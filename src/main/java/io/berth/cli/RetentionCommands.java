@@ -17,7 +17,18 @@ import picocli.CommandLine.Parameters;
 final class RetentionCommands {
     private RetentionCommands() {}
 
-    private static final String RULE = "%s %s pattern=%s keep-last=%s max-age-days=%s keep=%s%n";
+    /** The table of retention list, as repo list and tag list print theirs. */
+    private static ListingCommands.Table ruleTable() {
+        return new ListingCommands.Table("ID", "NAMESPACE", "PATTERN", "KEEP LAST", "MAX AGE (DAYS)", "ALWAYS KEEP");
+    }
+
+    private static String orNone(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    private static String listOrNone(String joined) {
+        return joined.isEmpty() ? null : joined;
+    }
 
     /** The namespaces to look at through the API: the one given, or every namespace the caller sees. */
     private static List<String> namespaces(ApiClient api, String namespace) {
@@ -36,16 +47,10 @@ final class RetentionCommands {
             return api.get(LifecycleCommands.namespacePath(namespace, "/retention"));
         } catch (ApiClient.ApiException e) {
             if (all && e.status == 404) {
-                return ApiClient.JSON.createArrayNode();
+                return Json.array();
             }
             throw e;
         }
-    }
-
-    private static String keepList(JsonNode keep) {
-        List<String> values = new ArrayList<>();
-        keep.forEach(v -> values.add(v.asText()));
-        return values.toString();
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -96,27 +101,32 @@ final class RetentionCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List retention rules (of NAMESPACE, or all).")
-    static final class ListRules extends LifecycleCommand {
+    static final class ListRules extends LifecycleCommand implements CommonOptions.ReadsOnly {
         @Parameters(paramLabel = "NAMESPACE", arity = "0..1") String namespace;
 
         @Override
         int run(Registry registry, Lifecycle lifecycle) {
             List<RetentionRule> rules = namespace == null ? lifecycle.allRetentionRules()
                     : lifecycle.retentionRules(namespace);
+            ListingCommands.Table table = ruleTable();
             for (RetentionRule r : rules) {
-                System.out.printf(RULE, r.id(), r.namespace(), r.pattern(), r.keepLast(), r.maxAgeDays(), r.keepPatterns());
+                table.row(r.id(), r.namespace(), r.pattern(), orNone(r.keepLast()), orNone(r.maxAgeDays()),
+                        listOrNone(r.keepPatterns() == null ? "" : String.join(",", r.keepPatterns())));
             }
+            table.print();
             return 0;
         }
 
         @Override
         int remote(ApiClient api) {
+            ListingCommands.Table table = ruleTable();
             for (String ns : namespaces(api, namespace)) {
                 for (JsonNode r : rules(api, ns, namespace == null)) {
-                    System.out.printf(RULE, r.path("id").asText(), ns, r.path("pattern").asText(),
-                            AccessCommands.text(r, "keepLast"), AccessCommands.text(r, "maxAgeDays"), keepList(r.path("keep")));
+                    table.row(r.path("id").asText(), ns, r.path("pattern").asText(), AccessCommands.text(r, "keepLast"),
+                            AccessCommands.text(r, "maxAgeDays"), listOrNone(AccessCommands.joined(r.path("keep"))));
                 }
             }
+            table.print();
             return 0;
         }
     }

@@ -126,11 +126,11 @@ final class ServerOptions {
     static ObjectNode readLogins() {
         Path file = loginFile();
         if (!Files.exists(file)) {
-            return ApiClient.JSON.createObjectNode();
+            return Json.object();
         }
         try {
-            JsonNode node = ApiClient.JSON.readTree(file.toFile());
-            return node instanceof ObjectNode object ? object : ApiClient.JSON.createObjectNode();
+            JsonNode node = Json.read(Files.readAllBytes(file));
+            return node instanceof ObjectNode object ? object : Json.object();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("the login file " + file + " is not valid JSON; run berth login again");
         } catch (IOException e) {
@@ -145,7 +145,7 @@ final class ServerOptions {
         } catch (IllegalArgumentException e) {
             if (e.getMessage().endsWith("is not valid JSON; run berth login again")) {
                 System.err.println("berth: note: replacing the login file " + loginFile() + ", which was not valid JSON");
-                return ApiClient.JSON.createObjectNode();
+                return Json.object();
             }
             throw e;
         }
@@ -162,7 +162,7 @@ final class ServerOptions {
             Path temp = Files.createTempFile(dir, ".login-", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                Files.writeString(temp, ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(logins));
+                Files.writeString(temp, Json.write(logins, true));
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(temp);

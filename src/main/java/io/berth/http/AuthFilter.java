@@ -6,6 +6,7 @@ import io.berth.auth.Authenticator;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
 import io.berth.auth.TokenService;
+import io.berth.config.BuildInfo;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
@@ -242,7 +243,10 @@ public final class AuthFilter implements Filter {
         String message = "invalid_token".equals(error) ? "invalid or expired token"
                 : "insufficient_scope".equals(error) ? "token lacks the scope this request needs"
                 : "authentication required";
-        return new RegistryException(ErrorCode.UNAUTHORIZED, message, null,
-                Map.of("WWW-Authenticate", header.toString()));
+        Map<String, String> headers = "base".equals(route.name())
+                // /v2/ names the Berth that answers whether the caller may come in or not (RegistryApi.base).
+                ? Map.of("WWW-Authenticate", header.toString(), "Berth-Version", BuildInfo.current().header())
+                : Map.of("WWW-Authenticate", header.toString());
+        return new RegistryException(ErrorCode.UNAUTHORIZED, message, null, headers);
     }
 }

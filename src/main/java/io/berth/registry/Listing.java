@@ -21,6 +21,8 @@ import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.oci.Tag;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -48,6 +50,9 @@ public final class Listing {
     private static final int MAX_SCANS = 10_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Config media types of images, whose os, architecture and variant name a plain image's platform. */
+    private static final Set<String> IMAGE_CONFIGS = Set.of("application/vnd.oci.image.config.v1+json",
+            "application/vnd.docker.container.image.v1+json");
 
     private final MetadataStore metadata;
     private final LifecycleStore lifecycle;
@@ -134,8 +139,15 @@ public final class Listing {
             platforms.add(new Platform(text(platform, "os"), text(platform, "architecture"), text(platform, "variant"),
                     digest, sizes.getOrDefault(digest, child.path("size").asLong())));
         }
-        return new ManifestDetails(repository, record.digest(), record.mediaType(), record.artifactType(),
-                sizes.getOrDefault(record.digest(), record.size()),
+        long size = sizes.getOrDefault(record.digest(), record.size());
+        if (children.isEmpty()) {
+            // A plain image: its platform is in its config (an index names its children's in the index itself).
+            Platform own = platformOf(repository, config, record.digest(), size);
+            if (own != null) {
+                platforms.add(own);
+            }
+        }
+        return new ManifestDetails(repository, record.digest(), record.mediaType(), record.artifactType(), size,
                 metadata.tagsOf(repository, record.digest(), MAX_TAGS_OF_MANIFEST), config, layers, platforms,
                 registry.referrers(repository, record.digest(), null), record.annotations());
     }
@@ -157,9 +169,7 @@ public final class Listing {
      * than {@link #MAX_CONFIG_BYTES}, is no longer readable or is not JSON.
      */
     public JsonNode imageConfig(RepositoryName repository, Descriptor config) {
-        if (config == null || config.size() > MAX_CONFIG_BYTES
-                || !(config.mediaType().equals("application/vnd.oci.image.config.v1+json")
-                || config.mediaType().equals("application/vnd.docker.container.image.v1+json"))) {
+        if (config == null || config.size() > MAX_CONFIG_BYTES || !IMAGE_CONFIGS.contains(config.mediaType())) {
             return null;
         }
         try {
@@ -167,7 +177,7 @@ public final class Listing {
             try (java.io.InputStream in = blob.openStream(0, blob.size())) {
                 return JSON.readTree(in.readNBytes(MAX_CONFIG_BYTES));
             }
-        } catch (RegistryException | IOException e) {
+        } catch (RegistryException | IOException | UncheckedIOException e) {
             return null;
         }
     }
@@ -268,6 +278,18 @@ public final class Listing {
     }
 
     /**
+     * The platform an image config names (os, architecture, variant) for the image digest, or null: not an image's
+     * config, or one without os and architecture, or not readable (a missing or malformed config leaves it unknown).
+     */
+    private Platform platformOf(RepositoryName repository, Descriptor config, Digest digest, long size) {
+        JsonNode image = imageConfig(repository, config);
+        String os = text(image, "os");
+        String architecture = text(image, "architecture");
+        return os == null || architecture == null ? null
+                : new Platform(os, architecture, text(image, "variant"), digest, size);
+    }
+
+    /**
      * Usage, quota and repository count of each namespace that holds repositories and that visible accepts, in
      * name order.
      */
@@ -313,7 +335,7 @@ public final class Listing {
     }
 
     private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
+        JsonNode value = node == null ? null : node.get(field);
         return value == null || !value.isTextual() ? null : value.asText();
     }
 }

@@ -132,5 +132,13 @@ class CliErrorMessagesTest {
         assertThat(rule.exit()).as(rule.err()).isEqualTo(1);
         assertThat(rule.errLines()).contains("berth: NOT_FOUND: no retention rule 999999");
         assertThat(oneLine(2, run(work, Map.of(), "repo", "nosuch"))).startsWith("berth: unknown command 'repo nosuch'");
+        for (String[] args : new String[][] {{"tag", "rollback", "ns/nosuch:v1"}, {"promote", "ns/nosuch:v1", "--tag", "v2"}}) {
+            Cli.Run local = run(dir, Map.of(), args);
+            assertThat(local.exit()).as(local.err()).isEqualTo(1);
+            String remote = oneLine(1, run(work, Map.of(), java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                    java.util.stream.Stream.of("--server", url)).toArray(String[]::new)));
+            assertThat(remote).as(String.join(" ", args)).matches("berth: [A-Z_]+: .+");
+            assertThat(local.errLines()).as(String.join(" ", args)).contains(remote);
+        }
     }
 }

@@ -43,6 +43,18 @@ class CliTest {
     }
 
     @Test
+    void help_follows_a_path_of_subcommands() {
+        Exit help = BerthCommand.run("help", "namespace", "grant");
+
+        assertThat(help.code()).as(help.output()).isZero();
+        assertThat(help.output()).startsWith("Usage: berth namespace grant ").contains("NAMESPACE USER ROLE");
+        assertThat(BerthCommand.run("namespace", "grant", "--help")).isEqualTo(help);
+        assertThat(BerthCommand.run("help", "repo", "delete")).isEqualTo(BerthCommand.run("repo", "delete", "--help"));
+        assertThat(BerthCommand.run("help", "namespace", "grnt")).isEqualTo(new Exit(2,
+                "berth: unknown command 'namespace grnt' (did you mean namespace grant?)\n"));
+    }
+
+    @Test
     void help_lists_every_command_with_its_description() {
         Exit help = BerthCommand.run("help");
 
@@ -109,6 +121,18 @@ class CliTest {
             assertThat(version.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(version.body().strip()).isEqualTo("{\"version\":\"" + cli.group(1) + "\",\"commit\":\""
                     + cli.group(2) + "\",\"built\":\"" + cli.group(3) + "\"}");
+        }
+        // With access control on, the anonymous probe of /v2/ is a 401 that names the Berth too.
+        try (BerthServer berth = BerthServer.with().auth("admin-secret-1").start();
+             HttpClient http = HttpClient.newHttpClient()) {
+            for (String method : List.of("GET", "HEAD")) {
+                HttpResponse<String> base = http.send(HttpRequest.newBuilder(URI.create("http://" + berth.hostPort()
+                        + "/v2/")).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(base.statusCode()).as(method).isEqualTo(401);
+                assertThat(base.headers().firstValue("Berth-Version")).as(method)
+                        .hasValue(cli.group(1) + " " + cli.group(2));
+            }
         }
     }
 }

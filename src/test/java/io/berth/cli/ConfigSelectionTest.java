@@ -51,9 +51,26 @@ class ConfigSelectionTest {
         assertThat(audit.errLines()).containsExactly(line);
         // --data names it too, and the line says which one.
         Path other = Files.createDirectory(dir.resolve("other"));
-        Cli.Run elsewhere = Cli.run(dir, Map.of(), null, "namespace", "list", "--data", other.toString());
+        Cli.Run elsewhere = Cli.run(dir, Map.of(), null, "namespace", "create", "team-b", "--data", other.toString());
         assertThat(elsewhere.errLines()).containsExactly("berth: using data directory " + other + " (no --config or BERTH_CONFIG)");
-        assertThat(elsewhere.out()).doesNotContain("team-a");
+        Cli.Run listed = Cli.run(dir, Map.of(), null, "namespace", "list", "--data", other.toString());
+        assertThat(listed.out()).contains("team-b").doesNotContain("team-a");
+    }
+
+    @Test
+    void readOnlyCommandsOnAnEmptyDataDirectorySaySoAndCreateNothing() throws IOException {
+        Path dir = Files.createTempDirectory("berth-empty-");
+        Path data = Files.createDirectory(dir.resolve("data"));
+        String line = "berth: no Berth in " + data.toRealPath() + ": it holds no berth.db, nothing was stored there;"
+                + " pass --config FILE (or set BERTH_CONFIG), --server URL (or set BERTH_SERVER) or --data DIR of an"
+                + " existing one";
+        for (String[] args : new String[][] {{"repo", "list"}, {"audit"}, {"user", "list"}, {"namespace", "list"},
+                {"namespace", "members", "team-a"}, {"token", "list"}, {"tag", "list", "team-a/app"},
+                {"tag", "history", "team-a/app:v1"}, {"manifest", "show", "team-a/app:v1"}, {"usage"},
+                {"namespace", "usage", "team-a"}, {"retention", "list"}}) {
+            assertThat(oneLineFailure(Cli.run(dir, Map.of(), null, args))).as(String.join(" ", args)).isEqualTo(line);
+            assertThat(data).as(String.join(" ", args)).isEmptyDirectory();
+        }
     }
 
     @Test

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * line; berth login keeps credentials in a 0600 file that logout empties.
  */
 class RemoteCliTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final String ADMIN_PASSWORD = "admin-secret-1";
     private static BerthServer server;
     private static String url;
@@ -127,7 +128,12 @@ class RemoteCliTest {
 
         String added = ok(admin("retention", "add", "team-b", "--keep-last", "1", "--pattern", "[0-9]*"));
         String rule = added.replaceAll("(?s).*added retention rule (\\S+) to team-b.*", "$1");
-        assertThat(ok(admin("retention", "list"))).contains(rule + " team-b pattern=[0-9]* keep-last=1");
+        String rules = ok(admin("retention", "list"));
+        assertThat(rules).startsWith("ID ").contains("NAMESPACE", "PATTERN", "KEEP LAST")
+                .containsPattern(java.util.regex.Pattern.quote(rule) + "\\s+team-b\\s+\\[0-9]\\*\\s+1\\s+-\\s+-\\n");
+        // The same table when the command reads the stores directly.
+        assertThat(ok(Cli.run(work, Map.of(), null, "retention", "list", "--data", server.dataDir().toString())))
+                .isEqualTo(rules);
         assertThat(ok(admin("retention", "run", "team-b", "--dry-run"))).containsPattern("would remove team-b/app:[12]\\.0")
                 .contains("dry run: 1 tags");
         assertThat(ok(admin("retention", "remove", rule))).contains("removed retention rule " + rule + " of team-b");
@@ -199,6 +205,23 @@ class RemoteCliTest {
     }
 
     @Test
+    void httpsServersAreTrustedThroughBerthCacertAndOnlyThen() {
+        try (BerthServer tls = BerthServer.with().auth(ADMIN_PASSWORD).tls().start()) {
+            String https = "https://" + tls.hostPort();
+            Map<String, String> env = new HashMap<>(Map.of("BERTH_SERVER", https, "BERTH_USER", "admin",
+                    "BERTH_PASSWORD", ADMIN_PASSWORD, "BERTH_CACERT", tls.certificate().toString()));
+            ok(Cli.run(work, env, null, "namespace", "create", "team-tls"));
+            assertThat(ok(Cli.run(work, env, null, "namespace", "list"))).contains("team-tls");
+            env.put("BERTH_PASSWORD", "wrong-password-1");
+            assertThat(oneLineFailure(Cli.run(work, env, null, "namespace", "list")))
+                    .isEqualTo("berth: wrong user name or password for admin at " + https);
+            env.remove("BERTH_CACERT");
+            assertThat(oneLineFailure(Cli.run(work, env, null, "namespace", "list")))
+                    .startsWith("berth: cannot reach " + https + ": ");
+        }
+    }
+
+    @Test
     void refusalsAndAnUnreachableServerAreOneLine() {
         ok(admin("user", "add", "dave", "--password", "dave-secret-1"));
         assertThat(oneLineFailure(Cli.run(work, as("dave", "dave-secret-1"), null, "user", "add", "eve", "--password",
@@ -229,7 +252,7 @@ class RemoteCliTest {
         assertThat(repos).containsPattern("(?m)^NAME\\s+TAGS\\s+MANIFESTS\\s+SIZE\\s+LAST PUSH$")
                 .containsPattern("(?m)^team-l/api\\s+1\\s+1\\s+[0-9.]+ (B|KiB)\\s+(just now|[0-9]+ minutes? ago)$")
                 .containsPattern("(?m)^team-l/web\\s+3\\s+3\\s+[0-9.]+ (B|KiB)\\s+");
-        com.fasterxml.jackson.databind.JsonNode json = ApiClient.JSON.readTree(ok(admin("repo", "list", "--namespace",
+        com.fasterxml.jackson.databind.JsonNode json = JSON.readTree(ok(admin("repo", "list", "--namespace",
                 "team-l", "--json", "--page-size", "1")));
         assertThat(json.path("repositories")).hasSize(2);
         assertThat(json.path("repositories").path(1).path("name").asText()).isEqualTo("team-l/web");
@@ -239,21 +262,27 @@ class RemoteCliTest {
         assertThat(tags).containsPattern("(?m)^TAG\\s+DIGEST\\s+SIZE\\s+PUSHED\\s+IMMUTABLE$")
                 .containsPattern("(?m)^1\\.0\\s+" + Digest.sha256(one).toString().substring(0, 19) + "\\s+[0-9.]+ B\\s+")
                 .containsPattern("(?m)^multi\\s+" + Digest.sha256(index).toString().substring(0, 19));
-        assertThat(ApiClient.JSON.readTree(ok(admin("tag", "list", "team-l/web", "--json"))).path("tags")).hasSize(3);
+        assertThat(JSON.readTree(ok(admin("tag", "list", "team-l/web", "--json"))).path("tags")).hasSize(3);
 
         String multi = ok(admin("manifest", "show", "team-l/web:multi"));
         assertThat(multi).contains("platforms (2").containsPattern("linux/amd64\\s+" + Digest.sha256(one))
                 .containsPattern("linux/arm64/v8\\s+" + Digest.sha256(two)).containsPattern("tags\\s+multi");
         String image = ok(admin("manifest", "show", "team-l/web@" + Digest.sha256(one)));
-        assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0");
-        assertThat(ApiClient.JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
+        assertThat(image).contains("layers (1, ").containsPattern("config\\s+sha256:").containsPattern("tags\\s+1\\.0")
+                .containsPattern("(?m)^platform\\s+linux/amd64$").doesNotContain("platforms (");
+        com.fasterxml.jackson.databind.JsonNode own = JSON.readTree(ok(admin("manifest", "show",
+                "team-l/web@" + Digest.sha256(one), "--json"))).path("platforms");
+        assertThat(own).hasSize(1);
+        assertThat(own.path(0).path("os").asText() + "/" + own.path(0).path("architecture").asText()
+                + " " + own.path(0).path("digest").asText()).isEqualTo("linux/amd64 " + Digest.sha256(one));
+        assertThat(JSON.readTree(ok(admin("manifest", "show", "team-l/web:2.0", "--json"))).path("digest").asText())
                 .isEqualTo(Digest.sha256(two).toString());
         assertThat(oneLineFailure(admin("manifest", "show", "team-l/web:nope"))).startsWith("berth: MANIFEST_UNKNOWN: ");
 
         ok(admin("namespace", "quota", "team-l", "1MiB"));
         assertThat(ok(admin("usage"))).containsPattern("(?m)^NAMESPACE\\s+REPOSITORIES\\s+USED\\s+QUOTA\\s+USE$")
                 .containsPattern("(?m)^team-l\\s+2\\s+[0-9.]+ (B|KiB)\\s+1\\.0 MiB\\s+[0-9]+%$");
-        assertThat(ApiClient.JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
+        assertThat(JSON.readTree(ok(admin("usage", "--json"))).path("namespaces").toString()).contains("\"team-l\"");
 
         // Without --server, the server's configuration file: the commands read its stores themselves (no
         // credentials, no TLS trust needed) and print exactly what the server's API gives.
@@ -284,12 +313,12 @@ class RemoteCliTest {
         Map<String, String> direct = Map.of("BERTH_CONFIG", config.toString());
         String notFound = "berth: NAME_UNKNOWN: namespace nosuchns not found";
         assertThat(oneLineFailure(admin("namespace", "quota", "nosuchns", "10MiB"))).isEqualTo(notFound);
-        // Directly on the stores, the lifecycle commands print the message without the API's code.
+        // Directly on the stores, the lifecycle commands print the same line, the API's code included.
         assertThat(oneLineFailure(Cli.run(work, direct, null, "namespace", "quota", "nosuchns", "10MiB")))
-                .isEqualTo("berth: namespace nosuchns not found");
+                .isEqualTo(notFound);
         assertThat(oneLineFailure(admin("retention", "add", "nosuchns", "--keep-last", "1"))).isEqualTo(notFound);
         assertThat(oneLineFailure(Cli.run(work, direct, null, "retention", "add", "nosuchns", "--keep-last", "1")))
-                .isEqualTo("berth: namespace nosuchns not found");
+                .isEqualTo(notFound);
         assertThat(ok(admin("retention", "list", "nosuchns"))).doesNotContain("nosuchns");
     }
 

@@ -228,7 +228,7 @@ abstract class VulnDbFrontDoorsContract {
         Cli.Run failed = Cli.run(work, Map.of(), null, "vulndb", "import", "--data", fresh.toString(), zip.toString(),
                 broken.toString());
         assertThat(failed.exit()).isEqualTo(1);
-        assertThat(failed.errLines()).last().asString().startsWith("berth: " + broken + ": entry X-1.json: not valid JSON");
+        assertThat(failed.errLines()).last().asString().startsWith("berth: INVALID_REQUEST: " + broken + ": entry X-1.json: not valid JSON");
         assertThat(ok(Cli.run(work, Map.of(), null, "vulndb", "status", "--data", fresh.toString())))
                 .contains("generation 0: 0 records (0 withdrawn), 0 sources").contains("nothing imported yet");
     }
