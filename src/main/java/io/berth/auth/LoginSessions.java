@@ -23,8 +23,11 @@ import javax.crypto.spec.SecretKeySpec;
 public final class LoginSessions {
     private static final String PREFIX = "ui-";
 
-    /** A live session: its id, who it names, the CSRF token of its forms, and when it ends. */
-    public record Session(String id, String subject, String csrf, Instant expires) {}
+    /**
+     * A live session: its id, who it names, the CSRF token of its forms, when it ends, and a key of its own (derived
+     * from its secret like the CSRF token) for what the UI hands this browser alone to show once.
+     */
+    public record Session(String id, String subject, String csrf, Instant expires, byte[] sealKey) {}
 
     /** A session just opened, with the value of its cookie (shown only here). */
     public record Opened(Session session, String cookie) {}
@@ -50,7 +53,7 @@ public final class LoginSessions {
         Instant now = clock.instant();
         Instant expires = now.plus(ttl);
         store.createRefreshToken(new RefreshToken(id, subject, Passwords.sha256(secret), now, expires, null));
-        return new Opened(new Session(id, subject, csrf(secret), expires), id + "." + secret);
+        return new Opened(new Session(id, subject, csrf(secret), expires, derive(secret, "berth-ui-seal")), id + "." + secret);
     }
 
     /** The live session a cookie value names, or empty (malformed, unknown, expired, revoked). */
@@ -70,7 +73,8 @@ public final class LoginSessions {
                 || !Passwords.sameHash(Passwords.sha256(secret), token.get().secretHash())) {
             return Optional.empty();
         }
-        return Optional.of(new Session(id, token.get().subject(), csrf(secret), token.get().expiresAt()));
+        return Optional.of(new Session(id, token.get().subject(), csrf(secret), token.get().expiresAt(),
+                derive(secret, "berth-ui-seal")));
     }
 
     /** Ends a session on every node. */
@@ -82,11 +86,15 @@ public final class LoginSessions {
 
     /** The CSRF token of a session: an HMAC of its secret, so it tells nothing of the secret. */
     private static String csrf(String secret) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(derive(secret, "berth-ui-csrf"));
+    }
+
+    /** HMAC-SHA256 of purpose under the session's secret. */
+    private static byte[] derive(String secret, String purpose) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal("berth-ui-csrf".getBytes(StandardCharsets.UTF_8)));
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -179,12 +179,17 @@ public final class WebUi {
     }
 
     private static String cookie(Exchange ex) {
+        return cookie(ex, COOKIE);
+    }
+
+    /** The value of the request's cookie of that name, or null. */
+    static String cookie(Exchange ex, String name) {
         String header = ex.header("Cookie");
         if (header == null) {
             return null;
         }
         for (Cookie cookie : ServerCookieDecoder.STRICT.decode(header)) {
-            if (cookie.name().equals(COOKIE)) {
+            if (cookie.name().equals(name)) {
                 return cookie.value();
             }
         }
@@ -355,7 +360,11 @@ public final class WebUi {
 
     /** The session cookie: HttpOnly, SameSite=Strict, Secure when the visitor reached us over HTTPS. */
     static String cookieHeader(Exchange ex, String value, long maxAgeSeconds) {
-        return COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+        return cookieHeader(ex, COOKIE, value, maxAgeSeconds, "/");
+    }
+
+    static String cookieHeader(Exchange ex, String name, String value, long maxAgeSeconds, String path) {
+        return name + "=" + value + "; Path=" + path + "; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
                 + (ex.url("/").startsWith("https:") ? "; Secure" : "");
     }
 
