@@ -32,6 +32,11 @@ public final class LoginSessions {
     /** A session just opened, with the value of its cookie (shown only here). */
     public record Opened(Session session, String cookie) {}
 
+    /** How often a node deletes expired sessions (and refresh tokens), on a login. */
+    private static final Duration PURGE_EVERY = Duration.ofHours(1);
+
+    private final java.util.concurrent.atomic.AtomicReference<Instant> nextPurge =
+            new java.util.concurrent.atomic.AtomicReference<>(Instant.MIN);
     private final AuthStore store;
     private final Duration ttl;
     private final Clock clock;
@@ -46,11 +51,15 @@ public final class LoginSessions {
         return ttl;
     }
 
-    /** A new session of subject. */
+    /** A new session of subject; at most once an hour per node, first deletes the sessions that expired. */
     public Opened open(String subject) {
         String id = PREFIX + Passwords.randomId();
         String secret = Passwords.randomSecret(32);
         Instant now = clock.instant();
+        Instant due = nextPurge.get();
+        if (!now.isBefore(due) && nextPurge.compareAndSet(due, now.plus(PURGE_EVERY))) {
+            store.deleteExpiredRefreshTokens(now);
+        }
         Instant expires = now.plus(ttl);
         store.createRefreshToken(new RefreshToken(id, subject, Passwords.sha256(secret), now, expires, null));
         return new Opened(new Session(id, subject, csrf(secret), expires, derive(secret, "berth-ui-seal")), id + "." + secret);

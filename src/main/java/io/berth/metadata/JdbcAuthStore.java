@@ -308,6 +308,11 @@ public final class JdbcAuthStore implements AuthStore {
                 "UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", millis(at), id)) > 0;
     }
 
+    @Override
+    public int deleteExpiredRefreshTokens(Instant at) {
+        return db.transaction(c -> Sql.update(c, "DELETE FROM refresh_tokens WHERE expires_at < ?", millis(at)));
+    }
+
     private static final String REVOKE_REFRESH_TOKENS =
             "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL";
 
