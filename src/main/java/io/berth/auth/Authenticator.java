@@ -42,6 +42,11 @@ public final class Authenticator {
         this.limiter = new LoginLimiter(maxFailuresPerMinute, clock);
     }
 
+    /** The web UI's login sessions on the same store, lasting ttl each. */
+    public LoginSessions sessions(java.time.Duration ttl) {
+        return new LoginSessions(store, ttl, clock);
+    }
+
     /** True when a password has the form of a robot token and is checked as one. */
     public static boolean isRobotToken(String password) {
         return password != null && ROBOT_TOKEN.matcher(password).matches();

@@ -69,6 +69,12 @@ public interface AuthStore {
 
     Optional<RefreshToken> refreshToken(String id);
 
+    /** Revokes one refresh token (a web UI session when its id starts with "ui-"); false when none was active. */
+    boolean revokeRefreshToken(String id, Instant at);
+
+    /** Deletes the refresh tokens (and web UI sessions) that expired before at; how many went. */
+    int deleteExpiredRefreshTokens(Instant at);
+
     /** Revokes every refresh token of subject (a disabled user, a changed password). */
     void revokeRefreshTokens(String subject, Instant at);
 

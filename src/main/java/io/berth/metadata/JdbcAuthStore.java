@@ -302,6 +302,17 @@ public final class JdbcAuthStore implements AuthStore {
                 "SELECT id, subject, secret_hash, created_at, expires_at, revoked_at FROM refresh_tokens WHERE id = ?", id));
     }
 
+    @Override
+    public boolean revokeRefreshToken(String id, Instant at) {
+        return db.transaction(c -> Sql.update(c,
+                "UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", millis(at), id)) > 0;
+    }
+
+    @Override
+    public int deleteExpiredRefreshTokens(Instant at) {
+        return db.transaction(c -> Sql.update(c, "DELETE FROM refresh_tokens WHERE expires_at < ?", millis(at)));
+    }
+
     private static final String REVOKE_REFRESH_TOKENS =
             "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL";
 

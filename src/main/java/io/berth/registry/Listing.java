@@ -156,13 +156,21 @@ public final class Listing {
     public static final int MAX_CONFIG_BYTES = 1 << 20;
     /** Platforms of configs read so far (configs never change: a digest names its bytes), bounded. */
     private static final int PLATFORM_CACHE = 10_000;
-    private final Map<Digest, String> configPlatforms = java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>(256, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Digest, String> eldest) {
-                    return size() > PLATFORM_CACHE;
-                }
-            });
+    private final Map<Digest, String> configPlatforms = platformCache();
+    /**
+     * The platform of each image manifest read so far ("" for none): a digest names its bytes and so its config, so
+     * a page of tags seen before parses no manifest again.
+     */
+    private final Map<Digest, String> manifestPlatforms = platformCache();
+
+    private static Map<Digest, String> platformCache() {
+        return java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Digest, String> eldest) {
+                return size() > PLATFORM_CACHE;
+            }
+        });
+    }
 
     /**
      * An image config (OCI or Docker) of repository, parsed; null when config is not an image config, is larger
@@ -197,6 +205,13 @@ public final class Listing {
     public Map<Digest, String> imagePlatforms(RepositoryName repository, Collection<Digest> digests) {
         Map<Digest, String> result = new LinkedHashMap<>();
         for (Digest digest : new LinkedHashSet<>(digests)) {
+            String known = manifestPlatforms.get(digest);
+            if (known != null) {
+                if (!known.isEmpty()) {
+                    result.put(digest, known);
+                }
+                continue;
+            }
             Descriptor config;
             try {
                 config = descriptor(JSON.readTree(registry.listedManifestBytes(digest)).get("config"));
@@ -204,6 +219,7 @@ public final class Listing {
                 continue; // deleted since the page's tags were read
             }
             if (config == null) {
+                manifestPlatforms.put(digest, "");
                 continue;
             }
             String platform = configPlatforms.get(config.digest());
@@ -212,6 +228,7 @@ public final class Listing {
                 platform = root == null || platformOf(root) == null ? "" : platformOf(root);
                 configPlatforms.put(config.digest(), platform);
             }
+            manifestPlatforms.put(digest, platform);
             if (!platform.isEmpty()) {
                 result.put(digest, platform);
             }

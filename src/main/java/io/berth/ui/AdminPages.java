@@ -8,6 +8,7 @@ import io.berth.http.Response;
 import io.berth.model.AuthRecords.AuditEntry;
 import io.berth.model.AuthRecords.AuditQuery;
 import io.berth.model.AuthRecords.Namespace;
+import io.berth.model.AuthRecords.RobotToken;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.registry.GarbageCollector;
@@ -155,6 +156,27 @@ final class AdminPages extends ManagementPage {
                 "draft", draft == null ? Map.of() : draft, "now", Instant.now()));
     }
 
+    /** The page that shows a token just created, and the cookie that carries its secret there once. */
+    static final String CREATED_PATH = "/admin/tokens/created";
+    private static final String CREATED_COOKIE = "berth_created_token";
+
+    /** The token just created with its secret, once; afterwards (a reload) the list of tokens. */
+    Response createdToken(Exchange ex, WebUi.Visitor visitor) {
+        Response refused = tokensRefused(ex, visitor);
+        if (refused != null) {
+            return refused;
+        }
+        String value = WebUi.cookie(ex, CREATED_COOKIE);
+        String text = value == null ? null : Sealed.open(visitor.session().sealKey(), value);
+        int newline = text == null ? -1 : text.indexOf('\n');
+        String id = newline < 0 ? null : text.substring(0, newline);
+        RobotToken token = id == null ? null : admin.tokens(visitor.principal()).stream()
+                .filter(t -> t.id().equals(id)).findFirst().orElse(null);
+        Response page = token == null ? Pages.redirect("/admin/tokens")
+                : tokensPage(visitor, 200, null, new AccessAdmin.CreatedToken(token, text.substring(newline + 1)), null);
+        return page.header("Set-Cookie", WebUi.cookieHeader(ex, CREATED_COOKIE, "", 0, CREATED_PATH));
+    }
+
     /** Creates a token and shows its secret this once (the response is not stored: Cache-Control no-store). */
     Response createToken(Exchange ex, WebUi.Visitor visitor, Map<String, String> form) {
         Response refused = tokensRefused(ex, visitor);
@@ -174,7 +196,11 @@ final class AdminPages extends ManagementPage {
             AccessAdmin.CreatedToken created = admin.createToken(visitor.principal(),
                     String.valueOf(form.get("name")).strip(), namespace, repositories, actions,
                     validFor(form.get("expiresIn")), ex.source());
-            return tokensPage(visitor, 201, null, created, null);
+            // Post, redirect, get: the secret goes to the next page in a cookie sealed under this session's key
+            // (never in a URL or a log), which that page clears; reloading it then creates and shows nothing.
+            String sealed = Sealed.seal(visitor.session().sealKey(), created.token().id() + "\n" + created.secret());
+            return Pages.redirect(CREATED_PATH).header("Set-Cookie",
+                    WebUi.cookieHeader(ex, CREATED_COOKIE, sealed, 300, CREATED_PATH));
         } catch (RegistryException e) {
             return tokensPage(visitor, e.code().status(), reason(e), null,
                     form);

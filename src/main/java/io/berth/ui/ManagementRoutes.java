@@ -74,6 +74,8 @@ final class ManagementRoutes {
                 ex -> form(ex, admin::setDisabled));
         WebUi.add(routes, "ui-admin-tokens", GET, "/admin/tokens", ex -> admin.tokens(ex, ui.visitor(ex)));
         WebUi.add(routes, "ui-admin-tokens", POST, "/admin/tokens", ex -> form(ex, admin::createToken));
+        WebUi.add(routes, "ui-admin-token-created", GET, AdminPages.CREATED_PATH,
+                ex -> admin.createdToken(ex, ui.visitor(ex)));
         WebUi.add(routes, "ui-admin-token-revoke", POST, "/admin/tokens/(?<id>[^/]+)/revoke",
                 ex -> form(ex, admin::revokeToken));
         WebUi.add(routes, "ui-admin-audit", GET, "/admin/audit", ex -> admin.audit(ex, ui.visitor(ex)));

@@ -31,7 +31,7 @@ import java.util.Map;
  */
 final class RepositoryPages {
     /** Tags read for one repository page. */
-    static final int TAG_PAGE = 500;
+    static final int TAG_PAGE = 100;
     /** Untagged manifests on one page. */
     static final int UNTAGGED_PAGE = 100;
 

@@ -5,6 +5,8 @@ import static io.netty.handler.codec.http.HttpMethod.POST;
 
 import io.berth.auth.AccessAdmin;
 import io.berth.auth.Authenticator;
+import io.berth.auth.LoginSessions;
+import io.berth.auth.Passwords;
 import io.berth.auth.Permissions;
 import io.berth.auth.Principal;
 import io.berth.auth.Scope;
@@ -53,7 +55,8 @@ public final class WebUi {
     private final Listing listing;
     private final Permissions permissions;
     private final Authenticator authenticator;
-    private final Sessions sessions;
+    /** The login sessions, in the metadata database (any node knows them); null when access control is off. */
+    private final LoginSessions sessions;
     private final Pages pages = new Pages();
     private final TagPages tagPages;
     private final RepositoryPages repositoryPages;
@@ -77,12 +80,12 @@ public final class WebUi {
         this.listing = listing;
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
-        this.sessions = new Sessions(sessionTtl, clock);
+        this.sessions = authenticator == null ? null : authenticator.sessions(sessionTtl);
         this.tagPages = new TagPages(this, registry, listing, permissions, pages, audit);
         this.repositoryPages = new RepositoryPages(this, listing, permissions, pages);
         this.artifactPages = new ArtifactPages(this, listing, registry, permissions, pages);
         this.deletePages = new DeletePages(this, listing, registry, pages, audit);
-        this.anonymousCsrf = sessions.randomId();
+        this.anonymousCsrf = Passwords.randomSecret(32);
         this.registry = registry;
         this.audit = audit;
     }
@@ -154,7 +157,7 @@ public final class WebUi {
     }
 
     /** Who is browsing: the principal of a live session, else anonymous. */
-    record Visitor(Principal principal, Sessions.Session session) {
+    record Visitor(Principal principal, LoginSessions.Session session) {
         boolean anonymous() {
             return session == null;
         }
@@ -164,25 +167,29 @@ public final class WebUi {
         if (authenticator == null) {
             return new Visitor(Principal.ANONYMOUS, null);
         }
-        Sessions.Session session = sessions.find(cookie(ex));
+        LoginSessions.Session session = sessions.find(cookie(ex)).orElse(null);
         if (session == null) {
             return new Visitor(Principal.ANONYMOUS, null);
         }
         Optional<Principal> principal = authenticator.bySubject(session.subject());
         if (principal.isEmpty()) {
-            sessions.end(session.id());
             return new Visitor(Principal.ANONYMOUS, null);
         }
         return new Visitor(principal.get(), session);
     }
 
     private static String cookie(Exchange ex) {
+        return cookie(ex, COOKIE);
+    }
+
+    /** The value of the request's cookie of that name, or null. */
+    static String cookie(Exchange ex, String name) {
         String header = ex.header("Cookie");
         if (header == null) {
             return null;
         }
         for (Cookie cookie : ServerCookieDecoder.STRICT.decode(header)) {
-            if (cookie.name().equals(COOKIE)) {
+            if (cookie.name().equals(name)) {
                 return cookie.value();
             }
         }
@@ -333,16 +340,16 @@ public final class WebUi {
         if (principal.isEmpty()) {
             return loginForm(ex, new Visitor(Principal.ANONYMOUS, null), 401, "Wrong user name or password.", next);
         }
-        Sessions.Session session = sessions.create(principal.get().subject());
-        if (session == null) {
-            return loginForm(ex, new Visitor(Principal.ANONYMOUS, null), 503, "Too many sessions; try later.", next);
-        }
-        return Pages.redirect(next).header("Set-Cookie", cookieHeader(ex, session.id(), sessions.ttl().toSeconds()));
+        LoginSessions.Opened opened = sessions.open(principal.get().subject());
+        return Pages.redirect(next).header("Set-Cookie", cookieHeader(ex, opened.cookie(), sessions.ttl().toSeconds()));
     }
 
     private Response logout(Exchange ex, Map<String, String> form) {
         sameOrigin(ex);
-        Sessions.Session session = sessions.find(cookie(ex));
+        if (authenticator == null) {
+            return Pages.redirect("/");
+        }
+        LoginSessions.Session session = sessions.find(cookie(ex)).orElse(null);
         if (session != null && session.csrf().equals(form.get("csrf"))) {
             sessions.end(session.id());
         } else if (session != null) {
@@ -353,7 +360,11 @@ public final class WebUi {
 
     /** The session cookie: HttpOnly, SameSite=Strict, Secure when the visitor reached us over HTTPS. */
     static String cookieHeader(Exchange ex, String value, long maxAgeSeconds) {
-        return COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+        return cookieHeader(ex, COOKIE, value, maxAgeSeconds, "/");
+    }
+
+    static String cookieHeader(Exchange ex, String name, String value, long maxAgeSeconds, String path) {
+        return name + "=" + value + "; Path=" + path + "; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
                 + (ex.url("/").startsWith("https:") ? "; Secure" : "");
     }
 

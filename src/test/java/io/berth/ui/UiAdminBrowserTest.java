@@ -179,6 +179,11 @@ class UiAdminBrowserTest {
         Object copied = ((JavascriptExecutor) browser.driver).executeAsyncScript(
                 "var done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('error ' + e));");
         assertThat(copied).isEqualTo(secret);
+        // Reloading the page that showed it neither creates another token nor shows the secret again.
+        browser.driver.navigate().refresh();
+        waitFor("create-token");
+        assertThat(browser.driver.getPageSource()).doesNotContain(secret.substring(secret.lastIndexOf('_') + 1));
+        assertThat(browser.texts("td.token-name")).containsOnlyOnce("ci-push");
         // Shown once: the list of tokens does not hold it.
         browser.open("/admin/tokens");
         assertThat(browser.driver.getPageSource()).doesNotContain(secret.substring(secret.lastIndexOf('_') + 1));

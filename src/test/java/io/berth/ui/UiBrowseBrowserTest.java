@@ -117,6 +117,14 @@ class UiBrowseBrowserTest {
         Path file = ((TakesScreenshot) browser.driver).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(file, SCREENSHOTS.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThat(Files.size(SCREENSHOTS.resolve(name))).isGreaterThan(1000);
+        // -Dberth.ui.docImages=docs/images refreshes the committed copies the README and docs/UI.md show.
+        String docImages = System.getProperty("berth.ui.docImages");
+        if (docImages != null) {
+            Path copy = Path.of(docImages).resolve("ui-" + name);
+            Files.createDirectories(copy.getParent());
+            Files.copy(SCREENSHOTS.resolve(name), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThat(Files.size(copy)).as("a committed screenshot stays small").isLessThan(200_000);
+        }
     }
 
     @Test

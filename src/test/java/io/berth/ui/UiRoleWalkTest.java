@@ -245,7 +245,10 @@ class UiRoleWalkTest {
         cases.put("ui-admin-tokens GET", List.of(new Case("GET", at("/admin/tokens"), null, loggedIn(200))));
         cases.put("ui-admin-tokens POST", List.of(new Case("POST", at("/admin/tokens"),
                 role -> form("name", "t-" + name(role), "namespace", "team", "repositories", "team/*", "pull", "on")
-                        .apply(role), role -> role.ordinal() >= Role.OWNER.ordinal() ? 201 : 403)));
+                        .apply(role), role -> role.ordinal() >= Role.OWNER.ordinal() ? 303 : 403)));
+        // Without the cookie the creating POST sets (a reload after it was shown), the list of tokens again.
+        cases.put("ui-admin-token-created GET", List.of(new Case("GET", at("/admin/tokens/created"), null,
+                loggedIn(303))));
         cases.put("ui-admin-token-revoke POST", List.of(new Case("POST",
                 role -> "/admin/tokens/" + token(role == Role.ADMIN ? "ci-admin" : "ci-owner") + "/revoke", null,
                 role -> role.ordinal() >= Role.OWNER.ordinal() ? 303 : 403)));
