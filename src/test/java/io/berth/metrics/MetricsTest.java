@@ -1,0 +1,118 @@
+package io.berth.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.config.ConfigException;
+import io.berth.config.ConfigLoader;
+import io.berth.testing.BerthServer;
+import io.berth.testing.Ports;
+import io.berth.testing.RegistryApiClient;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** /metrics of a real Berth: exact counts of a push and pull, the stores' timings, access, the listener, the keys. */
+class MetricsTest {
+    static final String REQUESTS = "berth_http_requests_seconds_count";
+
+    @Test
+    void aPushAndPullAreCountedByRouteMethodAndStatusWithTheirBytes() {
+        try (BerthServer server = BerthServer.start()) {
+            RegistryApiClient client = new RegistryApiClient(server.hostPort());
+            byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] layer = new byte[100_000];
+            new java.util.Random(7).nextBytes(layer);
+            client.pushImage("metrics/app", "v1", List.of(config, layer)).expect(201);
+            byte[] manifest = client.manifest("metrics/app", "v1").expect(200).body();
+            client.pullVerified("metrics/app", "v1");
+            client.send("PATCH", "/v2/", new byte[0]).expect(405); // no route: the method is wrong
+
+            Scrape scrape = Scrape.parse(client.get("/metrics").expect(200).text());
+
+            assertThat(scrape.sum(REQUESTS, "route", "manifest", "method", "PUT", "status", "201")).isEqualTo(1);
+            assertThat(scrape.sum(REQUESTS, "route", "upload-start", "method", "POST", "status", "202")).isEqualTo(2);
+            assertThat(scrape.sum(REQUESTS, "route", "upload", "method", "PUT", "status", "201")).isEqualTo(2);
+            assertThat(scrape.sum(REQUESTS, "route", "blob", "method", "HEAD", "status", "404")).isEqualTo(2);
+            assertThat(scrape.sum(REQUESTS, "route", "manifest", "method", "GET", "status", "200")).isEqualTo(2);
+            assertThat(scrape.sum(REQUESTS, "route", "blob", "method", "GET", "status", "200")).isEqualTo(2);
+            assertThat(scrape.sum(REQUESTS, "route", "unrouted", "method", "PATCH", "status", "405")).isEqualTo(1);
+            assertThat(scrape.sum("berth_http_received_bytes_total", "route", "upload"))
+                    .isEqualTo(config.length + layer.length);
+            assertThat(scrape.sum("berth_http_received_bytes_total", "route", "manifest")).isEqualTo(manifest.length);
+            assertThat(scrape.sum("berth_http_sent_bytes_total", "route", "blob", "method", "GET"))
+                    .isEqualTo(config.length + layer.length);
+            assertThat(scrape.sum("berth_http_sent_bytes_total", "route", "manifest", "method", "GET"))
+                    .isEqualTo(2 * manifest.length);
+            // The scrape itself is in flight while it is taken, nothing else.
+            assertThat(scrape.sum("berth_http_requests_in_flight")).isEqualTo(1);
+            assertThat(scrape.sum("berth_http_requests_seconds_bucket", "route", "manifest", "method", "PUT",
+                    "le", "+Inf")).isEqualTo(1);
+            // The stores, timed at their interfaces, by operation and backend.
+            assertThat(scrape.sum("berth_blob_store_operations_seconds_count", "backend", "filesystem")).isPositive();
+            assertThat(scrape.sum("berth_metadata_store_operations_seconds_count", "operation", "putManifest",
+                    "backend", "sqlite")).isEqualTo(1);
+            assertThat(scrape.sum("berth_manifest_cache_requests_total")).isPositive();
+            assertThat(scrape.has("jvm_memory_used_bytes")).isTrue();
+            assertThat(scrape.has("process_cpu_usage")).isTrue();
+            // No repository name or digest in any label.
+            for (Scrape.Sample s : scrape.samples()) {
+                assertThat(s.labels().values()).noneMatch(v -> v.contains("metrics/app") || v.contains("sha256:"));
+            }
+        }
+    }
+
+    @Test
+    void withAccessControlOnMetricsNeedALoginUnlessAnonymousIsAllowed() {
+        try (BerthServer server = BerthServer.with().auth("metrics-admin-pw").start()) {
+            RegistryApiClient anonymous = new RegistryApiClient(server.hostPort());
+            assertThat(anonymous.get("/metrics").status()).isEqualTo(401);
+            assertThat(server.admin().get("/metrics").expect(200).text()).contains(REQUESTS);
+        }
+        try (BerthServer server = BerthServer.with().auth("metrics-admin-pw")
+                .config("metrics:\n  anonymous: true").start()) {
+            assertThat(new RegistryApiClient(server.hostPort()).get("/metrics").expect(200).text()).contains(REQUESTS);
+        }
+    }
+
+    @Test
+    void disabledMetricsAnswer404() {
+        try (BerthServer server = BerthServer.with().config("metrics:\n  enabled: false").start()) {
+            RegistryApiClient client = new RegistryApiClient(server.hostPort());
+            assertThat(client.get("/metrics").status()).isEqualTo(404);
+            assertThat(server.logText()).doesNotContain("metrics on");
+        }
+    }
+
+    @Test
+    void metricsListenServesThemOnTheirOwnPortOnly() {
+        int port = Ports.freePort();
+        try (BerthServer server = BerthServer.with().config("metrics:\n  listen: 127.0.0.1:" + port).start()) {
+            RegistryApiClient main = new RegistryApiClient(server.hostPort());
+            main.get("/v2/").expect(200);
+            assertThat(main.get("/metrics").status()).isEqualTo(404);
+            Scrape scrape = Scrape.parse(new RegistryApiClient("127.0.0.1:" + port).get("/metrics").expect(200).text());
+            // The main port's requests are counted; the metrics port's own are not.
+            assertThat(scrape.sum(REQUESTS, "route", "base", "method", "GET", "status", "200")).isEqualTo(1);
+            assertThat(scrape.sum(REQUESTS, "route", "metrics")).isZero();
+        }
+    }
+
+    @Test
+    void unknownKeysAndBadValuesAreRefused() {
+        ConfigLoader loader = new ConfigLoader();
+        assertThat(loader.load(null, Map.of(), Map.of()).metrics().enabled()).isTrue();
+        assertThatThrownBy(() -> loader.load(null, Map.of("BERTH_METRICS_PORT", "9"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BERTH_METRICS_PORT");
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("metrics.listen", "nowhere")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("metrics.listen: invalid value 'nowhere' (use host:port, e.g. 127.0.0.1:9090)");
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("metrics.listen", "127.0.0.1:70000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("metrics.listen");
+        assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("metrics.enabled", "yes please")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("metrics.enabled");
+        assertThat(loader.load(null, Map.of("BERTH_METRICS_LISTEN", "[::1]:9100"), Map.of()).metrics().listen())
+                .isEqualTo("[::1]:9100");
+    }
+}
