@@ -8,7 +8,15 @@ import io.berth.config.ConfigLoader;
 import io.berth.testing.BerthServer;
 import io.berth.testing.Ports;
 import io.berth.testing.RegistryApiClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,11 +64,32 @@ class MetricsTest {
             assertThat(scrape.sum("berth_manifest_cache_requests_total")).isPositive();
             assertThat(scrape.has("jvm_memory_used_bytes")).isTrue();
             assertThat(scrape.has("process_cpu_usage")).isTrue();
+            // Every series the Grafana dashboard queries is in a real scrape.
+            assertThat(dashboardMetrics()).isNotEmpty().allSatisfy(name -> assertThat(scrape.has(name)).as(name).isTrue());
             // No repository name or digest in any label.
             for (Scrape.Sample s : scrape.samples()) {
                 assertThat(s.labels().values()).noneMatch(v -> v.contains("metrics/app") || v.contains("sha256:"));
             }
         }
+    }
+
+    /** The metric names in the expressions of deploy/grafana/berth-dashboard.json (panels and variables). */
+    static Set<String> dashboardMetrics() {
+        JsonNode dashboard;
+        try {
+            dashboard = new ObjectMapper().readTree(Path.of("deploy/grafana/berth-dashboard.json").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Set<String> names = new TreeSet<>();
+        Pattern metric = Pattern.compile("\\b((?:berth|jvm|process|system)_[a-z0-9_]+)");
+        for (JsonNode expression : dashboard.findValues("expr")) {
+            metric.matcher(expression.asText()).results().forEach(m -> names.add(m.group(1)));
+        }
+        for (JsonNode definition : dashboard.findValues("definition")) {
+            metric.matcher(definition.asText()).results().forEach(m -> names.add(m.group(1)));
+        }
+        return names;
     }
 
     @Test
