@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
 public final class HttpMetrics implements Exchange.Completion {
     /** The route label of a request that reached no route (no match, malformed, refused while overloaded). */
     public static final String UNROUTED = "unrouted";
+    /** The name of the {@code /metrics} route. */
+    static final String ROUTE = "metrics";
     /** The label of a method outside the usual ones: a client cannot make a new series by inventing methods. */
     private static final List<HttpMethod> METHODS = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT,
             HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
@@ -70,7 +72,7 @@ public final class HttpMetrics implements Exchange.Completion {
      * read it when anonymous, else (the default) any authenticated caller, as {@code GET /v2/}.
      */
     public Route route(boolean anonymous) {
-        return new Route("metrics", HttpMethod.GET, Pattern.compile("/metrics"),
+        return new Route(ROUTE, HttpMethod.GET, Pattern.compile("/metrics"),
                 anonymous ? Route.Action.NONE : Route.Action.BASE, exchange -> scrape());
     }
 

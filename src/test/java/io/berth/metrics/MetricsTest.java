@@ -106,6 +106,35 @@ class MetricsTest {
     }
 
     @Test
+    void aClientThatLeavesMidUploadIsCounted499AndNoLongerInFlight() throws Exception {
+        try (BerthServer server = BerthServer.start()) {
+            RegistryApiClient client = new RegistryApiClient(server.hostPort());
+            String location = client.post("/v2/metrics/left/blobs/uploads/", null).expect(202).location();
+            String path = RegistryApiClient.pathAndQuery(location);
+            String[] hostPort = server.hostPort().split(":");
+            try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+                socket.getOutputStream().write(("PATCH " + path + " HTTP/1.1\r\nHost: " + server.hostPort()
+                        + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(new byte[4096]);
+                socket.getOutputStream().flush();
+                Thread.sleep(300);
+            }
+            Scrape scrape = null;
+            for (int i = 0; i < 50; i++) {
+                scrape = Scrape.parse(client.get("/metrics").expect(200).text());
+                if (scrape.sum(REQUESTS, "route", "upload", "method", "PATCH", "status", "499") == 1) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(scrape.sum(REQUESTS, "route", "upload", "method", "PATCH", "status", "499")).isEqualTo(1);
+            assertThat(scrape.sum("berth_http_requests_in_flight")).isEqualTo(1);
+            assertThat(server.accessLog()).anyMatch(line -> line.contains("status=499"));
+        }
+    }
+
+    @Test
     void disabledMetricsAnswer404() {
         try (BerthServer server = BerthServer.with().config("metrics:\n  enabled: false").start()) {
             RegistryApiClient client = new RegistryApiClient(server.hostPort());
