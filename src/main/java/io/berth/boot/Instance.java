@@ -53,7 +53,7 @@ public final class Instance implements AutoCloseable {
         this.blobs = blobs;
         String dialect = Stores.jdbcUrl(config).startsWith("jdbc:postgresql:") ? "postgresql" : "sqlite";
         AuthStore auth = metrics == null ? database.auth()
-                : metrics.timed(AuthStore.class, database.auth(), "metadata", dialect);
+                : metrics.timed(AuthStore.class, database.auth(), "metadata", dialect, false);
         this.admin = new AccessAdmin(auth, new AccessPolicy(auth, clock), clock);
         if (blobs == null) {
             uploads = null;
@@ -66,9 +66,10 @@ public final class Instance implements AutoCloseable {
         MetadataStore metadata = database.metadata();
         LifecycleStore store = database.lifecycle();
         if (metrics != null) {
-            metadata = metrics.timed(MetadataStore.class, metadata, "metadata", dialect);
-            store = metrics.timed(LifecycleStore.class, store, "metadata", dialect);
-            blobs = metrics.timed(BlobStore.class, blobs, "blob", "s3".equals(config.storage().type()) ? "s3" : "filesystem");
+            metadata = metrics.timed(MetadataStore.class, metadata, "metadata", dialect, false);
+            store = metrics.timed(LifecycleStore.class, store, "metadata", dialect, false);
+            blobs = metrics.timed(BlobStore.class, blobs, "blob", "s3".equals(config.storage().type()) ? "s3" : "filesystem",
+                    true);
         }
         Policies policies = new Policies(store);
         ManifestCache manifests = new ManifestCache(64L * 1024 * 1024);

@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,7 +42,8 @@ public final class HttpMetrics implements Exchange.Completion {
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(300)};
 
     private final PrometheusMeterRegistry registry;
-    private final ConcurrentHashMap<Route, RouteMeters> routes = new ConcurrentHashMap<>();
+    /** The meters of each route by identity (a record's hashCode would hash all its fields on every request). */
+    private volatile Map<Route, RouteMeters> routes = new IdentityHashMap<>();
     private final LongAdder inFlight = new LongAdder();
     private final Counter tokensIssued;
     private final Counter loginsFailed;
@@ -93,7 +95,7 @@ public final class HttpMetrics implements Exchange.Completion {
         Route route = exchange.route();
         RouteMeters meters = routes.get(route);
         if (meters == null) {
-            meters = routes.computeIfAbsent(route, RouteMeters::new);
+            meters = add(route);
         }
         Meters m = meters.meters(exchange.method(), status);
         m.duration.record(exchange.elapsedNanos(), TimeUnit.NANOSECONDS);
@@ -110,6 +112,18 @@ public final class HttpMetrics implements Exchange.Completion {
                 loginsFailed.increment();
             }
         }
+    }
+
+    /** A route seen for the first time: copy on write, so that reads take no lock. */
+    private synchronized RouteMeters add(Route route) {
+        RouteMeters meters = routes.get(route);
+        if (meters == null) {
+            Map<Route, RouteMeters> more = new IdentityHashMap<>(routes);
+            meters = new RouteMeters(route);
+            more.put(route, meters);
+            routes = more;
+        }
+        return meters;
     }
 
     /** One route's meters by method and status, each made on first use. */
