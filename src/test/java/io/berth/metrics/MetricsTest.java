@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
+import io.berth.scaleout.SharedStores;
 import io.berth.testing.BerthServer;
 import io.berth.testing.Ports;
 import io.berth.testing.RegistryApiClient;
@@ -102,6 +103,31 @@ class MetricsTest {
         try (BerthServer server = BerthServer.with().auth("metrics-admin-pw")
                 .config("metrics:\n  anonymous: true").start()) {
             assertThat(new RegistryApiClient(server.hostPort()).get("/metrics").expect(200).text()).contains(REQUESTS);
+        }
+    }
+
+    @Test
+    void onS3AndPostgresqlTheStoresAreTimedUnderTheirBackends() {
+        try (SharedStores stores = SharedStores.start()) {
+            Path data = BerthServer.newDataDir();
+            Path config = stores.writeConfig(data.resolveSibling(data.getFileName() + "-s3pg.yaml"), "");
+            try (BerthServer server = BerthServer.start(data, List.of("--config", config.toString()),
+                    SharedStores.NODE_ENV)) {
+                RegistryApiClient client = new RegistryApiClient(server.hostPort());
+                byte[] layer = new byte[50_000];
+                new java.util.Random(3).nextBytes(layer);
+                client.pushImage("metrics/s3pg", "v1", List.of("{}".getBytes(StandardCharsets.UTF_8), layer))
+                        .expect(201);
+                client.pullVerified("metrics/s3pg", "v1");
+                Scrape scrape = Scrape.parse(client.get("/metrics").expect(200).text());
+                assertThat(scrape.sum(REQUESTS, "route", "manifest", "method", "PUT", "status", "201")).isEqualTo(1);
+                assertThat(scrape.sum("berth_http_received_bytes_total", "route", "upload")).isEqualTo(2 + layer.length);
+                assertThat(scrape.sum("berth_blob_store_operations_seconds_count", "backend", "s3")).isPositive();
+                assertThat(scrape.sum("berth_blob_store_operations_seconds_count", "backend", "filesystem")).isZero();
+                assertThat(scrape.sum("berth_metadata_store_operations_seconds_count", "operation", "putManifest",
+                        "backend", "postgresql")).isEqualTo(1);
+                assertThat(scrape.sum("berth_metadata_store_operations_seconds_count", "backend", "sqlite")).isZero();
+            }
         }
     }
 
