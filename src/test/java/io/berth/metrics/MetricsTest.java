@@ -161,6 +161,31 @@ class MetricsTest {
     }
 
     @Test
+    void garbageCollectionTokensAndFailedLoginsAreCounted() {
+        try (BerthServer server = BerthServer.with().auth("metrics-admin-pw")
+                .config("gc:\n  enabled: false\n  gracePeriod: 0s\nhistory:\n  window: 0s").start()) {
+            RegistryApiClient admin = server.admin();
+            byte[] orphan = new byte[12_345];
+            new java.util.Random(5).nextBytes(orphan);
+            admin.uploadBlob("metrics/gc", orphan); // referenced by no manifest: garbage at once with a 0s grace
+            admin.send("POST", "/api/v1/gc", null).expect(200);
+            RegistryApiClient anonymous = new RegistryApiClient(server.hostPort());
+            anonymous.get("/auth/token?service=berth", "Authorization", RegistryApiClient.basic("admin", "wrong"))
+                    .expect(401);
+            anonymous.get("/auth/token?service=berth", "Authorization",
+                    RegistryApiClient.basic("admin", "metrics-admin-pw")).expect(200);
+
+            Scrape scrape = Scrape.parse(admin.get("/metrics").expect(200).text());
+            assertThat(scrape.sum("berth_gc_runs_total")).isEqualTo(1);
+            assertThat(scrape.sum("berth_gc_blobs_deleted_total")).isEqualTo(1);
+            assertThat(scrape.sum("berth_gc_freed_bytes_total")).isEqualTo(orphan.length);
+            assertThat(scrape.sum("berth_logins_failed_total")).isEqualTo(1);
+            assertThat(scrape.sum("berth_tokens_issued_total"))
+                    .isEqualTo(scrape.sum(REQUESTS, "route", "token", "status", "200")).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
     void disabledMetricsAnswer404() {
         try (BerthServer server = BerthServer.with().config("metrics:\n  enabled: false").start()) {
             RegistryApiClient client = new RegistryApiClient(server.hostPort());
