@@ -15,6 +15,8 @@
 #   nodes behind a round-robin TCP proxy when N > 1, in place of the embedded Berth; e.g. --only push,pull).
 #   --auth (Berth with access control on, every request of the generator to it with a Docker registry token; the
 #   reference stays without auth, so the ratios show what token auth costs Berth).
+#   --metrics-off-reference (the reference column is the same Berth with metrics.enabled=false: the ratios show what
+#   metrics cost; e.g. --only manifests,small --no-generator --no-jmh).
 # Exits non-zero only when something is broken (a build, a server that does not start, a wrong answer).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
     --stores) pass+=(--stores "$2"); shift ;;
     --nodes) pass+=(--nodes "$2"); shift ;;
     --auth) pass+=(--auth) ;;
+    --metrics-off-reference) pass+=(--metrics-off-reference) ;;
     --berth-extra-opts) extra_opts="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;

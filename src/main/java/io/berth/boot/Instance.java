@@ -44,10 +44,18 @@ public final class Instance implements AutoCloseable {
     private final VulnerabilityDatabase vulnerabilities;
 
     private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner) {
+        this(config, clock, database, blobs, owner, null);
+    }
+
+    /** metrics: the stores' calls are timed, and the services counted, in it (null: not measured). */
+    private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner,
+                     ServerMetrics metrics) {
         this.clock = clock;
         this.database = database;
         this.blobs = blobs;
-        AuthStore auth = database.auth();
+        String dialect = Stores.jdbcUrl(config).startsWith("jdbc:postgresql:") ? "postgresql" : "sqlite";
+        AuthStore auth = metrics == null ? database.auth()
+                : metrics.timed(AuthStore.class, database.auth(), "metadata", dialect, false);
         this.admin = new AccessAdmin(auth, new AccessPolicy(auth, clock), clock);
         this.vulnerabilities = new VulnerabilityDatabase(database.vulnerabilities());
         if (blobs == null) {
@@ -60,10 +68,26 @@ public final class Instance implements AutoCloseable {
         }
         MetadataStore metadata = database.metadata();
         LifecycleStore store = database.lifecycle();
+        if (metrics != null) {
+            metadata = metrics.timed(MetadataStore.class, metadata, "metadata", dialect, false);
+            store = metrics.timed(LifecycleStore.class, store, "metadata", dialect, false);
+            blobs = metrics.timed(BlobStore.class, blobs, "blob", "s3".equals(config.storage().type()) ? "s3" : "filesystem",
+                    true);
+        }
         Policies policies = new Policies(store);
+        ManifestCache manifests = new ManifestCache(64L * 1024 * 1024);
         this.uploads = new Uploads(metadata, blobs, clock);
-        this.registry = new Registry(metadata, store, blobs, new ManifestCache(64L * 1024 * 1024), policies);
+        this.registry = new Registry(metadata, store, blobs, manifests, policies);
         this.gc = new GarbageCollector(store, metadata, blobs, clock, owner);
+        if (metrics != null) {
+            gc.observe(metrics::collected);
+            metrics.gauge("berth.uploads.in.progress", "Uploads whose bytes a request of this node is writing now",
+                    uploads, Uploads::writing);
+            metrics.counter("berth.manifest.cache.requests", "Lookups of the in-memory manifest cache", "result", "hit",
+                    manifests, ManifestCache::hits);
+            metrics.counter("berth.manifest.cache.requests", "Lookups of the in-memory manifest cache", "result", "miss",
+                    manifests, ManifestCache::misses);
+        }
         Retention retention = new Retention(store, metadata, policies, clock);
         GarbageCollector.Settings settings = new GarbageCollector.Settings(config.gc().gracePeriod(),
                 config.history().window(), config.gc().untaggedManifests());
@@ -81,9 +105,14 @@ public final class Instance implements AutoCloseable {
 
     /** Opens both stores; a filesystem store's writes release reserve when the disk fills up (null: none). */
     static Instance open(BerthConfig config, Clock clock, DiskReserve reserve, String owner) {
+        return open(config, clock, reserve, owner, null);
+    }
+
+    /** Opens both stores, their calls timed in metrics (null: not measured). */
+    static Instance open(BerthConfig config, Clock clock, DiskReserve reserve, String owner, ServerMetrics metrics) {
         BlobStore blobs = Stores.blobs(config, reserve);
         try {
-            return new Instance(config, clock, Stores.database(config, clock), blobs, owner);
+            return new Instance(config, clock, Stores.database(config, clock), blobs, owner, metrics);
         } catch (RuntimeException e) {
             closeQuietly(blobs, e);
             throw e;

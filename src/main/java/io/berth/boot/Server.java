@@ -2,6 +2,7 @@ package io.berth.boot;
 
 import io.berth.config.BerthConfig;
 import io.berth.config.ConfigException;
+import io.berth.http.HttpMetrics;
 import io.berth.http.HttpServer;
 import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
@@ -17,6 +18,7 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,8 +45,9 @@ public final class Server {
         Clock clock = Clock.systemUTC();
         DataDirectoryLock lock = DataDirectoryLock.acquire(config.data()); // makes the directory, or says why not
         DiskReserve reserve = DiskReserve.open(config.data());
+        ServerMetrics metrics = ServerMetrics.from(config); // null when metrics.enabled is false
         Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
-                + "-" + UUID.randomUUID().toString().substring(0, 8));
+                + "-" + UUID.randomUUID().toString().substring(0, 8), metrics);
         Uploads uploads = instance.uploads();
         uploads.recoverClaims(config.data().resolve("claims"));
         BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
@@ -65,6 +68,9 @@ public final class Server {
                 int purged = uploads.purgeIdle(config.uploads().maxAge());
                 if (purged > 0) {
                     LOG.info("purged {} idle uploads", purged);
+                    if (metrics != null) {
+                        metrics.purged(purged);
+                    }
                 }
             } catch (RuntimeException e) {
                 LOG.warn("upload purge failed: {}", e.toString());
@@ -109,6 +115,13 @@ public final class Server {
         installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         installed.routes(Routes.vulndb(new VulnDbApi(instance.vulnerabilities(), access.permissions(),
                 config.data().resolve("vulndb-spool"), config.scanning().maxImportSize().bytes())));
+        HttpMetrics httpMetrics = metrics == null ? null : new HttpMetrics(metrics.registry());
+        if (httpMetrics != null) {
+            installed.measure(httpMetrics);
+            if (config.metrics().listen().isBlank()) {
+                installed.routes(List.of(httpMetrics.route(config.metrics().anonymous())));
+            }
+        }
         access.install(installed);
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
@@ -116,11 +129,23 @@ public final class Server {
                     .manage(instance.lifecycle(), access.admin())
                     .install(installed);
         }
-        HttpServer server = listen(address, config, installed, blocking, tls);
+        HttpServer metricsServer = httpMetrics == null ? null : ServerMetrics.listen(config, httpMetrics, blocking);
+        HttpServer server;
+        try {
+            server = listen(address, config, installed, blocking, tls);
+        } catch (InterruptedException | RuntimeException e) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            throw e;
+        }
         LOG.info("Berth serving on {} with data in {}", server.url(), config.data().toAbsolutePath());
         access.announce(server.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             scheduler.shutdownNow();
             blocking.close();
             flushPulls(instance);

@@ -8,10 +8,20 @@ import java.time.Duration;
  * file, BERTH_* environment variables and command-line flags override them in that order (see docs/CONFIGURATION.md).
  */
 public record BerthConfig(Path data, Http http, Storage storage, Metadata metadata, Uploads uploads, Auth auth, Gc gc,
-                          History history, RetentionSchedule retention, Log log, Ui ui, Scanning scanning) {
+                          History history, RetentionSchedule retention, Log log, Ui ui, Scanning scanning,
+                          Metrics metrics) {
 
     /** Vulnerability scanning: the largest OSV import the API accepts (POST /api/v1/vulndb). */
     public record Scanning(ByteSize maxImportSize) {}
+
+    /**
+     * Prometheus metrics at {@code GET /metrics}.
+     *
+     * @param listen    host:port of a listener of their own (only {@code /metrics}, open); empty: the main port
+     * @param anonymous with access control on, anonymous callers may read {@code /metrics} on the main port (else
+     *                  any authenticated user or robot)
+     */
+    public record Metrics(boolean enabled, String listen, boolean anonymous) {}
 
     /** The web UI at / (login sessions last sessionTtl from login). */
     public record Ui(boolean enabled, Duration sessionTtl) {}

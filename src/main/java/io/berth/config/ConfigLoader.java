@@ -99,6 +99,7 @@ public final class ConfigLoader {
             throw new ConfigException("invalid configuration" + where(e) + ": " + e.getOriginalMessage());
         }
         checkTls(config.http().tls());
+        checkListen("metrics.listen", config.metrics().listen());
         return config;
     }
 
@@ -206,6 +207,19 @@ public final class ConfigLoader {
                     + ": set both to serve HTTPS, or neither to serve plain HTTP");
         }
     }
+
+    /** host:port, [v6]:port or empty (not set): anything else is refused naming the key. */
+    private static void checkListen(String key, String value) {
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        Matcher m = HOST_PORT.matcher(value.trim());
+        if (!m.matches() || Integer.parseInt(m.group(1)) > 65535) {
+            throw new ConfigException(key + ": invalid value '" + value + "' (use host:port, e.g. 127.0.0.1:9090)");
+        }
+    }
+
+    private static final Pattern HOST_PORT = Pattern.compile("(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]):([0-9]{1,5})");
 
     /** " at uploads.maxAge" when Jackson failed inside a key, so that the one-line error names what to fix. */
     private static String where(com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -12,13 +12,13 @@ import org.slf4j.spi.LoggingEventBuilder;
  * ({@link #FILTER}), which every request passes, routed or not, hooks the exchange's completion. The line carries
  * fixed fields as key-value pairs (the JSON format writes them as the line's fields) and the same in its text
  * message: who made the request (the authenticated user or robot, else "anonymous") and the User-Agent. Health
- * probes, and bytes that were not HTTP at all (a TLS hello sent to the plain port, as clients probe), are logged at
+ * probes, metrics scrapes, and bytes that were not HTTP at all (a TLS hello sent to the plain port, as clients probe), are logged at
  * DEBUG, not INFO.
  */
 final class AccessLog implements Exchange.Completion {
     private static final Logger LOG = LoggerFactory.getLogger("access");
-    /** Routes that load balancers and orchestrators call every few seconds. */
-    private static final Set<String> PROBES = Set.of(Routes.HEALTH, Routes.READY);
+    /** Routes that load balancers, orchestrators and Prometheus call every few seconds. */
+    private static final Set<String> PROBES = Set.of(Routes.HEALTH, Routes.READY, HttpMetrics.ROUTE);
     private static final AccessLog INSTANCE = new AccessLog();
 
     /** Hooks the access line to the request's completion. */

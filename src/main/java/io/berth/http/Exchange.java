@@ -40,6 +40,7 @@ public final class Exchange {
     /** Which repositories the caller may pull from, as the access filter installed by serve says. */
     private Predicate<RepositoryName> canPull = NOTHING;
     private Completion completion = Completion.NONE;
+    private boolean completed;
 
     /** Told once the response is written (or failed): the access log's hook. */
     @FunctionalInterface
@@ -77,12 +78,27 @@ public final class Exchange {
         this.requestId = id;
     }
 
-    void onCompletion(Completion completion) {
-        this.completion = completion;
+    /** Adds a hook told once the response is out (the access line, the metrics), after those added before. */
+    void onCompletion(Completion more) {
+        Completion before = completion;
+        this.completion = before == Completion.NONE ? more : (exchange, status, sent, received, failure) -> {
+            before.completed(exchange, status, sent, received, failure);
+            more.completed(exchange, status, sent, received, failure);
+        };
     }
 
+    /** Tells the hooks, once: the response is out, or failed, or the client left before it was sent. */
     void completed(int status, long bytesSent, long bytesReceived, Throwable failure) {
+        if (completed) {
+            return;
+        }
+        completed = true;
         completion.completed(this, status, bytesSent, bytesReceived, failure);
+    }
+
+    /** The token endpoint refused a login that named an account (the metrics' failed logins). */
+    boolean loginRefused() {
+        return attempted != null;
     }
 
     /** The request could not be parsed as HTTP. */

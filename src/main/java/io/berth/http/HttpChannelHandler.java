@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpChannelHandler.class);
     /** Bytes of a streamed body read and written at a time (see writeStream). */
+    /** The status the access log and metrics give a request whose client left before the answer (nginx's). */
+    private static final int CLIENT_CLOSED = 499;
     private static final int STREAM_CHUNK = 256 * 1024;
 
     private final Router router;
@@ -140,8 +142,11 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> {
                     if (exchange == current) {
                         decide(ctx, result);
-                    } else if (result instanceof BodyConsumer orphan) {
-                        orphan.abort();
+                    } else {
+                        current.completed(CLIENT_CLOSED, 0, 0, null);
+                        if (result instanceof BodyConsumer orphan) {
+                            orphan.abort();
+                        }
                     }
                 });
             });
@@ -438,6 +443,11 @@ final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (exchange != null && decided && !responded) {
+            // The client left before its answer: 499, as nginx logs it, so the access line and metrics still see it.
+            // (Not yet decided: the chain is still running; its outcome, arriving after this, says it.)
+            exchange.completed(CLIENT_CLOSED, 0, bodyBytes, null);
+        }
         releasePending();
         releaseQueued();
         if (consumer != null && !responded) {

@@ -99,15 +99,18 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * The one chain, outermost first. Its head, which every request runs, routed or not (no match, malformed,
-     * refused while the server is overloaded): the request id ({@link RequestIds#FILTER}), the access line once the
-     * response is out ({@link AccessLog#FILTER}, unless {@code log.access} is off), failures turned into the error
-     * envelope ({@link ErrorMapper#FILTER}). Then, for a routed request, the filters the features installed (access
+     * refused while the server is overloaded): the request id ({@link RequestIds#FILTER}), its metrics when installed
+     * ({@link HttpMetrics}), the access line once the response is out ({@link AccessLog#FILTER}, unless
+     * {@code log.access} is off), failures turned into the error envelope ({@link ErrorMapper#FILTER}). Then, for a routed request, the filters the features installed (access
      * control, then its audit) around the route's handler. A request body streams past the chain into the consumer
      * the handler returned, so the chain adds no work per chunk.
      */
     static Chain chain(Installation installed, boolean accessLog) {
         List<Filter> head = new ArrayList<>();
         head.add(RequestIds.FILTER);
+        if (installed.metrics() != null) {
+            head.add(installed.metrics().filter());
+        }
         if (accessLog) {
             head.add(AccessLog.FILTER);
         }

@@ -11,6 +11,7 @@ import java.util.List;
 public final class Installation {
     private final List<Route> routes = new ArrayList<>();
     private final List<Filter> filters = new ArrayList<>();
+    private HttpMetrics metrics;
 
     public Installation routes(List<Route> more) {
         routes.addAll(more);
@@ -21,6 +22,17 @@ public final class Installation {
     public Installation filter(Filter filter) {
         filters.add(filter);
         return this;
+    }
+
+    /** Counts every request (routed or not) in these metrics: the chain's head measures it. */
+    public Installation measure(HttpMetrics metrics) {
+        this.metrics = metrics;
+        return this;
+    }
+
+    /** The metrics installed, or null. */
+    HttpMetrics metrics() {
+        return metrics;
     }
 
     List<Route> routes() {

@@ -9,6 +9,8 @@ import java.util.Map;
  * facts that decide whether a repository may read them are always asked of the metadata store.
  */
 public final class ManifestCache {
+    private final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
     private final long maxBytes;
     /** Guarded by this. */
     private final LinkedHashMap<Digest, byte[]> entries = new LinkedHashMap<>(256, 0.75f, true);
@@ -20,7 +22,18 @@ public final class ManifestCache {
     }
 
     public synchronized byte[] get(Digest digest) {
-        return entries.get(digest);
+        byte[] content = entries.get(digest);
+        (content == null ? misses : hits).increment();
+        return content;
+    }
+
+    /** Lookups that found their manifest (the metrics' cache hits). */
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long misses() {
+        return misses.sum();
     }
 
     public synchronized void put(Digest digest, byte[] content) {

@@ -307,6 +307,11 @@ public final class Uploads {
     }
 
     /** Removes uploads idle for longer than maxAge, with their bytes; returns how many. */
+    /** Uploads whose bytes a request of this node is writing now (the metrics' uploads in progress). */
+    public int writing() {
+        return busy.size();
+    }
+
     public int purgeIdle(Duration maxAge) {
         int purged = 0;
         for (UploadSession session : metadata.uploadsIdleSince(clock.instant().minus(maxAge), 1000)) {

@@ -147,7 +147,16 @@ class UiAdminBrowserTest {
     private void submit(String css) {
         var page = browser.find("html");
         browser.find(css).click();
-        browser.waiting().until(ExpectedConditions.stalenessOf(page));
+        // Chromium answers a node of the page it left with "does not belong to the document" as well as with a stale
+        // element reference: either means the new page is there (ExpectedConditions.stalenessOf knows only the latter).
+        browser.waiting().until(driver -> {
+            try {
+                page.isEnabled();
+                return false;
+            } catch (org.openqa.selenium.WebDriverException gone) {
+                return true;
+            }
+        });
     }
 
     private void waitFor(String id) {

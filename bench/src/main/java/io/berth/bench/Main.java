@@ -48,7 +48,7 @@ public final class Main {
 
     record Options(boolean quick, int rounds, Path java, Path berthJar, List<String> berthJvmOptions, Path reference,
                    Path work, Path out, boolean keep, boolean generator, boolean generatorOnly, List<String> only,
-                   String berthVersion, String stores, int nodes, boolean auth) {
+                   String berthVersion, String stores, int nodes, boolean auth, boolean metricsOffReference) {
         static Options parse(String[] args) {
             boolean quick = false;
             int rounds = 0;
@@ -66,6 +66,7 @@ public final class Main {
             String stores = "embedded";
             int nodes = 1;
             boolean auth = false;
+            boolean metricsOffReference = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -85,6 +86,7 @@ public final class Main {
                     case "--stores" -> stores = args[++i];
                     case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                     case "--auth" -> auth = true;
+                    case "--metrics-off-reference" -> metricsOffReference = true;
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -99,7 +101,7 @@ public final class Main {
             }
             List<String> jvmOptions = jvm.isBlank() ? List.of() : Arrays.asList(jvm.trim().split("\\s+"));
             return new Options(quick, rounds, java, berthJar, jvmOptions, reference, work, out, keep, generator || generatorOnly,
-                    generatorOnly, only, version, stores, nodes, auth);
+                    generatorOnly, only, version, stores, nodes, auth, metricsOffReference);
         }
     }
 
@@ -524,6 +526,16 @@ public final class Main {
 
         private Target startReference(Path dir) throws Exception {
             int port = ServerProcess.freePort();
+            if (options.metricsOffReference()) {
+                // The same Berth with metrics.enabled false, so the ratios are what metrics cost.
+                Files.createDirectories(dir);
+                Map<String, String> environment = new LinkedHashMap<>(berthEnvironment(null));
+                environment.put("BERTH_METRICS_ENABLED", "false");
+                ServerProcess p = ServerProcess.start("reference", ServerProcess.berthCommand(options.java(),
+                        options.berthJvmOptions(), options.berthJar(), port, dir), environment,
+                        dir.resolve("berth.log"), port, readyStatus(), 60);
+                return new Target(Results.REFERENCE, port, List.of(p), List.of(), tokenAuth(port));
+            }
             ServerProcess p = ServerProcess.start("reference", ServerProcess.referenceCommand(options.reference(), port, dir),
                     dir.resolve("registry.log"), port, 60);
             return new Target(Results.REFERENCE, port, p);
@@ -572,7 +584,12 @@ public final class Main {
                         + " the phases that need them. Distribution 2.8 has no token server of its own: the reference and"
                         + " the generator alone get no Authorization header\n");
             }
-            out.append("- reference: ").append(options.reference()).append(" (").append(referenceVersion()).append(")\n");
+            if (options.metricsOffReference()) {
+                out.append("- **reference column: the same Berth with metrics.enabled=false** (`--metrics-off-reference`);"
+                        + " the Berth column has metrics on (the default), so each ratio is what metrics cost\n");
+            } else {
+                out.append("- reference: ").append(options.reference()).append(" (").append(referenceVersion()).append(")\n");
+            }
             out.append("- generator alone: the same workload against an in-process server that discards uploads and serves "
                     + "from memory, on the same cores (a lower bound of what the load generator can drive)\n");
             out.append(String.format(Locale.ROOT, "- run took %.0f s%n", (System.nanoTime() - started) / 1e9));
