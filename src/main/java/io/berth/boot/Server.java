@@ -7,6 +7,7 @@ import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
 import io.berth.http.ListingApi;
 import io.berth.http.RegistryApi;
+import io.berth.http.ScanApi;
 import io.berth.http.Routes;
 import io.berth.http.VulnDbApi;
 import io.berth.registry.GarbageCollector;
@@ -43,8 +44,10 @@ public final class Server {
         Clock clock = Clock.systemUTC();
         DataDirectoryLock lock = DataDirectoryLock.acquire(config.data()); // makes the directory, or says why not
         DiskReserve reserve = DiskReserve.open(config.data());
-        Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
-                + "-" + UUID.randomUUID().toString().substring(0, 8));
+        String node = "node-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Instance instance = Instance.open(config, clock, reserve, node);
+        io.berth.scan.ScanWorker scans = new io.berth.scan.ScanWorker(instance.scanning(), config.scanning().workers(),
+                node, config.scanning().lease(), config.scanning().pollInterval());
         Uploads uploads = instance.uploads();
         uploads.recoverClaims(config.data().resolve("claims"));
         BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
@@ -109,6 +112,7 @@ public final class Server {
         installed.routes(Routes.listing(new ListingApi(instance.listing(), access.permissions())));
         installed.routes(Routes.vulndb(new VulnDbApi(instance.vulnerabilities(), access.permissions(),
                 config.data().resolve("vulndb-spool"), config.scanning().maxImportSize().bytes())));
+        installed.routes(Routes.scans(new ScanApi(instance.scanning(), instance.registry(), access.permissions())));
         access.install(installed);
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
@@ -121,6 +125,7 @@ public final class Server {
         access.announce(server.url());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            scans.close();
             scheduler.shutdownNow();
             blocking.close();
             flushPulls(instance);

@@ -155,6 +155,12 @@ final class JdbcScanStore implements ScanStore {
     }
 
     @Override
+    public List<String> packageKeys(String digest) {
+        return db.read(c -> Sql.list(c, rs -> rs.getString(1), "SELECT pkg_key FROM scan_packages WHERE digest = ?"
+                + " ORDER BY pkg_key", digest));
+    }
+
+    @Override
     public void setSbom(String digest, String sbomDigest, String inventoryDigest) {
         db.retrying(c -> Sql.update(c, "UPDATE scan_reports SET sbom_digest = ?, inventory_digest = ? WHERE digest = ?",
                 sbomDigest, inventoryDigest, digest));

@@ -45,6 +45,9 @@ public interface ScanStore {
 
     Optional<Report> report(String digest);
 
+    /** The package keys written with a manifest's report. */
+    List<String> packageKeys(String digest);
+
     /** Records the SBOM referrer stored for a manifest and the digest of the inventory it describes. */
     void setSbom(String digest, String sbomDigest, String inventoryDigest);
 
