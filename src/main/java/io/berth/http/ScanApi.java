@@ -81,6 +81,7 @@ public final class ScanApi {
         }
         ObjectNode body = (ObjectNode) JSON.readTree(report.get().json());
         body.with("artifact").put("repository", repository.toString());
+        body.put("berth_vulndb_generation", report.get().vulndbGeneration());
         Response response = Response.status(200);
         if (pending) {
             response.header("Berth-Scan-State", job.get().state().name().toLowerCase(java.util.Locale.ROOT));

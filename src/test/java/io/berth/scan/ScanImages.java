@@ -1,0 +1,200 @@
+package io.berth.scan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Real images for the scanning tests: OCI layouts (as skopeo reads them) of one gzip layer, either Debian bookworm's
+ * minbase root filesystem (made by mmdebstrap, cached under target/scan-cache) or a small layer of chosen files; the
+ * dpkg status of a layer, to write OSV records for its real package versions; pushes and copies by skopeo.
+ */
+final class ScanImages {
+    static final Path CACHE = Path.of("target", "scan-cache");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ScanImages() {
+    }
+
+    /** Debian bookworm minbase as a gzip tar: made by mmdebstrap (it reaches Debian's archive) once per checkout. */
+    static Path bookwormGz() throws IOException, InterruptedException {
+        Path gz = CACHE.resolve("bookworm-minbase.tar.gz");
+        if (Files.exists(gz)) {
+            return gz;
+        }
+        Files.createDirectories(CACHE);
+        Path tar = CACHE.resolve("bookworm-minbase.tar");
+        if (!Files.exists(tar)) {
+            Path partial = CACHE.resolve("bookworm-minbase.tar.partial");
+            String mode = "root".equals(System.getProperty("user.name")) ? "--mode=root" : "--mode=unshare";
+            run(List.of("mmdebstrap", "--quiet", "--variant=minbase", mode, "--format=tar", "bookworm",
+                    partial.toString()));
+            Files.move(partial, tar);
+        }
+        Path partial = CACHE.resolve("bookworm-minbase.tar.gz.partial");
+        try (InputStream in = Files.newInputStream(tar); OutputStream out = new GZIPOutputStream(
+                Files.newOutputStream(partial), 1 << 16)) {
+            in.transferTo(out);
+        }
+        Files.move(partial, gz);
+        return gz;
+    }
+
+    /** A gzip layer of the given files (path to content). */
+    static Path layer(Path out, Map<String, String> files) throws IOException {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(Files.newOutputStream(out)))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
+                TarArchiveEntry entry = new TarArchiveEntry(f.getKey());
+                entry.setSize(bytes.length);
+                entry.setMode(0644);
+                tar.putArchiveEntry(entry);
+                tar.write(bytes);
+                tar.closeArchiveEntry();
+            }
+        }
+        return out;
+    }
+
+    /** The text of one file of a gzip tar layer (read with tar). */
+    static String fileOf(Path gzLayer, String path, Path work) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(work, "extract");
+        run(List.of("tar", "-xzf", gzLayer.toAbsolutePath().toString(), "-C", dir.toString(), path));
+        return Files.readString(dir.resolve(path));
+    }
+
+    /** An OCI layout at dir holding one image of gzLayer, tagged tag; its manifest digest. */
+    static String layout(Path dir, Path gzLayer, String tag) throws IOException {
+        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+        String layerDigest = sha256(gzLayer);
+        Files.copy(gzLayer, blobs.resolve(layerDigest), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String diffId;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(gzLayer), 1 << 16)) {
+            diffId = sha256(in);
+        }
+        ObjectNode config = JSON.createObjectNode();
+        config.put("architecture", "amd64").put("os", "linux");
+        config.putObject("config").putArray("Cmd").add("/bin/bash");
+        config.putObject("rootfs").put("type", "layers").putArray("diff_ids").add("sha256:" + diffId);
+        byte[] configBytes = JSON.writeValueAsBytes(config);
+        String configDigest = sha256(configBytes);
+        Files.write(blobs.resolve(configDigest), configBytes);
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+        manifest.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
+                .put("digest", "sha256:" + configDigest).put("size", configBytes.length);
+        manifest.putArray("layers").addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+                .put("digest", "sha256:" + layerDigest).put("size", Files.size(gzLayer));
+        byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
+        String manifestDigest = sha256(manifestBytes);
+        Files.write(blobs.resolve(manifestDigest), manifestBytes);
+        ObjectNode index = JSON.createObjectNode();
+        index.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
+        index.putArray("manifests").addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json")
+                .put("digest", "sha256:" + manifestDigest).put("size", manifestBytes.length)
+                .putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        return "sha256:" + manifestDigest;
+    }
+
+    /** skopeo copy from to (plain HTTP registries); its output when it fails. */
+    static void skopeo(String from, String to) throws IOException, InterruptedException {
+        run(List.of("skopeo", "copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
+    }
+
+    static String run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    /** The dpkg status of a layer as package → {version, source, sourceVersion}. */
+    static Map<String, String[]> dpkgStatus(String status) {
+        Map<String, String[]> packages = new HashMap<>();
+        for (String stanza : status.split("\n\n")) {
+            String name = null;
+            String version = null;
+            String source = null;
+            String sourceVersion = null;
+            for (String line : stanza.split("\n")) {
+                if (line.startsWith("Package: ")) {
+                    name = line.substring(9).strip();
+                } else if (line.startsWith("Version: ")) {
+                    version = line.substring(9).strip();
+                } else if (line.startsWith("Source: ")) {
+                    String[] parts = line.substring(8).strip().split(" ", 2);
+                    source = parts[0];
+                    if (parts.length > 1) {
+                        sourceVersion = parts[1].replaceAll("[()]", "").strip();
+                    }
+                }
+            }
+            if (name != null && version != null) {
+                packages.put(name, new String[] {version, source == null ? name : source,
+                        sourceVersion == null ? version : sourceVersion});
+            }
+        }
+        return packages;
+    }
+
+    /** An OSV record for Debian:12 naming a source package, affected from 0 to fixed (null: no fix). */
+    static String record(String id, String modified, String sourcePackage, String fixed, String cvss) {
+        String events = "{\"introduced\": \"0\"}" + (fixed == null ? "" : ", {\"fixed\": \"" + fixed + "\"}");
+        return "{\"schema_version\": \"1.6.0\", \"id\": \"" + id + "\", \"modified\": \"" + modified + "\","
+                + " \"aliases\": [\"CVE-2099-" + id.replaceAll("[^0-9]", "") + "\"],"
+                + " \"summary\": \"" + sourcePackage + " - test advisory\","
+                + (cvss == null ? "" : " \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"" + cvss + "\"}],")
+                + " \"references\": [{\"type\": \"ADVISORY\", \"url\": \"https://example.org/" + id + "\"}],"
+                + " \"affected\": [{\"package\": {\"ecosystem\": \"Debian:12\", \"name\": \"" + sourcePackage + "\"},"
+                + " \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [" + events + "]}]}]}";
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return sha256(in);
+        }
+    }
+
+    static String sha256(InputStream in) throws IOException {
+        MessageDigest md = sha();
+        byte[] buffer = new byte[1 << 16];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            md.update(buffer, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha().digest(bytes));
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
