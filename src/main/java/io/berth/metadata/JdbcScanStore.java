@@ -121,16 +121,13 @@ final class JdbcScanStore implements ScanStore {
     @Override
     public void putReport(Report r, Collection<String> packageKeys) {
         db.retrying(c -> {
-            // The SBOM columns stay as they were: the SBOM referrer is written after the report (setSbom).
-            Optional<String[]> sbom = Sql.one(c, rs -> new String[] {rs.getString(1), rs.getString(2)},
-                    "SELECT sbom_digest, inventory_digest FROM scan_reports WHERE digest = ?", r.digest());
             Sql.update(c, "DELETE FROM scan_reports WHERE digest = ?", r.digest());
             Sql.update(c, "INSERT INTO scan_reports (digest, repository, scanner_version, vulndb_generation,"
                     + " generated_at, worst, critical, high, medium, low, other, report, sbom_digest, inventory_digest)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.digest(), r.repository(),
                     r.scannerVersion(), r.vulndbGeneration(), r.generatedAt().toEpochMilli(), r.worst(),
                     r.counts().critical(), r.counts().high(), r.counts().medium(), r.counts().low(),
-                    r.counts().other(), r.json(), sbom.map(s -> s[0]).orElse(null), sbom.map(s -> s[1]).orElse(null));
+                    r.counts().other(), r.json(), r.sbomDigest(), r.inventoryDigest());
             Sql.update(c, "DELETE FROM scan_packages WHERE digest = ?", r.digest());
             try (PreparedStatement s = c.prepareStatement("INSERT INTO scan_packages (pkg_key, digest) VALUES (?, ?)")) {
                 for (String key : new LinkedHashSet<>(packageKeys)) {

@@ -41,14 +41,20 @@ public final class SbomReferrer {
         this.version = version;
     }
 
-    /** Stores the SBOM of the image digest (its manifest of mediaType and size) unless the same one is there. */
-    void store(RepositoryName repository, Digest digest, String mediaType, long size, Inventory inventory,
+    /** An SBOM referrer: its manifest's digest and the digest of the inventory it describes. */
+    record Stored(String digest, String inventoryDigest) {}
+
+    /**
+     * Stores the SBOM of the image digest (its manifest of mediaType and size) unless the same one is there; the
+     * SBOM referrer either way.
+     */
+    Stored store(RepositoryName repository, Digest digest, String mediaType, long size, Inventory inventory,
                Instant now) {
         String inventoryDigest = inventoryDigest(inventory);
         var report = store.report(digest.toString());
         if (report.isPresent() && inventoryDigest.equals(report.get().inventoryDigest())
                 && report.get().sbomDigest() != null && present(repository, report.get().sbomDigest())) {
-            return;
+            return new Stored(report.get().sbomDigest(), inventoryDigest);
         }
         byte[] document = CycloneDxSbom.json(inventory, repository.toString(), digest.toString(), version, now);
         Digest documentDigest = Digest.of("sha256", document);
@@ -70,7 +76,7 @@ public final class SbomReferrer {
         byte[] manifest = m.toString().getBytes(StandardCharsets.UTF_8);
         Registry.PutResult put = registry.putManifest(repository, new Reference(null, Digest.of("sha256", manifest)),
                 MediaTypes.OCI_MANIFEST, manifest, List.of(), ACTOR);
-        store.setSbom(digest.toString(), put.digest().toString(), inventoryDigest);
+        return new Stored(put.digest().toString(), inventoryDigest);
     }
 
     private boolean present(RepositoryName repository, String sbomDigest) {

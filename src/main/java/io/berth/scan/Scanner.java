@@ -108,18 +108,21 @@ public final class Scanner {
         ObjectNode json = HarborReport.image(repository.toString(), digest.toString(), mediaType, version, now,
                 findings);
         Counts counts = HarborReport.summarize(json);
-        Report report = new Report(digest.toString(), repository.toString(), version, generation, now,
-                json.path("severity").asText(), counts, json.toString(), null, null);
-        store.putReport(report, keys);
-        LOG.info("scanned {}@{}: {} packages, {} vulnerabilities ({} ms)", repository, digest, inv.packages().size(),
-                findings.size(), (System.nanoTime() - started) / 1_000_000);
+        // The SBOM first: once the report is there, so is its referrer.
+        SbomReferrer.Stored sbom = null;
         try {
-            sboms.store(repository, digest, mediaType, manifestSize(repository, digest), inv, now);
+            sbom = sboms.store(repository, digest, mediaType, manifestSize(repository, digest), inv, now);
         } catch (RuntimeException e) {
             // The report stands; the SBOM is written again by the next scan.
             LOG.warn("storing the SBOM of {}@{}: {}", repository, digest, e.toString());
         }
-        return store.report(digest.toString()).orElse(report);
+        Report report = new Report(digest.toString(), repository.toString(), version, generation, now,
+                json.path("severity").asText(), counts, json.toString(), sbom == null ? null : sbom.digest(),
+                sbom == null ? null : sbom.inventoryDigest());
+        store.putReport(report, keys);
+        LOG.info("scanned {}@{}: {} packages, {} vulnerabilities ({} ms)", repository, digest, inv.packages().size(),
+                findings.size(), (System.nanoTime() - started) / 1_000_000);
+        return report;
     }
 
     private long manifestSize(RepositoryName repository, Digest digest) {

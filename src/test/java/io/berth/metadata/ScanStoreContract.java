@@ -100,8 +100,9 @@ public abstract class ScanStoreContract {
                 "{\"v\":1}", null, null);
         nodeA.scans().putReport(r1, List.of("debian:glibc", "debian:openssl"));
         nodeA.scans().setSbom("sha256:dd", "sha256:sbom", "sha256:inv");
+        assertThat(nodeB.scans().report("sha256:dd")).get().extracting(Report::sbomDigest).isEqualTo("sha256:sbom");
         Report r2 = new Report("sha256:dd", "library/debian", "1.0", 4, T0.plusSeconds(9), "Medium",
-                new Counts(0, 0, 1, 0, 0), "{\"v\":2}", null, null);
+                new Counts(0, 0, 1, 0, 0), "{\"v\":2}", "sha256:sbom", "sha256:inv");
         nodeB.scans().putReport(r2, List.of("debian:openssl", "debian:zlib"));
         Report read = nodeA.scans().report("sha256:dd").orElseThrow();
         assertThat(read.json()).isEqualTo("{\"v\":2}");
