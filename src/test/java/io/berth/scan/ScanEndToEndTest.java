@@ -112,8 +112,11 @@ class ScanEndToEndTest {
             long pushed = System.nanoTime();
             JsonNode report = report(api, "library/debian", debian, 1, server);
             long reported = System.nanoTime();
-            System.out.printf("bookworm minbase: skopeo push %.2f s, then report after %.2f s%n",
-                    (pushed - pushing) / 1e9, (reported - pushed) / 1e9);
+            java.util.regex.Matcher took = java.util.regex.Pattern.compile("scanned library/debian@\\S+: (\\d+) packages,"
+                    + " \\d+ vulnerabilities \\((\\d+) ms\\)").matcher(server.logText());
+            System.out.printf("bookworm minbase: skopeo push %.2f s, then report after %.2f s (the scan itself: %s)%n",
+                    (pushed - pushing) / 1e9, (reported - pushed) / 1e9,
+                    took.find() ? took.group(1) + " packages in " + took.group(2) + " ms" : "?");
 
             Map<String, JsonNode> found = byId(report);
             assertThat(found).containsOnlyKeys("BERTH-1", "BERTH-3");
