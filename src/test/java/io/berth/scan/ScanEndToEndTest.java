@@ -189,6 +189,42 @@ class ScanEndToEndTest {
     }
 
     @Test
+    void anIndexIsScannedPlatformByPlatformWithoutItsAttestation() throws Exception {
+        String[] bash = packages.get("bash");
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+        files.put("var/lib/dpkg/status", "Package: bash\nStatus: install ok installed\nArchitecture: arm64\n"
+                + "Source: bash (" + bash[2] + ")\nVersion: " + bash[0] + "\n\n");
+        Path bashLayer = ScanImages.layer(dir.resolve("bash.tar.gz"), files);
+        Map<String, Path> platforms = new LinkedHashMap<>();
+        platforms.put("linux/amd64", zlibOnlyLayer());
+        platforms.put("linux/arm64", bashLayer);
+        Path layout = dir.resolve("index-layout");
+        String index = ScanImages.indexLayout(layout, platforms, "multi");
+        try (BerthServer server = BerthServer.with().dataDir(dir.resolve("data")).config(CONFIG).start()) {
+            RegistryApiClient api = new RegistryApiClient(server.hostPort());
+            server.cli("vulndb", "import", records(null, "2024-01-01T00:00:00Z").toString());
+            Thread.sleep(500);
+            ScanImages.skopeo("oci:" + layout + ":multi", "docker://" + server.hostPort() + "/multi/app:1");
+            JsonNode report = report(api, "multi/app", index, 1, server);
+            assertThat(report.path("artifact").path("mime_type").asText())
+                    .isEqualTo("application/vnd.oci.image.index.v1+json");
+            assertThat(report.path("platforms")).extracting(p -> p.path("platform").asText())
+                    .containsExactly("linux/amd64", "linux/arm64");
+            Map<String, JsonNode> found = byId(report);
+            assertThat(found).containsOnlyKeys("BERTH-1", "BERTH-3");
+            assertThat(found.get("BERTH-1").path("vendor_attributes").path("platforms").get(0).asText())
+                    .isEqualTo("linux/arm64");
+            assertThat(report.path("severity").asText()).isEqualTo("Critical");
+            assertThat(report.path("summary").path("total").asInt()).isEqualTo(2);
+            // Each platform's own report is at its digest; the attestation is not scanned.
+            String arm = report.path("platforms").get(1).path("digest").asText();
+            assertThat(byId(report(api, "multi/app", arm, 1, server))).containsOnlyKeys("BERTH-1");
+            assertThat(server.logText()).doesNotContain("attestation").doesNotContain("scan of multi/app");
+        }
+    }
+
+    @Test
     void aScanWhoseServerIsKilledRunsAfterTheRestart() throws Exception {
         Path data = dir.resolve("data");
         String debian;

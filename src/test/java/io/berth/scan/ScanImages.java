@@ -115,9 +115,63 @@ final class ScanImages {
         return "sha256:" + manifestDigest;
     }
 
+    /**
+     * An OCI layout at dir holding an index tagged tag: one image per platform ("linux/amd64" → its gzip layer) and
+     * an attestation manifest (as buildx writes them: platform unknown/unknown, vnd.docker.reference.type); its digest.
+     */
+    static String indexLayout(Path dir, Map<String, Path> platforms, String tag) throws IOException {
+        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+        ObjectNode index = JSON.createObjectNode();
+        index.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
+        var manifests = index.putArray("manifests");
+        String first = null;
+        for (Map.Entry<String, Path> p : platforms.entrySet()) {
+            Path single = Files.createTempDirectory(dir.getParent(), "single");
+            String digest = layout(single, p.getValue(), "x");
+            try (var files = Files.list(single.resolve("blobs/sha256"))) {
+                for (Path blob : files.toList()) {
+                    Files.copy(blob, blobs.resolve(blob.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            first = first == null ? digest : first;
+            String[] osArch = p.getKey().split("/");
+            manifests.addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json").put("digest", digest)
+                    .put("size", Files.size(blobs.resolve(digest.substring(7))))
+                    .putObject("platform").put("os", osArch[0]).put("architecture", osArch[1]);
+        }
+        byte[] statement = "{\"_type\":\"https://in-toto.io/Statement/v0.1\"}".getBytes(StandardCharsets.UTF_8);
+        Files.write(blobs.resolve(sha256(statement)), statement);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        Files.write(blobs.resolve(sha256(empty)), empty);
+        ObjectNode att = JSON.createObjectNode();
+        att.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+        att.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
+                .put("digest", "sha256:" + sha256(empty)).put("size", empty.length);
+        att.putArray("layers").addObject().put("mediaType", "application/vnd.in-toto+json")
+                .put("digest", "sha256:" + sha256(statement)).put("size", statement.length);
+        byte[] attBytes = JSON.writeValueAsBytes(att);
+        Files.write(blobs.resolve(sha256(attBytes)), attBytes);
+        ObjectNode attDesc = manifests.addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json")
+                .put("digest", "sha256:" + sha256(attBytes)).put("size", attBytes.length);
+        attDesc.putObject("platform").put("os", "unknown").put("architecture", "unknown");
+        attDesc.putObject("annotations").put("vnd.docker.reference.type", "attestation-manifest")
+                .put("vnd.docker.reference.digest", first);
+        byte[] indexBytes = JSON.writeValueAsBytes(index);
+        String indexDigest = sha256(indexBytes);
+        Files.write(blobs.resolve(indexDigest), indexBytes);
+        ObjectNode top = JSON.createObjectNode();
+        top.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
+        top.putArray("manifests").addObject().put("mediaType", "application/vnd.oci.image.index.v1+json")
+                .put("digest", "sha256:" + indexDigest).put("size", indexBytes.length)
+                .putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(top));
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        return "sha256:" + indexDigest;
+    }
+
     /** skopeo copy from to (plain HTTP registries); its output when it fails. */
     static void skopeo(String from, String to) throws IOException, InterruptedException {
-        run(List.of("skopeo", "copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
+        run(List.of("skopeo", "copy", "--all", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
     }
 
     static String run(List<String> command) throws IOException, InterruptedException {
