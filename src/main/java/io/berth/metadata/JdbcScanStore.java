@@ -152,6 +152,15 @@ final class JdbcScanStore implements ScanStore {
     }
 
     @Override
+    public Optional<Long> oldestReportGeneration() {
+        // MIN over no rows is one row of NULL: -1 stands for it.
+        return db.read(c -> Sql.one(c, rs -> {
+            Long min = Sql.nullableLong(rs, 1);
+            return min == null ? -1L : min;
+        }, "SELECT MIN(vulndb_generation) FROM scan_reports")).filter(min -> min >= 0);
+    }
+
+    @Override
     public List<String> packageKeys(String digest) {
         return db.read(c -> Sql.list(c, rs -> rs.getString(1), "SELECT pkg_key FROM scan_packages WHERE digest = ?"
                 + " ORDER BY pkg_key", digest));

@@ -45,6 +45,9 @@ public interface ScanStore {
 
     Optional<Report> report(String digest);
 
+    /** The lowest database generation a stored report was matched against; empty without reports. */
+    Optional<Long> oldestReportGeneration();
+
     /** The package keys written with a manifest's report. */
     List<String> packageKeys(String digest);
 

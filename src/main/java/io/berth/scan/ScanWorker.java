@@ -60,7 +60,12 @@ public final class ScanWorker implements AutoCloseable {
         while (!stopped) {
             try {
                 if (watch) {
-                    scanning.refresh();
+                    try {
+                        scanning.refresh();
+                    } catch (RuntimeException e) {
+                        // Queued scans still run while the generation cannot be read.
+                        LOG.warn("looking for a new vulnerability database generation: {}", e.toString());
+                    }
                 }
                 boolean worked = runOne();
                 if (!worked) {

@@ -117,8 +117,12 @@ public final class Scanning {
         long generation = vulndb.generation();
         databaseReady = generation > 0;
         long previous = seenGeneration;
+        if (previous < 0) {
+            // First look since start: imports made while no server ran are caught up from the oldest report.
+            previous = store.oldestReportGeneration().orElse(generation);
+        }
         seenGeneration = generation;
-        if (previous < 0 || generation == previous) {
+        if (generation == previous) {
             return 0;
         }
         return rescanChangedSince(previous);

@@ -96,6 +96,7 @@ public abstract class ScanStoreContract {
 
     @Test
     void reportsReplaceTheLastOneAndIndexTheImagesPackages() {
+        assertThat(nodeA.scans().oldestReportGeneration()).isEmpty();
         Report r1 = new Report("sha256:dd", "library/debian", "1.0", 3, T0, "High", new Counts(0, 2, 1, 0, 0),
                 "{\"v\":1}", null, null);
         nodeA.scans().putReport(r1, List.of("debian:glibc", "debian:openssl"));
@@ -116,5 +117,6 @@ public abstract class ScanStoreContract {
         assertThat(nodeB.scans().scannedWith(Set.of("debian:zlib", "pypi:requests"))).containsExactlyInAnyOrder(
                 new ScanStore.Scanned("library/debian", "sha256:dd"), new ScanStore.Scanned("other/app", "sha256:ee"));
         assertThat(nodeB.scans().report("sha256:zz")).isEmpty();
+        assertThat(nodeB.scans().oldestReportGeneration()).contains(4L);
     }
 }

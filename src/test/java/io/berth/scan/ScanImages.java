@@ -94,25 +94,36 @@ final class ScanImages {
         config.putObject("config").putArray("Cmd").add("/bin/bash");
         config.putObject("rootfs").put("type", "layers").putArray("diff_ids").add("sha256:" + diffId);
         byte[] configBytes = JSON.writeValueAsBytes(config);
-        String configDigest = sha256(configBytes);
-        Files.write(blobs.resolve(configDigest), configBytes);
+        Files.write(blobs.resolve(sha256(configBytes)), configBytes);
+        byte[] manifestBytes = manifest(blobs, configBytes, "application/vnd.oci.image.layer.v1.tar+gzip",
+                "sha256:" + layerDigest, Files.size(gzLayer));
+        return top(dir, "application/vnd.oci.image.manifest.v1+json", manifestBytes, tag);
+    }
+
+    /** An image manifest of config and one layer, written to blobs; its bytes. */
+    private static byte[] manifest(Path blobs, byte[] config, String layerType, String layerDigest, long layerSize)
+            throws IOException {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.manifest.v1+json");
         manifest.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
-                .put("digest", "sha256:" + configDigest).put("size", configBytes.length);
-        manifest.putArray("layers").addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
-                .put("digest", "sha256:" + layerDigest).put("size", Files.size(gzLayer));
-        byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-        String manifestDigest = sha256(manifestBytes);
-        Files.write(blobs.resolve(manifestDigest), manifestBytes);
+                .put("digest", "sha256:" + sha256(config)).put("size", config.length);
+        manifest.putArray("layers").addObject().put("mediaType", layerType).put("digest", layerDigest)
+                .put("size", layerSize);
+        byte[] bytes = JSON.writeValueAsBytes(manifest);
+        Files.write(blobs.resolve(sha256(bytes)), bytes);
+        return bytes;
+    }
+
+    /** The layout's index.json naming the manifest (of mediaType) as tag, and oci-layout; the manifest's digest. */
+    private static String top(Path dir, String mediaType, byte[] manifest, String tag) throws IOException {
         ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
-        index.putArray("manifests").addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json")
-                .put("digest", "sha256:" + manifestDigest).put("size", manifestBytes.length)
+        index.putArray("manifests").addObject().put("mediaType", mediaType)
+                .put("digest", "sha256:" + sha256(manifest)).put("size", manifest.length)
                 .putObject("annotations").put("org.opencontainers.image.ref.name", tag);
         Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        return "sha256:" + manifestDigest;
+        return "sha256:" + sha256(manifest);
     }
 
     /**
@@ -143,30 +154,16 @@ final class ScanImages {
         Files.write(blobs.resolve(sha256(statement)), statement);
         byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
         Files.write(blobs.resolve(sha256(empty)), empty);
-        ObjectNode att = JSON.createObjectNode();
-        att.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        att.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
-                .put("digest", "sha256:" + sha256(empty)).put("size", empty.length);
-        att.putArray("layers").addObject().put("mediaType", "application/vnd.in-toto+json")
-                .put("digest", "sha256:" + sha256(statement)).put("size", statement.length);
-        byte[] attBytes = JSON.writeValueAsBytes(att);
-        Files.write(blobs.resolve(sha256(attBytes)), attBytes);
+        byte[] attBytes = manifest(blobs, empty, "application/vnd.in-toto+json", "sha256:" + sha256(statement),
+                statement.length);
         ObjectNode attDesc = manifests.addObject().put("mediaType", "application/vnd.oci.image.manifest.v1+json")
                 .put("digest", "sha256:" + sha256(attBytes)).put("size", attBytes.length);
         attDesc.putObject("platform").put("os", "unknown").put("architecture", "unknown");
         attDesc.putObject("annotations").put("vnd.docker.reference.type", "attestation-manifest")
                 .put("vnd.docker.reference.digest", first);
         byte[] indexBytes = JSON.writeValueAsBytes(index);
-        String indexDigest = sha256(indexBytes);
-        Files.write(blobs.resolve(indexDigest), indexBytes);
-        ObjectNode top = JSON.createObjectNode();
-        top.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.index.v1+json");
-        top.putArray("manifests").addObject().put("mediaType", "application/vnd.oci.image.index.v1+json")
-                .put("digest", "sha256:" + indexDigest).put("size", indexBytes.length)
-                .putObject("annotations").put("org.opencontainers.image.ref.name", tag);
-        Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(top));
-        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        return "sha256:" + indexDigest;
+        Files.write(blobs.resolve(sha256(indexBytes)), indexBytes);
+        return top(dir, "application/vnd.oci.image.index.v1+json", indexBytes, tag);
     }
 
     /** skopeo copy from to (plain HTTP registries); its output when it fails. */
