@@ -42,6 +42,7 @@ public final class Instance implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final Listing listing;
     private final VulnerabilityDatabase vulnerabilities;
+    private final io.berth.scan.Scanning scanning;
 
     private Instance(BerthConfig config, Clock clock, MetadataDatabase database, BlobStore blobs, String owner) {
         this(config, clock, database, blobs, owner, null);
@@ -64,6 +65,7 @@ public final class Instance implements AutoCloseable {
             gc = null;
             lifecycle = null;
             listing = null;
+            scanning = null;
             return;
         }
         MetadataStore metadata = database.metadata();
@@ -96,6 +98,9 @@ public final class Instance implements AutoCloseable {
                 ? namespace -> auth.namespace(namespace).isPresent() : namespace -> true;
         this.lifecycle = new Lifecycle(store, retention, gc, settings, namespaceExists);
         this.listing = new Listing(metadata, store, registry, policies);
+        this.scanning = io.berth.scan.Scanning.create(registry, uploads, vulnerabilities, database.scans(),
+                config.data().resolve("scan-tmp"), io.berth.config.BuildInfo.current().version(), clock,
+                config.scanning().onPush());
     }
 
     /** Opens both stores the configuration names; owner names this process in the garbage collector's lease. */
@@ -148,6 +153,11 @@ public final class Instance implements AutoCloseable {
     /** The imported OSV data (berth vulndb, matching); needs only the metadata database. */
     public VulnerabilityDatabase vulnerabilities() {
         return vulnerabilities;
+    }
+
+    /** Vulnerability scans: the queue, the reports, the scanner (io.berth.scan). */
+    public io.berth.scan.Scanning scanning() {
+        return withBlobs(scanning);
     }
 
     public Registry registry() {

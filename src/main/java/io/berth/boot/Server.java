@@ -8,6 +8,7 @@ import io.berth.http.Installation;
 import io.berth.http.LifecycleApi;
 import io.berth.http.ListingApi;
 import io.berth.http.RegistryApi;
+import io.berth.http.ScanApi;
 import io.berth.http.Routes;
 import io.berth.http.VulnDbApi;
 import io.berth.registry.GarbageCollector;
@@ -46,8 +47,10 @@ public final class Server {
         DataDirectoryLock lock = DataDirectoryLock.acquire(config.data()); // makes the directory, or says why not
         DiskReserve reserve = DiskReserve.open(config.data());
         ServerMetrics metrics = ServerMetrics.from(config); // null when metrics.enabled is false
-        Instance instance = Instance.open(config, clock, reserve, "node-" + ProcessHandle.current().pid()
-                + "-" + UUID.randomUUID().toString().substring(0, 8), metrics);
+        String node = "node-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Instance instance = Instance.open(config, clock, reserve, node, metrics);
+        io.berth.scan.ScanWorker scans = new io.berth.scan.ScanWorker(instance.scanning(), config.scanning().workers(),
+                node, config.scanning().lease(), config.scanning().pollInterval());
         Uploads uploads = instance.uploads();
         uploads.recoverClaims(config.data().resolve("claims"));
         BlockingExecutor blocking = new BlockingExecutor(config.http().maxBlockingTasks());
@@ -122,6 +125,7 @@ public final class Server {
                 installed.routes(List.of(httpMetrics.route(config.metrics().anonymous())));
             }
         }
+        installed.routes(Routes.scans(new ScanApi(instance.scanning(), instance.registry(), access.permissions())));
         access.install(installed);
         if (config.ui().enabled()) {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
@@ -146,6 +150,7 @@ public final class Server {
             if (metricsServer != null) {
                 metricsServer.close();
             }
+            scans.close();
             scheduler.shutdownNow();
             blocking.close();
             flushPulls(instance);

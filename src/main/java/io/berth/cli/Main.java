@@ -33,7 +33,7 @@ public final class Main implements Callable<Integer> {
             LifecycleCommands.RetentionCommand.class, MigrateCommand.class, ImportDistributionCommand.class,
             ScrubCommand.class, KeygenCommands.Keygen.class, KeygenCommands.Init.class,
             ListingCommands.ManifestCommand.class, ListingCommands.UsageCommand.class, LoginCommands.Login.class,
-            LoginCommands.Logout.class, VulnDbCommands.VulnDbCommand.class);
+            LoginCommands.Logout.class, VulnDbCommands.VulnDbCommand.class, ScanCommands.ScanCommand.class);
 
     public static void main(String[] args) {
         if (args.length == 1 && Set.of("version", "--version", "-V").contains(args[0])) {

@@ -11,8 +11,13 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
                           History history, RetentionSchedule retention, Log log, Ui ui, Scanning scanning,
                           Metrics metrics) {
 
-    /** Vulnerability scanning: the largest OSV import the API accepts (POST /api/v1/vulndb). */
-    public record Scanning(ByteSize maxImportSize) {}
+    /**
+     * Vulnerability scanning: the largest OSV import the API accepts (POST /api/v1/vulndb); whether a push queues a
+     * scan (once a database is imported); how many scans run at once on this node; how long a node's claim on a
+     * running scan lasts without renewal (another node takes the scan over after it); how often idle workers look
+     * for queued scans (queued elsewhere, or by a command).
+     */
+    public record Scanning(ByteSize maxImportSize, boolean onPush, int workers, Duration lease, Duration pollInterval) {}
 
     /**
      * Prometheus metrics at {@code GET /metrics}.

@@ -124,6 +124,15 @@ public final class Routes {
         return routes;
     }
 
+    /** Scans: a scan on demand (push right) and the report (pull right); the handlers check. */
+    public static List<Route> scans(ScanApi api) {
+        String manifest = "/api/v1/repositories/(?<name>[^?#]+?)/manifests/(?<reference>[^/]+)";
+        List<Route> routes = new ArrayList<>();
+        add(routes, "api-scan", POST, manifest + "/scan", Action.ACCOUNT, api::scan);
+        add(routes, "api-vulnerabilities", GET, manifest + "/vulnerabilities", Action.ACCOUNT, api::vulnerabilities);
+        return routes;
+    }
+
     private static void add(List<Route> routes, String name, HttpMethod method, String regex, Action action,
                             Route.Handler handler) {
         routes.add(new Route(name, method, Pattern.compile(regex), action, handler));

@@ -45,7 +45,10 @@ final class DatabaseCopy {
             "vuln_packages", "ecosystem,name,record_id",
             "vuln_changes", "generation,ecosystem,name",
             "vuln_sources", "name",
-            "vuln_state", "id");
+            "vuln_state", "id",
+            "scan_jobs", "repository,digest",
+            "scan_reports", "digest",
+            "scan_packages", "pkg_key,digest");
     private static final int BATCH = 500;
 
     private static Map<String, List<String>> tables(String... nameAndKey) {

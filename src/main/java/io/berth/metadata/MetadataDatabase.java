@@ -34,6 +34,7 @@ public final class MetadataDatabase implements AutoCloseable {
     private final AuthStore auth;
     private final LifecycleStore lifecycle;
     private final VulnerabilityStore vulnerabilities;
+    private final ScanStore scans;
 
     @FunctionalInterface
     private interface Connector {
@@ -49,6 +50,7 @@ public final class MetadataDatabase implements AutoCloseable {
         this.auth = new JdbcAuthStore(db, dialect.forUpdate);
         this.lifecycle = new JdbcLifecycleStore(db, clock, dialect);
         this.vulnerabilities = new JdbcVulnerabilityStore(db, clock, dialect);
+        this.scans = new JdbcScanStore(db);
     }
 
     /** An SQLite database file in WAL mode; writers take the lock up front and wait for each other. */
@@ -208,6 +210,11 @@ public final class MetadataDatabase implements AutoCloseable {
     /** The vulnerability database's store (OSV records, their package index, imported sources). */
     public VulnerabilityStore vulnerabilities() {
         return vulnerabilities;
+    }
+
+    /** The scan queue and reports. */
+    public ScanStore scans() {
+        return scans;
     }
 
     /** What copying one table did: rows read from this database, rows written (new or changed) into the target. */

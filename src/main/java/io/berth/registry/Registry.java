@@ -41,6 +41,8 @@ public final class Registry {
     private final Policies policies;
     private final TagLists tagLists;
     private final PullTimes pullTimes;
+    /** Told of every stored manifest after its push (scan on push); must be quick and must not throw. */
+    private volatile java.util.function.BiConsumer<RepositoryName, ManifestRecord> pushListener = (r, m) -> { };
 
     public Registry(MetadataStore metadata, LifecycleStore lifecycle, BlobStore blobs, ManifestCache manifestBytes,
                     Policies policies) {
@@ -172,7 +174,13 @@ public final class Registry {
         if (LOG.isDebugEnabled()) {
             LOG.debug("manifest {} of {}: stored in {}, tags {}", digest, repository, blobs, tags);
         }
+        pushListener.accept(repository, record);
         return new PutResult(digest, record.subject(), List.copyOf(tags));
+    }
+
+    /** Sets what is told of every manifest pushed (after it is stored): the scanning service's trigger. */
+    public void onPush(java.util.function.BiConsumer<RepositoryName, ManifestRecord> listener) {
+        this.pushListener = listener;
     }
 
     /** A manifest's record and its exact stored bytes. */
