@@ -39,18 +39,7 @@ public abstract class ListingQueriesContract extends MetadataStoreFixture {
     }
 
     private List<String> all(String namespace, int pageSize) {
-        List<String> names = new ArrayList<>();
-        String last = null;
-        for (int pages = 0; pages < 100; pages++) {
-            Page<String> page = store.repositories(namespace, last, pageSize);
-            assertThat(page.items().size()).isLessThanOrEqualTo(pageSize);
-            names.addAll(page.items());
-            if (!page.more()) {
-                return names;
-            }
-            last = page.items().get(page.items().size() - 1);
-        }
-        throw new AssertionError("no last page");
+        return allPages((String last, Integer n) -> store.repositories(namespace, last, n), pageSize);
     }
 
     @Test
