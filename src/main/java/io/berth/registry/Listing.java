@@ -110,7 +110,7 @@ public final class Listing {
     }
 
     /** What a search reads at most per call, in rows of the metadata store, however few of them the reader may see. */
-    static final int MAX_SEARCH_ROWS = 20_000;
+    static final int MAX_SEARCH_ROWS = 5_000;
 
     /**
      * Search hits up to limit, and where to go on (null: no more). A search over many rows the reader may not see
