@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.SearchHit;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.Page;
@@ -112,6 +113,20 @@ final class JdbcListings {
               AND (SELECT 1 FROM tags t WHERE t.repository = m.repository AND t.manifest_digest = m.digest LIMIT 1) IS NULL
             ORDER BY m.digest LIMIT ?""";
 
+    /**
+     * Tags by name prefix: the range [from, successor of prefix) of tags_by_name (V12), from being the prefix or the
+     * last tag shown, whose own repositories up to the last one shown are skipped.
+     */
+    private static final String TAGS_STARTING = """
+            SELECT t.name, t.repository, t.manifest_digest FROM tags t
+            WHERE t.name >= ? AND t.name < ? AND (t.name > ? OR t.repository > ?)
+            ORDER BY t.name, t.repository LIMIT ?""";
+    /** As TAGS_STARTING on manifests_by_digest (V12); substr makes the prefix exact whatever the collation. */
+    private static final String MANIFESTS_STARTING = """
+            SELECT m.digest, m.repository FROM manifests m
+            WHERE m.digest >= ? AND m.digest < ? AND (m.digest > ? OR m.repository > ?) AND substr(m.digest, 1, ?) = ?
+            ORDER BY m.digest, m.repository LIMIT ?""";
+
     private final Database db;
 
     JdbcListings(Database db) {
@@ -217,6 +232,39 @@ final class JdbcListings {
                 UNTAGGED, repository, last == null ? "" : last.toString(), limit + 1));
         boolean more = rows.size() > limit;
         return new Page<>(more ? rows.subList(0, limit) : rows, more);
+    }
+
+    Page<SearchHit> tagsStartingWith(String prefix, String lastTag, String lastRepository, int limit) {
+        List<SearchHit> rows = db.read(c -> Sql.list(c, rs -> new SearchHit(rs.getString(2), rs.getString(1),
+                Digest.parse(rs.getString(3))), TAGS_STARTING, from(prefix, lastTag), successor(prefix),
+                lastTag == null ? "" : lastTag, lastRepository == null ? "" : lastRepository, limit + 1));
+        return page(rows, limit);
+    }
+
+    Page<SearchHit> manifestsStartingWith(String prefix, String lastDigest, String lastRepository, int limit) {
+        List<SearchHit> rows = db.read(c -> Sql.list(c, rs -> new SearchHit(rs.getString(2), null,
+                Digest.parse(rs.getString(1))), MANIFESTS_STARTING, from(prefix, lastDigest),
+                successor(prefix), lastDigest == null ? "" : lastDigest, lastRepository == null ? "" : lastRepository,
+                prefix.length(), prefix, limit + 1));
+        return page(rows, limit);
+    }
+
+    /** Where a prefix range starts: at the last row shown when it is in the range. */
+    private static String from(String prefix, String last) {
+        return last == null || last.compareTo(prefix) < 0 ? prefix : last;
+    }
+
+    private static <T> Page<T> page(List<T> rows, int limit) {
+        boolean more = rows.size() > limit;
+        return new Page<>(more ? rows.subList(0, limit) : rows, more);
+    }
+
+    /** The least string above every string that starts with prefix (non-empty; its last character below U+FFFF). */
+    static String successor(String prefix) {
+        if (prefix.isEmpty() || prefix.charAt(prefix.length() - 1) == Character.MAX_VALUE) {
+            throw new IllegalArgumentException("no successor of a prefix ending in U+FFFF or empty");
+        }
+        return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
     }
 
     /** Each manifest's time, then each repository's latest, in key order (so concurrent flushes lock alike). */

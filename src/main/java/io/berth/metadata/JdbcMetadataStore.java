@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.SearchHit;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
@@ -160,6 +161,16 @@ final class JdbcMetadataStore implements MetadataStore {
     @Override
     public Page<Digest> indexesOf(RepositoryName repository, Digest digest, Digest last, int limit) {
         return listings.indexesOf(repository, digest, last, limit);
+    }
+
+    @Override
+    public Page<SearchHit> tagsStartingWith(String prefix, String lastTag, String lastRepository, int limit) {
+        return listings.tagsStartingWith(prefix, lastTag, lastRepository, limit);
+    }
+
+    @Override
+    public Page<SearchHit> manifestsStartingWith(String prefix, String lastDigest, String lastRepository, int limit) {
+        return listings.manifestsStartingWith(prefix, lastDigest, lastRepository, limit);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.berth.metadata;
 
 import io.berth.model.Listings.LastPull;
 import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.SearchHit;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
@@ -172,6 +173,18 @@ public interface MetadataStore extends AutoCloseable {
      * at most limit.
      */
     Page<UntaggedManifest> untaggedManifests(RepositoryName repository, Digest last, int limit);
+
+    /**
+     * Tags whose name starts with prefix (byte order), in (tag, repository) order after (lastTag, lastRepository)
+     * (both null: from the first), at most limit; read by the range of tags_by_name.
+     */
+    Page<SearchHit> tagsStartingWith(String prefix, String lastTag, String lastRepository, int limit);
+
+    /**
+     * Manifests whose digest ("algorithm:hex") starts with prefix, in (digest, repository) order after (lastDigest,
+     * lastRepository) (both null: from the first), at most limit; read by the range of manifests_by_digest.
+     */
+    Page<SearchHit> manifestsStartingWith(String prefix, String lastDigest, String lastRepository, int limit);
 
     /**
      * Records when manifests were last pulled, and so their repositories: a time only replaces an earlier one (nodes

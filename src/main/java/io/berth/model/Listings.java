@@ -102,4 +102,10 @@ public final class Listings {
 
     /** A namespace's usage (each blob and manifest of its repositories once), its quota (null: none), its repositories. */
     public record NamespaceUsage(String namespace, long usedBytes, Long quotaBytes, long repositoryCount) {}
+
+    /**
+     * A search hit: a tag of repository that points at digest, or (tag null) a manifest of repository whose digest
+     * matched.
+     */
+    public record SearchHit(String repository, String tag, Digest digest) {}
 }

@@ -9,6 +9,7 @@ import io.berth.model.Listings.ManifestDetails;
 import io.berth.model.Listings.NamespaceUsage;
 import io.berth.model.Listings.Platform;
 import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.SearchHit;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.Listings.UntaggedManifest;
 import io.berth.model.ManifestRecord;
@@ -106,6 +107,54 @@ public final class Listing {
             tags.add(tag.withImmutable(rule.apply(new Tag(tag.tag())) != null));
         }
         return new Page<>(tags, page.more());
+    }
+
+    /** What a search reads at most per call, in rows of the metadata store, however few of them the reader may see. */
+    static final int MAX_SEARCH_ROWS = 5_000;
+
+    /**
+     * Search hits up to limit, and where to go on (null: no more). A search over many rows the reader may not see
+     * stops after {@link #MAX_SEARCH_ROWS} with fewer hits and a place to go on from.
+     */
+    public record Hits(List<SearchHit> hits, SearchHit resumeAfter) {}
+
+    /** Tags whose name starts with prefix, after (last's tag, last's repository), only in repositories canPull accepts. */
+    public Hits tagsStartingWith(String prefix, SearchHit last, int limit, Predicate<RepositoryName> canPull) {
+        return search(last, limit, canPull, (after, n) -> metadata.tagsStartingWith(prefix,
+                after == null ? null : after.tag(), after == null ? null : after.repository(), n));
+    }
+
+    /**
+     * Manifests whose digest starts with prefix ("sha256:ab12…"), after (last's digest, last's repository), only in
+     * repositories canPull accepts.
+     */
+    public Hits manifestsStartingWith(String prefix, SearchHit last, int limit, Predicate<RepositoryName> canPull) {
+        return search(last, limit, canPull, (after, n) -> metadata.manifestsStartingWith(prefix,
+                after == null ? null : after.digest().toString(), after == null ? null : after.repository(), n));
+    }
+
+    private static Hits search(SearchHit last, int limit, Predicate<RepositoryName> canPull,
+                               java.util.function.BiFunction<SearchHit, Integer, Page<SearchHit>> read) {
+        List<SearchHit> hits = new ArrayList<>();
+        SearchHit cursor = last;
+        for (int rows = 0; rows < MAX_SEARCH_ROWS; ) {
+            int n = Math.min(SCAN, Math.max(limit + 1, 50));
+            Page<SearchHit> page = read.apply(cursor, n);
+            for (SearchHit hit : page.items()) {
+                rows++;
+                if (canPull.test(new RepositoryName(hit.repository()))) {
+                    if (hits.size() == limit) {
+                        return new Hits(hits, hits.get(hits.size() - 1));
+                    }
+                    hits.add(hit);
+                }
+                cursor = hit;
+            }
+            if (!page.more()) {
+                return new Hits(hits, null);
+            }
+        }
+        return new Hits(hits, cursor);
     }
 
     /** One manifest in detail; NAME_UNKNOWN or MANIFEST_UNKNOWN when the repository or the manifest is not there. */

@@ -58,6 +58,7 @@ public final class WebUi {
     /** The login sessions, in the metadata database (any node knows them); null when access control is off. */
     private final LoginSessions sessions;
     private final Pages pages = new Pages();
+    private final SearchPages search;
     private final TagPages tagPages;
     private final RepositoryPages repositoryPages;
     private final ArtifactPages artifactPages;
@@ -78,6 +79,7 @@ public final class WebUi {
     public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
                  Audit audit, Duration sessionTtl, Clock clock) {
         this.listing = listing;
+        this.search = new SearchPages(listing);
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
         this.sessions = authenticator == null ? null : authenticator.sessions(sessionTtl);
@@ -237,6 +239,7 @@ public final class WebUi {
         params.put("query", query);
         params.put("next", next);
         params.put("first", last != null);
+        search.addTo(params, ex, query, canPull);
         return pages.render(200, "home.jte", params);
     }
 

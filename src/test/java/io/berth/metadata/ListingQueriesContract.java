@@ -3,6 +3,7 @@ package io.berth.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.model.Listings.RepositorySummary;
+import io.berth.model.Listings.SearchHit;
 import io.berth.model.Listings.TagSummary;
 import io.berth.model.ManifestRecord;
 import io.berth.model.Page;
@@ -38,18 +39,7 @@ public abstract class ListingQueriesContract extends MetadataStoreFixture {
     }
 
     private List<String> all(String namespace, int pageSize) {
-        List<String> names = new ArrayList<>();
-        String last = null;
-        for (int pages = 0; pages < 100; pages++) {
-            Page<String> page = store.repositories(namespace, last, pageSize);
-            assertThat(page.items().size()).isLessThanOrEqualTo(pageSize);
-            names.addAll(page.items());
-            if (!page.more()) {
-                return names;
-            }
-            last = page.items().get(page.items().size() - 1);
-        }
-        throw new AssertionError("no last page");
+        return allPages((String last, Integer n) -> store.repositories(namespace, last, n), pageSize);
     }
 
     @Test
@@ -264,5 +254,79 @@ public abstract class ListingQueriesContract extends MetadataStoreFixture {
                 .isEqualTo(java.time.Instant.ofEpochMilli(11_000));
         assertThat(store.repositorySummaries(List.of("team/pulled")).get(0).lastPullAt())
                 .isEqualTo(java.time.Instant.ofEpochMilli(11_000));
+    }
+
+    private static <T> List<T> allPages(java.util.function.BiFunction<T, Integer, Page<T>> read, int pageSize) {
+        List<T> all = new ArrayList<>();
+        T last = null;
+        for (int pages = 0; pages < 100; pages++) {
+            Page<T> page = read.apply(last, pageSize);
+            assertThat(page.items().size()).isLessThanOrEqualTo(pageSize);
+            all.addAll(page.items());
+            if (!page.more()) {
+                return all;
+            }
+            last = page.items().get(page.items().size() - 1);
+        }
+        throw new AssertionError("no last page");
+    }
+
+    private List<String> tagHits(String prefix, int pageSize) {
+        return allPages((SearchHit last, Integer n) -> store.tagsStartingWith(prefix, last == null ? null : last.tag(),
+                last == null ? null : last.repository(), n), pageSize).stream()
+                .map(hit -> hit.tag() + "@" + hit.repository()).toList();
+    }
+
+    @Test
+    void tagsAreFoundByNamePrefixInTagThenRepositoryOrderAcrossPages() {
+        Digest one = null;
+        for (String repo : List.of("b/app", "a/app", "c/other")) {
+            RepositoryName r = new RepositoryName(repo);
+            one = manifest(r, "m-" + repo, IMAGE, 10, List.of(blob(r, "l-" + repo, 5)), List.of(),
+                    "v1.2", "v1.2.3", "v1_2", "v10", "latest", "V1.2");
+        }
+        assertThat(tagHits("v1.2", 2)).containsExactly("v1.2@a/app", "v1.2@b/app", "v1.2@c/other",
+                "v1.2.3@a/app", "v1.2.3@b/app", "v1.2.3@c/other");
+        assertThat(tagHits("v1", 4)).hasSize(12).doesNotContain("V1.2@a/app", "latest@a/app");
+        assertThat(tagHits("v1_", 1)).containsExactly("v1_2@a/app", "v1_2@b/app", "v1_2@c/other");
+        assertThat(tagHits("V", 5)).containsExactly("V1.2@a/app", "V1.2@b/app", "V1.2@c/other");
+        assertThat(tagHits("nope", 5)).isEmpty();
+        Page<SearchHit> first = store.tagsStartingWith("latest", null, null, 1);
+        assertThat(first.items()).containsExactly(new SearchHit("a/app", "latest", digest("m-a/app")));
+        assertThat(first.more()).isTrue();
+        assertThat(one).isEqualTo(digest("m-c/other"));
+        // A cursor below the prefix does not widen the range.
+        assertThat(store.tagsStartingWith("v10", "latest", "a/app", 10).items()).extracting(SearchHit::tag)
+                .containsOnly("v10");
+    }
+
+    @Test
+    void manifestsAreFoundByDigestPrefixInDigestThenRepositoryOrder() {
+        RepositoryName a = new RepositoryName("a/app");
+        RepositoryName b = new RepositoryName("b/app");
+        List<Digest> digests = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            digests.add(manifest(a, "m" + i, IMAGE, 10, List.of(), List.of()));
+        }
+        manifest(b, "m0", IMAGE, 10, List.of(), List.of(), "shared");
+        Digest target = digest("m0");
+        String prefix = target.toString().substring(0, "sha256:".length() + 6);
+        List<SearchHit> hits = allPages((SearchHit last, Integer n) -> store.manifestsStartingWith(prefix,
+                last == null ? null : last.digest().toString(), last == null ? null : last.repository(), n), 1);
+        List<SearchHit> expected = new ArrayList<>();
+        for (Digest d : digests) {
+            if (d.toString().startsWith(prefix)) {
+                expected.add(new SearchHit("a/app", null, d));
+            }
+        }
+        expected.add(1, new SearchHit("b/app", null, target));
+        assertThat(hits).containsExactlyElementsOf(expected);
+        // A one-character prefix pages through every manifest in digest order.
+        String hex = "sha256:" + target.toString().charAt(7);
+        List<SearchHit> wide = allPages((SearchHit last, Integer n) -> store.manifestsStartingWith(hex,
+                last == null ? null : last.digest().toString(), last == null ? null : last.repository(), n), 3);
+        assertThat(wide).isNotEmpty().allMatch(hit -> hit.digest().toString().startsWith(hex));
+        assertThat(wide).extracting(hit -> hit.digest().toString()).isSorted();
+        assertThat(store.manifestsStartingWith("sha256:zz", null, null, 10).items()).isEmpty();
     }
 }

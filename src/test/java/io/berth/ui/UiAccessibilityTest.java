@@ -76,7 +76,7 @@ class UiAccessibilityTest {
         found.addAll(violations("/login"));
         found.addAll(violations("/"));
         browser.logIn("admin", ADMIN_PASSWORD);
-        for (String path : List.of("/", "/?q=app", "/r/team/app", "/r/team/app/-/" + digest, "/r/team/app/-/tags/v1",
+        for (String path : List.of("/", "/?q=app", "/?q=v1", "/r/team/app", "/r/team/app/-/" + digest, "/r/team/app/-/tags/v1",
                 "/r/team/app/-/tags/build-1/delete", "/ns", "/ns/team", "/admin", "/admin/users", "/admin/tokens",
                 "/admin/audit", "/admin/gc", "/no/such/page")) {
             found.addAll(violations(path));
