@@ -1,0 +1,115 @@
+package io.berth.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.testing.BerthServer;
+import io.berth.testing.RegistryApiClient;
+import io.berth.testing.Response;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The UI's changes that must not surprise: a retention run removes only what its dry run showed, the last admin
+ * cannot lock everyone out, and every change is audited as the UI's. Plain HTTP with the login form's session cookie
+ * against the real server with access control on.
+ */
+@Timeout(180)
+class UiSafetyTest {
+    private static final String ADMIN_PASSWORD = "admin-password-1";
+    private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
+    private static final Pattern SHOWN = Pattern.compile("name=\"shown\" value=\"([^\"]*)\"");
+
+    private static BerthServer server;
+    private static RegistryApiClient admin;
+    private static RegistryApiClient anonymous;
+
+    @BeforeAll
+    static void start() {
+        server = BerthServer.with().auth(ADMIN_PASSWORD).start();
+        admin = server.admin();
+        anonymous = new RegistryApiClient(server.hostPort());
+        admin.json("POST", "/api/v1/users", "{\"name\":\"alice\",\"password\":\"alice-password\"}");
+        admin.json("POST", "/api/v1/namespaces", "{\"name\":\"team\",\"owner\":\"alice\"}");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void retentionRunRemovesOnlyWhatTheDryRunShowed() {
+        RegistryApiClient alice = session("alice", "alice-password");
+        String csrf = csrf(alice);
+        admin.json("POST", "/api/v1/namespaces/team/retention", "{\"pattern\":\"*\",\"keepLast\":1}");
+        UiImages.push(admin, "team/ret", "v1", 101);
+        UiImages.push(admin, "team/ret", "v2", 102);
+        Response dry = post(alice, "/ns/team/retention/run", "csrf", csrf, "dryRun", "true");
+        assertThat(dry.status()).isEqualTo(200);
+        assertThat(dry.text()).contains("Dry run: 1 tags would be removed");
+        Matcher shown = SHOWN.matcher(dry.text());
+        assertThat(shown.find()).as(dry.text()).isTrue();
+        String list = shown.group(1).replace("&#10;", "\n").replace("&#xa;", "\n");
+        assertThat(list).contains("team/ret:v1@sha256:").doesNotContain("v2");
+        // A push after the dry run: the rules would now remove v2 as well, but the run was shown only v1.
+        UiImages.push(admin, "team/ret", "v3", 103);
+        Response run = post(alice, "/ns/team/retention/run", "csrf", csrf, "shown", list);
+        assertThat(run.status()).isEqualTo(200);
+        assertThat(run.text()).contains("Retention removed 1 tags");
+        String tags = admin.get("/v2/team/ret/tags/list").text();
+        assertThat(tags).doesNotContain("\"v1\"").contains("\"v2\"", "\"v3\"");
+        // A listed tag that was pushed again since (another digest) stays, and the run says so.
+        String v2Line = "team/ret:v2@" + digestOf("team/ret", "v2");
+        UiImages.push(admin, "team/ret", "v2", 104);
+        UiImages.push(admin, "team/ret", "v4", 105);
+        Response moved = post(alice, "/ns/team/retention/run", "csrf", csrf, "shown", v2Line);
+        assertThat(moved.text()).contains("Retention removed 0 tags", "Kept 1 tags of the dry run", "since the dry run");
+        assertThat(admin.get("/v2/team/ret/tags/list").text()).contains("\"v2\"");
+        // A run posted with nothing listed removes nothing.
+        assertThat(post(alice, "/ns/team/retention/run", "csrf", csrf).text()).contains("Retention removed 0 tags");
+        assertThat(admin.get("/v2/team/ret/tags/list").text()).contains("\"v2\"", "\"v3\"", "\"v4\"");
+        assertThat(admin.get("/api/v1/audit?action=retention.run").text()).contains("1 tags removed");
+    }
+
+    static String digestOf(String repository, String tag) {
+        return admin.get("/v2/" + repository + "/manifests/" + tag, "Accept", RegistryApiClient.ACCEPT_ANY_MANIFEST)
+                .header("Docker-Content-Digest");
+    }
+
+    static Response post(RegistryApiClient client, String path, String... pairs) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            form.put(pairs[i], pairs[i + 1]);
+        }
+        return client.post(path, encode(form).getBytes(StandardCharsets.UTF_8), "Content-Type",
+                "application/x-www-form-urlencoded");
+    }
+
+    static RegistryApiClient session(String user, String password) {
+        Response login = post(anonymous, "/login", "username", user, "password", password);
+        assertThat(login.status()).as(login.text()).isEqualTo(303);
+        return anonymous.withHeader("Cookie", login.header("Set-Cookie").split(";", 2)[0]);
+    }
+
+    static String csrf(RegistryApiClient client) {
+        Matcher matcher = CSRF.matcher(client.get("/ns").text());
+        assertThat(matcher.find()).isTrue();
+        return matcher.group(1);
+    }
+
+    static String encode(Map<String, String> form) {
+        return form.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+    }
+}
