@@ -128,8 +128,20 @@ public final class AccessAdmin {
         audit(actor.name(), "user.password", name, source, null);
     }
 
+    /**
+     * Disables or enables a user. Nobody disables their own account, and the last enabled admin is never disabled
+     * (that would lock everyone out of the management API and the UI); both are refused with 409.
+     */
     public void setDisabled(Principal actor, String name, boolean disabled, String source) {
         requireAdmin(actor);
+        if (disabled && actor.kind() == Principal.Kind.USER && actor.name().equals(name)) {
+            throw new RegistryException(ErrorCode.LOCKOUT, "you cannot disable your own account; another admin can");
+        }
+        if (disabled && store.user(name).map(u -> u.admin() && !u.disabled()).orElse(false)
+                && store.users().stream().noneMatch(u -> u.admin() && !u.disabled() && !u.name().equals(name))) {
+            throw new RegistryException(ErrorCode.LOCKOUT, name + " is the last enabled admin; make or enable "
+                    + "another admin before disabling it");
+        }
         if (!store.setDisabled(name, disabled)) {
             throw notFound("user " + name);
         }

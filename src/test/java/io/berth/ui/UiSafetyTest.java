@@ -82,6 +82,34 @@ class UiSafetyTest {
         assertThat(admin.get("/api/v1/audit?action=retention.run").text()).contains("1 tags removed");
     }
 
+    @Test
+    void nobodyDisablesThemselvesOrTheLastEnabledAdmin() {
+        RegistryApiClient ui = session("admin", ADMIN_PASSWORD);
+        Response self = post(ui, "/admin/users/admin/disabled", "csrf", csrf(ui), "disabled", "true");
+        assertThat(self.status()).isEqualTo(409);
+        assertThat(self.text()).contains("your own account");
+        Response api = disable(admin, "admin", true);
+        assertThat(api.status()).isEqualTo(409);
+        // With a second admin, the first may be disabled by it...
+        admin.json("POST", "/api/v1/users", "{\"name\":\"root2\",\"password\":\"root2-password\",\"admin\":true}");
+        RegistryApiClient root2 = anonymous.as("root2", "root2-password");
+        assertThat(disable(root2, "admin", true).status()).isEqualTo(204);
+        // ...and then root2, the last enabled admin, is refused by both checks.
+        assertThat(admin.get("/api/v1/users").status()).isEqualTo(401);
+        Response last = disable(root2, "root2", true);
+        assertThat(last.status()).isEqualTo(409);
+        assertThat(last.text()).contains("own account");
+        assertThat(disable(root2, "admin", false).status()).isEqualTo(204);
+        assertThat(admin.get("/api/v1/users").status()).isEqualTo(200);
+        // With two enabled admins, one may disable the other.
+        assertThat(disable(admin, "root2", true).status()).isEqualTo(204);
+    }
+
+    private static Response disable(RegistryApiClient client, String user, boolean disabled) {
+        return client.put("/api/v1/users/" + user + "/disabled", ("{\"disabled\":" + disabled + "}")
+                .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+    }
+
     static String digestOf(String repository, String tag) {
         return admin.get("/v2/" + repository + "/manifests/" + tag, "Accept", RegistryApiClient.ACCEPT_ANY_MANIFEST)
                 .header("Docker-Content-Digest");
