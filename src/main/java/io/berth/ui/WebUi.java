@@ -67,6 +67,8 @@ public final class WebUi {
     private final Registry registry;
     private final Audit audit;
     private ManagementRoutes management;
+    /** ui.registryHost: the host[:port] of pull commands; empty: the request's Host. */
+    private String registryHost = "";
 
     /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
     @FunctionalInterface
@@ -98,6 +100,16 @@ public final class WebUi {
         this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin, permissions, pages, audit,
                 authenticator != null);
         return this;
+    }
+
+    /** ui.registryHost (validated by the configuration): the host[:port] the pull commands name; empty: Host. */
+    public WebUi registryHost(String host) {
+        this.registryHost = host == null ? "" : host;
+        return this;
+    }
+
+    String registryHost() {
+        return registryHost;
     }
 
     /** Adds the UI's routes; install it last: its catch-all answers every GET no other route took. */

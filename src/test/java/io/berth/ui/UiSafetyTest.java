@@ -110,6 +110,51 @@ class UiSafetyTest {
                 .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
     }
 
+    @Test
+    void pullCommandsNeverSilentlyNameDockerHub() throws Exception {
+        String digest = UiImages.push(admin, "team/pull", "v1", 201);
+        RegistryApiClient ui = session("admin", ADMIN_PASSWORD);
+        String path = "/r/team/pull/-/" + digest;
+        // The Host the test's client sends (127.0.0.1:port) is a registry host docker recognises: no warning.
+        String plain = ui.get(path).text();
+        assertThat(plain).contains("docker pull " + server.hostPort() + "/team/pull:v1").doesNotContain("pull-warning");
+        String login = loginCookie("admin", ADMIN_PASSWORD);
+        // A Host docker reads as a Docker Hub namespace: the command comes with a warning naming ui.registryHost.
+        String berth = raw(path, "Host: berth", login);
+        assertThat(berth).contains("docker pull berth/team/pull:v1", "id=\"pull-warning\"", "ui.registryHost");
+        // X-Forwarded-Host is not trusted: the Host is used.
+        String forwarded = raw(path, "Host: 127.0.0.1\r\nX-Forwarded-Host: evil.example.com", login);
+        assertThat(forwarded).contains("docker pull 127.0.0.1/team/pull:v1").doesNotContain("evil.example.com");
+        // No usable Host: a visible placeholder and a warning, never "docker pull team/pull".
+        String invalid = raw(path, "Host: bad_host!", login);
+        assertThat(invalid).doesNotContain("docker pull team/pull").contains("&lt;registry-host&gt;/team/pull",
+                "id=\"pull-warning\"");
+        // ui.registryHost is used whatever the Host.
+        try (BerthServer configured = BerthServer.with().config("ui:\n  registryHost: registry.example.com:443")
+                .start()) {
+            RegistryApiClient client = new RegistryApiClient(configured.hostPort());
+            String pushed = UiImages.push(client, "free/app", "v1", 202);
+            assertThat(client.get("/r/free/app/-/" + pushed).text())
+                    .contains("docker pull registry.example.com:443/free/app:v1").doesNotContain("pull-warning");
+        }
+    }
+
+    private static String loginCookie(String user, String password) {
+        Response login = post(anonymous, "/login", "username", user, "password", password);
+        return login.header("Set-Cookie").split(";", 2)[0];
+    }
+
+    /** A GET with headers the JDK's client will not send (Host), over a plain socket; the whole answer as text. */
+    private static String raw(String path, String headers, String cookie) throws java.io.IOException {
+        String[] hostPort = server.hostPort().split(":");
+        try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\n" + headers + "\r\nCookie: " + cookie
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     static String digestOf(String repository, String tag) {
         return admin.get("/v2/" + repository + "/manifests/" + tag, "Accept", RegistryApiClient.ACCEPT_ANY_MANIFEST)
                 .header("Docker-Content-Digest");
