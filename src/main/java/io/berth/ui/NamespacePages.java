@@ -171,7 +171,7 @@ final class NamespacePages extends ManagementPage {
 
     /** The audit entry the API's audit filter writes for the same change. */
     private void audited(Exchange ex, Principal principal, String action, String target, String detail) {
-        audit.audit(principal.name(), action, target, ex.source(), (detail == null ? "" : detail + " ") + "(web UI)");
+        audit.audit(principal.name(), action, target, ex.source(), detail);
     }
 
     // ---- members, visibility: AccessAdmin checks and audits them

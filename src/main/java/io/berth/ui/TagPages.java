@@ -167,7 +167,7 @@ final class TagPages {
         try {
             String detail = change.apply(repository, tag, actor);
             // As the API's audit filter records the same change (the web UI's routes are not audited by it).
-            audit.audit(actor, action, repository + ":" + tag, ex.source(), detail + " (web UI)");
+            audit.audit(actor, action, repository + ":" + tag, ex.source(), detail);
         } catch (RegistryException e) {
             return ui.message(visitor, e.code().status(), "Not changed", e.getMessage());
         }

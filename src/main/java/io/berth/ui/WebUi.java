@@ -70,6 +70,14 @@ public final class WebUi {
     /** ui.registryHost: the host[:port] of pull commands; empty: the request's Host. */
     private String registryHost = "";
 
+    /** What ends the audit detail of every change made through the UI. */
+    static final String UI_NOTE = "(web UI)";
+
+    private static Audit noting(Audit audit) {
+        return audit == null ? null : (actor, action, target, source, detail) ->
+                audit.audit(actor, action, target, source, AccessAdmin.noted(detail, UI_NOTE));
+    }
+
     /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
     @FunctionalInterface
     public interface Audit {
@@ -79,6 +87,8 @@ public final class WebUi {
     /** logins: the accounts of access control when it is on; empty when it is off (no login, all readable). */
     public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
                  Audit audit, Duration sessionTtl, Clock clock) {
+        // Every change made through the UI is recorded with its detail ending in UI_NOTE, here and in manage().
+        audit = noting(audit);
         this.listing = listing;
         this.permissions = permissions;
         this.authenticator = logins.orElse(null);
@@ -97,8 +107,8 @@ public final class WebUi {
      * lifecycle for rules, quotas, retention and GC; admin for users, members, tokens and the audit log.
      */
     public WebUi manage(Lifecycle lifecycle, AccessAdmin admin) {
-        this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin, permissions, pages, audit,
-                authenticator != null);
+        this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin.noting(UI_NOTE), permissions,
+                pages, audit, authenticator != null);
         return this;
     }
 

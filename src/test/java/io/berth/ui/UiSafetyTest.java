@@ -155,6 +155,43 @@ class UiSafetyTest {
         }
     }
 
+    @Test
+    void everyChangeMadeInTheUiIsAuditedAsTheUis() {
+        RegistryApiClient ui = session("admin", ADMIN_PASSWORD);
+        String csrf = csrf(ui);
+        assertThat(post(ui, "/admin/users", "csrf", csrf, "name", "audited", "password", "audited-password").status())
+                .isLessThan(400);
+        assertThat(post(ui, "/admin/users/audited/password", "csrf", csrf, "password", "another-password").status())
+                .isLessThan(400);
+        assertThat(post(ui, "/admin/users/audited/disabled", "csrf", csrf, "disabled", "true").status()).isLessThan(400);
+        assertThat(post(ui, "/ns", "csrf", csrf, "name", "auditns", "owner", "alice").status()).isEqualTo(303);
+        admin.json("POST", "/api/v1/users", "{\"name\":\"carl\",\"password\":\"carl-password\"}");
+        assertThat(post(ui, "/ns/auditns/members", "csrf", csrf, "user", "carl", "role", "reader").status())
+                .isEqualTo(303);
+        assertThat(post(ui, "/ns/auditns/public", "csrf", csrf, "public", "true").status()).isEqualTo(303);
+        assertThat(post(ui, "/admin/tokens", "csrf", csrf, "name", "ci", "namespace", "auditns", "repositories",
+                "auditns/*", "pull", "on", "expiresIn", "").status()).isLessThan(400);
+        String tokenId = null;
+        for (var token : admin.get("/api/v1/tokens").json()) {
+            if (token.get("name").asText().equals("ci")) {
+                tokenId = token.get("id").asText();
+            }
+        }
+        assertThat(tokenId).isNotNull();
+        assertThat(post(ui, "/admin/tokens/" + tokenId + "/revoke", "csrf", csrf).status()).isLessThan(400);
+        Map<String, String> details = new LinkedHashMap<>();
+        for (var entry : admin.get("/api/v1/audit?n=1000").json()) {
+            String target = entry.path("target").asText();
+            if (target.startsWith("audited") || target.startsWith("auditns") || target.equals(tokenId)) {
+                details.putIfAbsent(entry.get("action").asText(), entry.path("detail").asText());
+            }
+        }
+        assertThat(details).containsKeys("user.create", "user.password", "user.disable", "namespace.create",
+                "namespace.grant", "namespace.publish", "token.create", "token.revoke");
+        assertThat(details).allSatisfy((action, detail) -> assertThat(detail).as(action).endsWith("(web UI)")
+                .doesNotContain("null"));
+    }
+
     static String digestOf(String repository, String tag) {
         return admin.get("/v2/" + repository + "/manifests/" + tag, "Accept", RegistryApiClient.ACCEPT_ANY_MANIFEST)
                 .header("Docker-Content-Digest");
