@@ -265,7 +265,9 @@ final class NamespacePages extends ManagementPage {
             }
             lifecycle.addRetentionRule(rule);
             audited(ex, principal, "retention.add", namespace, "rule " + rule.id() + " pattern " + rule.pattern()
-                    + " keepLast " + rule.keepLast() + " maxAgeDays " + rule.maxAgeDays() + " keep " + rule.keepPatterns());
+                    + (rule.keepLast() == null ? "" : " keepLast " + rule.keepLast())
+                    + (rule.maxAgeDays() == null ? "" : " maxAgeDays " + rule.maxAgeDays())
+                    + (rule.keepPatterns().isEmpty() ? "" : " keep " + rule.keepPatterns()));
         } catch (RegistryException e) {
             return render(visitor, namespace, e.code().status(), reason(e),
                     draft, null, null, null);

@@ -157,6 +157,10 @@ final class TagPages {
     private Response apply(Exchange ex, Map<String, String> form, String action, TagChange change,
                            WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
+        if (form.get("from") == null || form.get("from").isBlank()) {
+            return ui.message(visitor, 400, "Not changed", "Missing field 'from' (the digest the confirmation showed); "
+                    + "nothing was changed.");
+        }
         // The confirmation showed where the tag pointed: if it moved since, nothing is done.
         Digest now = current(repository, tag);
         if (now == null || !now.toString().equals(form.get("from"))) {

@@ -107,8 +107,9 @@ public final class WebUi {
      * lifecycle for rules, quotas, retention and GC; admin for users, members, tokens and the audit log.
      */
     public WebUi manage(Lifecycle lifecycle, AccessAdmin admin) {
-        this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin.noting(UI_NOTE), permissions,
-                pages, audit, authenticator != null);
+        AccessAdmin noted = admin == null ? null : admin.noting(UI_NOTE);
+        this.management = new ManagementRoutes(this, listing, registry, lifecycle, noted, permissions, pages, audit,
+                authenticator != null);
         return this;
     }
 
@@ -133,6 +134,7 @@ public final class WebUi {
         add(routes, "ui-static", GET, "/static/style\\.css", ex -> pages.style());
         add(routes, "ui-static", GET, "/static/ui\\.js", ex -> pages.script());
         add(routes, "ui-static", GET, "/static/htmx\\.min\\.js", ex -> pages.htmx());
+        add(routes, "ui-static", GET, "/favicon\\.ico", ex -> Response.status(204));
         add(routes, "ui-login", GET, "/login", this::loginPage);
         add(routes, "ui-login", POST, "/login", ex -> new FormBody(MAX_FORM_BYTES, form -> login(ex, form)));
         add(routes, "ui-logout", POST, "/logout", ex -> new FormBody(MAX_FORM_BYTES, form -> logout(ex, form)));

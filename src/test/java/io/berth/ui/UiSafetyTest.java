@@ -52,33 +52,34 @@ class UiSafetyTest {
     void retentionRunRemovesOnlyWhatTheDryRunShowed() {
         RegistryApiClient alice = session("alice", "alice-password");
         String csrf = csrf(alice);
-        admin.json("POST", "/api/v1/namespaces/team/retention", "{\"pattern\":\"*\",\"keepLast\":1}");
-        UiImages.push(admin, "team/ret", "v1", 101);
-        UiImages.push(admin, "team/ret", "v2", 102);
-        Response dry = post(alice, "/ns/team/retention/run", "csrf", csrf, "dryRun", "true");
+        admin.json("POST", "/api/v1/namespaces", "{\"name\":\"ret\",\"owner\":\"alice\"}");
+        admin.json("POST", "/api/v1/namespaces/ret/retention", "{\"pattern\":\"*\",\"keepLast\":1}");
+        UiImages.push(admin, "ret/app", "v1", 101);
+        UiImages.push(admin, "ret/app", "v2", 102);
+        Response dry = post(alice, "/ns/ret/retention/run", "csrf", csrf, "dryRun", "true");
         assertThat(dry.status()).isEqualTo(200);
         assertThat(dry.text()).contains("Dry run: 1 tags would be removed");
         Matcher shown = SHOWN.matcher(dry.text());
         assertThat(shown.find()).as(dry.text()).isTrue();
         String list = shown.group(1).replace("&#10;", "\n").replace("&#xa;", "\n");
-        assertThat(list).contains("team/ret:v1@sha256:").doesNotContain("v2");
+        assertThat(list).contains("ret/app:v1@sha256:").doesNotContain("v2");
         // A push after the dry run: the rules would now remove v2 as well, but the run was shown only v1.
-        UiImages.push(admin, "team/ret", "v3", 103);
-        Response run = post(alice, "/ns/team/retention/run", "csrf", csrf, "shown", list);
+        UiImages.push(admin, "ret/app", "v3", 103);
+        Response run = post(alice, "/ns/ret/retention/run", "csrf", csrf, "shown", list);
         assertThat(run.status()).isEqualTo(200);
         assertThat(run.text()).contains("Retention removed 1 tags");
-        String tags = admin.get("/v2/team/ret/tags/list").text();
+        String tags = admin.get("/v2/ret/app/tags/list").text();
         assertThat(tags).doesNotContain("\"v1\"").contains("\"v2\"", "\"v3\"");
         // A listed tag that was pushed again since (another digest) stays, and the run says so.
-        String v2Line = "team/ret:v2@" + digestOf("team/ret", "v2");
-        UiImages.push(admin, "team/ret", "v2", 104);
-        UiImages.push(admin, "team/ret", "v4", 105);
-        Response moved = post(alice, "/ns/team/retention/run", "csrf", csrf, "shown", v2Line);
+        String v2Line = "ret/app:v2@" + digestOf("ret/app", "v2");
+        UiImages.push(admin, "ret/app", "v2", 104);
+        UiImages.push(admin, "ret/app", "v4", 105);
+        Response moved = post(alice, "/ns/ret/retention/run", "csrf", csrf, "shown", v2Line);
         assertThat(moved.text()).contains("Retention removed 0 tags", "Kept 1 tags of the dry run", "since the dry run");
-        assertThat(admin.get("/v2/team/ret/tags/list").text()).contains("\"v2\"");
+        assertThat(admin.get("/v2/ret/app/tags/list").text()).contains("\"v2\"");
         // A run posted with nothing listed removes nothing.
-        assertThat(post(alice, "/ns/team/retention/run", "csrf", csrf).text()).contains("Retention removed 0 tags");
-        assertThat(admin.get("/v2/team/ret/tags/list").text()).contains("\"v2\"", "\"v3\"", "\"v4\"");
+        assertThat(post(alice, "/ns/ret/retention/run", "csrf", csrf).text()).contains("Retention removed 0 tags");
+        assertThat(admin.get("/v2/ret/app/tags/list").text()).contains("\"v2\"", "\"v3\"", "\"v4\"");
         assertThat(admin.get("/api/v1/audit?action=retention.run").text()).contains("1 tags removed");
     }
 
@@ -190,6 +191,26 @@ class UiSafetyTest {
                 "namespace.grant", "namespace.publish", "token.create", "token.revoke");
         assertThat(details).allSatisfy((action, detail) -> assertThat(detail).as(action).endsWith("(web UI)")
                 .doesNotContain("null"));
+    }
+
+    @Test
+    void smallerUiFixes() {
+        RegistryApiClient ui = session("admin", ADMIN_PASSWORD);
+        String csrf = csrf(ui);
+        assertThat(anonymous.get("/favicon.ico").status()).isEqualTo(204);
+        UiImages.push(admin, "team/small", "v1", 301);
+        Response noFrom = post(ui, "/r/team/small/-/tags/v1/delete", "csrf", csrf);
+        assertThat(noFrom.status()).isEqualTo(400);
+        assertThat(noFrom.text()).contains("Missing field").doesNotContain("null");
+        Response lastOwner = post(ui, "/ns/team/members/remove", "csrf", csrf, "user", "alice");
+        assertThat(lastOwner.status()).isEqualTo(409);
+        assertThat(lastOwner.text()).contains("alice is the last owner").doesNotContain("Alice");
+        assertThat(post(ui, "/ns/team/retention", "csrf", csrf, "pattern", "tmp-*", "keepLast", "2", "op", "save")
+                .status()).isEqualTo(303);
+        assertThat(admin.get("/api/v1/audit?action=retention.add").text()).contains("keepLast 2")
+                .doesNotContain("maxAgeDays null");
+        UiImages.push(admin, "team/small", "v2", 302);
+        assertThat(ui.get("/r/team/small/-/delete").text()).contains("2 tags and 2 manifests");
     }
 
     static String digestOf(String repository, String tag) {
