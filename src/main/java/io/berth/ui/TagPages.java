@@ -83,6 +83,7 @@ final class TagPages {
         params.put("current", now);
         params.put("moves", moves);
         params.put("mayChange", permissions.may(visitor.principal(), repository, Scope.DELETE));
+        params.put("immutable", immutable(repository, tag));
         return pages.render(200, "history.jte", params);
     }
 
@@ -125,6 +126,7 @@ final class TagPages {
         }
         params.put("otherTags", others);
         params.put("inIndex", inIndex);
+        params.put("immutable", immutable(repository, tag));
         return pages.render(200, "confirm.jte", params);
     }
 
@@ -184,5 +186,11 @@ final class TagPages {
         } catch (RuntimeException e) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid digest");
         }
+    }
+
+    /** "tag (rule …)" when an immutable-tag rule protects the tag, else null. */
+    private String immutable(RepositoryName repository, Tag tag) {
+        return registry.immutableTags(repository).stream().filter(e -> e.startsWith(tag.value() + " (rule"))
+                .findFirst().orElse(null);
     }
 }

@@ -211,6 +211,11 @@ class UiSafetyTest {
                 .doesNotContain("maxAgeDays null");
         UiImages.push(admin, "team/small", "v2", 302);
         assertThat(ui.get("/r/team/small/-/delete").text()).contains("2 tags and 2 manifests");
+        admin.json("POST", "/api/v1/namespaces/team/immutable", "{\"pattern\":\"imm-*\"}");
+        UiImages.push(admin, "team/small", "imm-1", 303);
+        assertThat(ui.get("/r/team/small/-/tags/imm-1").text()).contains("id=\"immutable\"", "imm-*");
+        assertThat(ui.get("/r/team/small/-/tags/imm-1/delete").text()).contains("id=\"warn-immutable\"");
+        assertThat(ui.get("/r/team/small/-/tags/v1").text()).doesNotContain("id=\"immutable\"");
     }
 
     static String digestOf(String repository, String tag) {
