@@ -173,7 +173,20 @@ public final class WebUi {
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
         add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
                 ex -> notFound(visitor(ex), "There is no such page."));
-        return routes;
+        return routes.stream().map(r -> r.method() != GET ? r : new Route(r.name(), r.method(), r.pattern(),
+                r.action(), asPage(r.handler()))).toList();
+    }
+
+    /** A page's refusal (an invalid name or tag in its URL, ...) as an HTML page with the status, not the API's JSON. */
+    private Route.Handler asPage(Route.Handler handler) {
+        return ex -> {
+            try {
+                return handler.handle(ex);
+            } catch (RegistryException e) {
+                return message(visitor(ex), e.code().status(), e.code().status() == 404 ? "Not found" : "Not shown",
+                        ManagementPage.reason(e));
+            }
+        };
     }
 
     static void add(List<Route> routes, String name, HttpMethod method, String regex, Route.Handler handler) {

@@ -216,6 +216,12 @@ class UiSafetyTest {
         assertThat(ui.get("/r/team/small/-/tags/imm-1").text()).contains("id=\"immutable\"", "imm-*");
         assertThat(ui.get("/r/team/small/-/tags/imm-1/delete").text()).contains("id=\"warn-immutable\"");
         assertThat(ui.get("/r/team/small/-/tags/v1").text()).doesNotContain("id=\"immutable\"");
+        for (String bad : new String[] {"/r/DEMO/App", "/r/demo//app", "/r/team/small/-/tags/-bad"}) {
+            Response page = ui.get(bad);
+            assertThat(page.status()).as(bad).isEqualTo(400);
+            assertThat(page.header("Content-Type")).as(bad).startsWith("text/html");
+            assertThat(page.text()).as(bad).contains("invalid").doesNotContain("\"errors\"");
+        }
     }
 
     static String digestOf(String repository, String tag) {
