@@ -33,11 +33,28 @@ public final class AccessAdmin {
     private final AuthStore store;
     private final AccessPolicy policy;
     private final Clock clock;
+    /** Appended to the detail of every audit entry this instance writes (the web UI's "(web UI)"), or null. */
+    private final String auditNote;
 
     public AccessAdmin(AuthStore store, AccessPolicy policy, Clock clock) {
+        this(store, policy, clock, null);
+    }
+
+    private AccessAdmin(AuthStore store, AccessPolicy policy, Clock clock, String auditNote) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
+        this.auditNote = auditNote;
+    }
+
+    /** The same service, whose audit entries' details end in note (a front door marking its changes). */
+    public AccessAdmin noting(String note) {
+        return new AccessAdmin(store, policy, clock, note);
+    }
+
+    /** detail with note appended (detail may be null or empty: then the note alone). */
+    public static String noted(String detail, String note) {
+        return note == null ? detail : detail == null || detail.isEmpty() ? note : detail + " " + note;
     }
 
     /** The command line acts with the instance admin's authority: it runs with access to the data directory. */
@@ -128,8 +145,20 @@ public final class AccessAdmin {
         audit(actor.name(), "user.password", name, source, null);
     }
 
+    /**
+     * Disables or enables a user. Nobody disables their own account, and the last enabled admin is never disabled
+     * (that would lock everyone out of the management API and the UI); both are refused with 409.
+     */
     public void setDisabled(Principal actor, String name, boolean disabled, String source) {
         requireAdmin(actor);
+        if (disabled && actor.kind() == Principal.Kind.USER && actor.name().equals(name)) {
+            throw new RegistryException(ErrorCode.LOCKOUT, "you cannot disable your own account; another admin can");
+        }
+        if (disabled && store.user(name).map(u -> u.admin() && !u.disabled()).orElse(false)
+                && store.users().stream().noneMatch(u -> u.admin() && !u.disabled() && !u.name().equals(name))) {
+            throw new RegistryException(ErrorCode.LOCKOUT, name + " is the last enabled admin; make or enable "
+                    + "another admin before disabling it");
+        }
         if (!store.setDisabled(name, disabled)) {
             throw notFound("user " + name);
         }
@@ -298,8 +327,8 @@ public final class AccessAdmin {
         store.audit(entry(clock.instant(), actor, action, target, source, detail));
     }
 
-    private static AuditEntry entry(Instant at, String actor, String action, String target, String source, String detail) {
-        return new AuditEntry(Passwords.randomId(), at, actor, action, target, source, detail);
+    private AuditEntry entry(Instant at, String actor, String action, String target, String source, String detail) {
+        return new AuditEntry(Passwords.randomId(), at, actor, action, target, source, noted(detail, auditNote));
     }
 
     // ---- checks

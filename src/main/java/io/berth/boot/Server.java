@@ -131,6 +131,7 @@ public final class Server {
             new WebUi(instance.listing(), instance.registry(), access.permissions(), access.logins(),
                     access.admin()::audit, config.ui().sessionTtl(), clock)
                     .manage(instance.lifecycle(), access.admin())
+                    .registryHost(config.ui().registryHost())
                     .install(installed);
         }
         HttpServer metricsServer = httpMetrics == null ? null : ServerMetrics.listen(config, httpMetrics, blocking);

@@ -28,8 +28,11 @@ public record BerthConfig(Path data, Http http, Storage storage, Metadata metada
      */
     public record Metrics(boolean enabled, String listen, boolean anonymous) {}
 
-    /** The web UI at / (login sessions last sessionTtl from login). */
-    public record Ui(boolean enabled, Duration sessionTtl) {}
+    /**
+     * The web UI at / (login sessions last sessionTtl from login); registryHost: host[:port] its pull commands name
+     * (empty: the request's Host).
+     */
+    public record Ui(boolean enabled, Duration sessionTtl, String registryHost) {}
 
     public record Gc(boolean enabled, Duration interval, Duration gracePeriod, boolean untaggedManifests) {}
 

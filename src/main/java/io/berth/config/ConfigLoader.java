@@ -100,6 +100,7 @@ public final class ConfigLoader {
         }
         checkTls(config.http().tls());
         checkListen("metrics.listen", config.metrics().listen());
+        checkRegistryHost(config.ui().registryHost());
         return config;
     }
 
@@ -218,6 +219,22 @@ public final class ConfigLoader {
             throw new ConfigException(key + ": invalid value '" + value + "' (use host:port, e.g. 127.0.0.1:9090)");
         }
     }
+
+    /** host[:port] (a DNS name or an IPv4 or [IPv6] address) or empty: anything else is refused. */
+    private static void checkRegistryHost(String value) {
+        if (value == null || value.isEmpty()) {
+            return;
+        }
+        Matcher m = REGISTRY_HOST.matcher(value);
+        if (!m.matches() || (m.group(1) != null && Integer.parseInt(m.group(1)) > 65535)) {
+            throw new ConfigException("ui.registryHost: invalid value '" + value
+                    + "' (use host or host:port as clients pull from, e.g. registry.example.com or 10.0.0.5:5000)");
+        }
+    }
+
+    private static final Pattern REGISTRY_HOST = Pattern.compile(
+            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                    + "|\\[[0-9A-Fa-f:.]{2,45}\\])(?::([0-9]{1,5}))?");
 
     private static final Pattern HOST_PORT = Pattern.compile("(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]):([0-9]{1,5})");
 

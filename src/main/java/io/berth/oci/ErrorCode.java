@@ -38,6 +38,8 @@ public enum ErrorCode {
     TAG_MOVED(DENIED, 409),
     /** A change that would leave a namespace without an owner. */
     LAST_OWNER(INVALID_REQUEST, 409),
+    /** A change that would disable its own account or the last enabled admin. */
+    LOCKOUT(INVALID_REQUEST, 409),
     /** The blob store's disk is full: 507 says what is wrong; the code is one clients know, as none names storage. */
     STORAGE_FULL(UNAVAILABLE, 507),
     /** A request body over its configured limit (a vulnerability database import): 413 Payload Too Large. */

@@ -98,6 +98,11 @@ public final class Lifecycle {
         return retention.run(namespace, dryRun, actor);
     }
 
+    /** Removes only the listed tags (a dry run's list) that the rules still remove and that did not move since. */
+    public Retention.ListedRun runRetentionListed(String namespace, List<Retention.Removal> listed, String actor) {
+        return retention.runListed(namespace, listed, actor);
+    }
+
     /** What rule would remove now if it were added (nothing is stored or removed); the rule must be valid. */
     public List<Retention.Removal> previewRetentionRule(RetentionRule rule) {
         requireNamespace(rule.namespace());

@@ -67,6 +67,43 @@ public final class Retention {
         return done;
     }
 
+    /** What a run of a shown list did: the tags removed, and those it left (each with why). */
+    public record ListedRun(List<Removal> removed, List<Removal> skipped) {}
+
+    /**
+     * Removes only the listed tags (what a dry run showed) of one namespace, each only if the namespace's rules
+     * still remove it now and it still points at the listed digest; immutable rules are honoured as in a run. A tag
+     * pushed since the dry run is never removed, even if the rules would now remove it.
+     */
+    public ListedRun runListed(String namespace, List<Removal> listed, String actor) {
+        Map<String, Removal> judged = judge(store.retentionRules(namespace));
+        List<Removal> removed = new ArrayList<>();
+        List<Removal> skipped = new ArrayList<>();
+        for (Removal shown : listed) {
+            Removal now = judged.get(shown.repository() + ":" + shown.tag());
+            String why = null;
+            if (now == null) {
+                why = "the rules of " + namespace + " do not remove it now";
+            } else if (!now.digest().equals(shown.digest())) {
+                why = "it moved to " + now.digest() + " since the dry run";
+            } else {
+                try {
+                    RepositoryName repository = new RepositoryName(shown.repository());
+                    TagChange change = policies.tagChange(repository, actor, "retention").ifAt(Digest.parse(shown.digest()));
+                    if (metadata.deleteTag(repository, new Tag(shown.tag()), change)) {
+                        removed.add(now);
+                        continue;
+                    }
+                    why = "it is gone already";
+                } catch (RegistryException e) {
+                    why = e.getMessage();
+                }
+            }
+            skipped.add(new Removal(shown.repository(), shown.tag(), shown.digest(), why));
+        }
+        return new ListedRun(removed, skipped);
+    }
+
     /** What rule alone would remove now, before it is stored (the web UI's preview of a new rule). */
     public List<Removal> preview(RetentionRule rule) {
         return List.copyOf(judge(List.of(rule)).values());

@@ -330,8 +330,8 @@ final class AdminPages extends ManagementPage {
             if (!dryRun) {
                 audit.audit(visitor.principal().name(), "gc.run", null, ex.source(), report.ran()
                         ? "manifests " + report.manifestsDeleted() + ", blob links " + report.linksRemoved()
-                        + ", blobs " + report.blobsDeleted() + ", bytes freed " + report.bytesFreed() + " (web UI)"
-                        : "not run: another node holds the GC lease (web UI)");
+                        + ", blobs " + report.blobsDeleted() + ", bytes freed " + report.bytesFreed()
+                        : "not run: another node holds the GC lease");
             }
             return gcPage(visitor, report);
         });

@@ -91,7 +91,9 @@ final class ArtifactPages {
         params.put("subject", subject(root));
         params.put("parents", parents.items());
         params.put("moreParents", parents.more());
-        params.put("pulls", pulls(hostOf(ex), repository, details));
+        PullHost host = pullHost(ui.registryHost(), ex);
+        params.put("pulls", pulls(host.host(), repository, details));
+        params.put("pullWarning", host.warning());
         params.put("config", config(repository, details.config(), details.layers()));
         params.put("annotations", annotations(details.annotations()));
         params.put("pretty", pretty(root));
@@ -100,13 +102,45 @@ final class ArtifactPages {
         return pages.render(200, "artifact.jte", params);
     }
 
-    /** The host and port the visitor reached us on (the request's Host), for pull commands. */
-    static String hostOf(Exchange ex) {
-        return ex.url("/").replaceFirst("^https?://", "").replaceFirst("/$", "");
+    /** The host of pull commands, and a warning when it is a guess clients would misread (else null). */
+    record PullHost(String host, String warning) {}
+
+    private static final String UNKNOWN_HOST = "<registry-host>";
+
+    /**
+     * ui.registryHost when set; else the host the visitor reached us on (http.externalUrl's, else the Host header;
+     * never X-Forwarded-Host, which anyone can send). Docker reads a first component without '.' or ':' (other than
+     * localhost) as a Docker Hub namespace, so such a host, or none, comes with a warning to set ui.registryHost.
+     */
+    static PullHost pullHost(String configured, Exchange ex) {
+        if (configured != null && !configured.isEmpty()) {
+            return new PullHost(configured, null);
+        }
+        String host = null;
+        if (ex.header("X-Forwarded-Host") == null) {
+            String url = ex.url("/");
+            host = url.startsWith("/") ? null : url.replaceFirst("^https?://", "").replaceFirst("/$", "");
+        } else if (ex.header("Host") != null && HOST.matcher(ex.header("Host")).matches()) {
+            host = ex.header("Host");
+        }
+        if (host == null) {
+            return new PullHost(UNKNOWN_HOST, "This page could not tell the registry's address: replace "
+                    + UNKNOWN_HOST + ", and ask the administrator to set ui.registryHost.");
+        }
+        String first = host.toLowerCase(java.util.Locale.ROOT);
+        if (!first.contains(".") && !first.contains(":") && !first.equals("localhost")) {
+            return new PullHost(host, "Clients read " + host + "/… as a Docker Hub namespace, not as this registry: "
+                    + "pull with a host name containing a dot or a port, and ask the administrator to set "
+                    + "ui.registryHost.");
+        }
+        return new PullHost(host, null);
     }
 
+    private static final Pattern HOST = Pattern.compile(
+            "[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
+
     static List<Pull> pulls(String host, RepositoryName repository, ManifestDetails details) {
-        String image = (host.isEmpty() || host.startsWith("/") ? "" : host + "/") + repository.value();
+        String image = host + "/" + repository.value();
         List<Pull> pulls = new ArrayList<>();
         if (!details.tags().isEmpty()) {
             String tag = details.tags().contains("latest") ? "latest" : details.tags().get(0);

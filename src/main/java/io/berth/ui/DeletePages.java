@@ -88,7 +88,7 @@ final class DeletePages {
             List<String> tags = listing.manifest(repository, new Reference(null, digest)).tags();
             registry.deleteManifest(repository, new Reference(null, digest), visitor.principal().name());
             audit.audit(visitor.principal().name(), "manifest.delete", repository + "@" + digest, ex.source(),
-                    (tags.isEmpty() ? "untagged" : "tags: " + String.join(", ", tags)) + " (web UI)");
+                    (tags.isEmpty() ? "untagged" : "tags: " + String.join(", ", tags)));
             return Pages.redirect(Format.repositoryPath(repository.value()));
         });
     }
@@ -104,7 +104,7 @@ final class DeletePages {
             if (!registry.deleteRepository(repository, visitor.principal().name(), false)) {
                 return ui.notFound(visitor, "There is no repository " + repository + ".");
             }
-            audit.audit(visitor.principal().name(), "repository.delete", repository.value(), ex.source(), "(web UI)");
+            audit.audit(visitor.principal().name(), "repository.delete", repository.value(), ex.source(), null);
             return Pages.redirect("/");
         });
     }

@@ -40,7 +40,8 @@ abstract class ManagementPage {
 
     /** A refusal's reason as a sentence. */
     static String reason(RegistryException e) {
-        return ManagementRoutes.capitalized(e.getMessage()) + ".";
+        // Not capitalised: a message may begin with a name (a user, a namespace) that must read as typed.
+        return e.getMessage() + ".";
     }
 
     static String blankToNull(String value) {

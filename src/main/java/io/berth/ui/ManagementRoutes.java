@@ -26,6 +26,8 @@ import java.util.Map;
 final class ManagementRoutes {
     /** A form's body is small: the largest is a retention rule or a robot token. */
     private static final int MAX_FORM_BYTES = 8192;
+    /** A retention run posts back the dry run's list: up to some thousands of tags. */
+    private static final int MAX_RUN_FORM_BYTES = 1 << 20;
 
     private final WebUi ui;
     private final NamespacePages namespaces;
@@ -62,7 +64,8 @@ final class ManagementRoutes {
         WebUi.add(routes, "ui-ns-retention", POST, ns + "/retention", ex -> form(ex, namespaces::addRetention));
         WebUi.add(routes, "ui-ns-retention-remove", POST, ns + "/retention/remove",
                 ex -> form(ex, namespaces::removeRetention));
-        WebUi.add(routes, "ui-ns-retention-run", POST, ns + "/retention/run", ex -> form(ex, namespaces::runRetention));
+        WebUi.add(routes, "ui-ns-retention-run", POST, ns + "/retention/run",
+                ex -> form(ex, MAX_RUN_FORM_BYTES, namespaces::runRetention));
         WebUi.add(routes, "ui-tag-promote", POST, "/r/(?<name>[^?#]+?)/-/tags/(?<tag>[^/]+)/promote",
                 ex -> form(ex, namespaces::promote));
         WebUi.add(routes, "ui-admin", GET, "/admin/?", ex -> admin.index(ex, ui.visitor(ex)));
@@ -86,7 +89,11 @@ final class ManagementRoutes {
 
     /** A form post: collected, checked (same site, the session's CSRF token), then the action. */
     private FormBody form(Exchange ex, Action action) {
-        return new FormBody(MAX_FORM_BYTES, form -> {
+        return form(ex, MAX_FORM_BYTES, action);
+    }
+
+    private FormBody form(Exchange ex, int limit, Action action) {
+        return new FormBody(limit, form -> {
             WebUi.Visitor visitor = ui.visitor(ex);
             try {
                 ui.checkForm(ex, visitor, form);

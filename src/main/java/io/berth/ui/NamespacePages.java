@@ -108,7 +108,7 @@ final class NamespacePages extends ManagementPage {
 
     private Response render(WebUi.Visitor visitor, String namespace, int status, String error,
                             NamespaceView.RetentionDraft draft, List<Retention.Removal> preview,
-                            List<Retention.Removal> dryRun, List<Retention.Removal> removed) {
+                            List<Retention.Removal> dryRun, Retention.ListedRun removed) {
         Principal principal = visitor.principal();
         Boolean isPublic = null;
         List<Member> members = null;
@@ -171,7 +171,7 @@ final class NamespacePages extends ManagementPage {
 
     /** The audit entry the API's audit filter writes for the same change. */
     private void audited(Exchange ex, Principal principal, String action, String target, String detail) {
-        audit.audit(principal.name(), action, target, ex.source(), (detail == null ? "" : detail + " ") + "(web UI)");
+        audit.audit(principal.name(), action, target, ex.source(), detail);
     }
 
     // ---- members, visibility: AccessAdmin checks and audits them
@@ -265,7 +265,9 @@ final class NamespacePages extends ManagementPage {
             }
             lifecycle.addRetentionRule(rule);
             audited(ex, principal, "retention.add", namespace, "rule " + rule.id() + " pattern " + rule.pattern()
-                    + " keepLast " + rule.keepLast() + " maxAgeDays " + rule.maxAgeDays() + " keep " + rule.keepPatterns());
+                    + (rule.keepLast() == null ? "" : " keepLast " + rule.keepLast())
+                    + (rule.maxAgeDays() == null ? "" : " maxAgeDays " + rule.maxAgeDays())
+                    + (rule.keepPatterns().isEmpty() ? "" : " keep " + rule.keepPatterns()));
         } catch (RegistryException e) {
             return render(visitor, namespace, e.code().status(), reason(e),
                     draft, null, null, null);
@@ -314,9 +316,11 @@ final class NamespacePages extends ManagementPage {
                 return render(visitor, namespace, 200, null, null, null,
                         lifecycle.runRetention(namespace, true, principal.name()), null);
             }
-            List<Retention.Removal> removed = lifecycle.runRetention(namespace, false, principal.name());
-            audited(ex, principal, "retention.run", namespace, removed.size() + " tags removed");
-            return render(visitor, namespace, 200, null, null, null, null, removed);
+            Retention.ListedRun run = lifecycle.runRetentionListed(namespace, NamespaceView.parseShown(form.get("shown")),
+                    principal.name());
+            audited(ex, principal, "retention.run", namespace, run.removed().size() + " tags removed, "
+                    + run.skipped().size() + " of the dry run kept");
+            return render(visitor, namespace, 200, null, null, null, null, run);
         } catch (RegistryException e) {
             return render(visitor, namespace, e.code().status(), reason(e),
                     null, null, null, null);

@@ -83,6 +83,7 @@ final class TagPages {
         params.put("current", now);
         params.put("moves", moves);
         params.put("mayChange", permissions.may(visitor.principal(), repository, Scope.DELETE));
+        params.put("immutable", immutable(repository, tag));
         return pages.render(200, "history.jte", params);
     }
 
@@ -125,6 +126,7 @@ final class TagPages {
         }
         params.put("otherTags", others);
         params.put("inIndex", inIndex);
+        params.put("immutable", immutable(repository, tag));
         return pages.render(200, "confirm.jte", params);
     }
 
@@ -157,6 +159,10 @@ final class TagPages {
     private Response apply(Exchange ex, Map<String, String> form, String action, TagChange change,
                            WebUi.Visitor visitor, RepositoryName repository) {
         Tag tag = tag(ex);
+        if (form.get("from") == null || form.get("from").isBlank()) {
+            return ui.message(visitor, 400, "Not changed", "Missing field 'from' (the digest the confirmation showed); "
+                    + "nothing was changed.");
+        }
         // The confirmation showed where the tag pointed: if it moved since, nothing is done.
         Digest now = current(repository, tag);
         if (now == null || !now.toString().equals(form.get("from"))) {
@@ -167,7 +173,7 @@ final class TagPages {
         try {
             String detail = change.apply(repository, tag, actor);
             // As the API's audit filter records the same change (the web UI's routes are not audited by it).
-            audit.audit(actor, action, repository + ":" + tag, ex.source(), detail + " (web UI)");
+            audit.audit(actor, action, repository + ":" + tag, ex.source(), detail);
         } catch (RegistryException e) {
             return ui.message(visitor, e.code().status(), "Not changed", e.getMessage());
         }
@@ -180,5 +186,11 @@ final class TagPages {
         } catch (RuntimeException e) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid digest");
         }
+    }
+
+    /** "tag (rule …)" when an immutable-tag rule protects the tag, else null. */
+    private String immutable(RepositoryName repository, Tag tag) {
+        return registry.immutableTags(repository).stream().filter(e -> e.startsWith(tag.value() + " (rule"))
+                .findFirst().orElse(null);
     }
 }

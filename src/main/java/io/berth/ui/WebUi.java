@@ -68,6 +68,16 @@ public final class WebUi {
     private final Registry registry;
     private final Audit audit;
     private ManagementRoutes management;
+    /** ui.registryHost: the host[:port] of pull commands; empty: the request's Host. */
+    private String registryHost = "";
+
+    /** What ends the audit detail of every change made through the UI. */
+    static final String UI_NOTE = "(web UI)";
+
+    private static Audit noting(Audit audit) {
+        return audit == null ? null : (actor, action, target, source, detail) ->
+                audit.audit(actor, action, target, source, AccessAdmin.noted(detail, UI_NOTE));
+    }
 
     /** Where the UI's changes are recorded: {@code AccessAdmin::audit}, as the API's audit filter records them. */
     @FunctionalInterface
@@ -78,6 +88,8 @@ public final class WebUi {
     /** logins: the accounts of access control when it is on; empty when it is off (no login, all readable). */
     public WebUi(Listing listing, Registry registry, Permissions permissions, Optional<Authenticator> logins,
                  Audit audit, Duration sessionTtl, Clock clock) {
+        // Every change made through the UI is recorded with its detail ending in UI_NOTE, here and in manage().
+        audit = noting(audit);
         this.listing = listing;
         this.search = new SearchPages(listing);
         this.permissions = permissions;
@@ -97,9 +109,20 @@ public final class WebUi {
      * lifecycle for rules, quotas, retention and GC; admin for users, members, tokens and the audit log.
      */
     public WebUi manage(Lifecycle lifecycle, AccessAdmin admin) {
-        this.management = new ManagementRoutes(this, listing, registry, lifecycle, admin, permissions, pages, audit,
+        AccessAdmin noted = admin == null ? null : admin.noting(UI_NOTE);
+        this.management = new ManagementRoutes(this, listing, registry, lifecycle, noted, permissions, pages, audit,
                 authenticator != null);
         return this;
+    }
+
+    /** ui.registryHost (validated by the configuration): the host[:port] the pull commands name; empty: Host. */
+    public WebUi registryHost(String host) {
+        this.registryHost = host == null ? "" : host;
+        return this;
+    }
+
+    String registryHost() {
+        return registryHost;
     }
 
     /** Adds the UI's routes; install it last: its catch-all answers every GET no other route took. */
@@ -113,6 +136,7 @@ public final class WebUi {
         add(routes, "ui-static", GET, "/static/style\\.css", ex -> pages.style());
         add(routes, "ui-static", GET, "/static/ui\\.js", ex -> pages.script());
         add(routes, "ui-static", GET, "/static/htmx\\.min\\.js", ex -> pages.htmx());
+        add(routes, "ui-static", GET, "/favicon\\.ico", ex -> Response.status(204));
         add(routes, "ui-login", GET, "/login", this::loginPage);
         add(routes, "ui-login", POST, "/login", ex -> new FormBody(MAX_FORM_BYTES, form -> login(ex, form)));
         add(routes, "ui-logout", POST, "/logout", ex -> new FormBody(MAX_FORM_BYTES, form -> logout(ex, form)));
@@ -151,7 +175,20 @@ public final class WebUi {
         // Last: any other GET outside the registry's and the API's paths is a page that is not there.
         add(routes, "ui-not-found", GET, "/(?!v2(?:/|$)|api/|auth/).*",
                 ex -> notFound(visitor(ex), "There is no such page."));
-        return routes;
+        return routes.stream().map(r -> r.method() != GET ? r : new Route(r.name(), r.method(), r.pattern(),
+                r.action(), asPage(r.handler()))).toList();
+    }
+
+    /** A page's refusal (an invalid name or tag in its URL, ...) as an HTML page with the status, not the API's JSON. */
+    private Route.Handler asPage(Route.Handler handler) {
+        return ex -> {
+            try {
+                return handler.handle(ex);
+            } catch (RegistryException e) {
+                return message(visitor(ex), e.code().status(), e.code().status() == 404 ? "Not found" : "Not shown",
+                        ManagementPage.reason(e));
+            }
+        };
     }
 
     static void add(List<Route> routes, String name, HttpMethod method, String regex, Route.Handler handler) {

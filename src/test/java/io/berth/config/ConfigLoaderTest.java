@@ -83,4 +83,17 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ByteSize.parse("10XB")).isInstanceOf(ConfigException.class)
                 .hasMessage("invalid size '10XB' (use a number with B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)");
     }
+
+    @Test
+    void registryHostIsAHostWithAnOptionalPort() {
+        assertThat(new ConfigLoader().load(null, Map.of(), Map.of()).ui().registryHost()).isEmpty();
+        for (String good : new String[] {"registry.example.com", "10.0.0.5:5000", "[::1]:5000", "berth", "localhost:5000"}) {
+            assertThat(new ConfigLoader().load(null, Map.of("BERTH_UI_REGISTRY_HOST", good), Map.of()).ui()
+                    .registryHost()).isEqualTo(good);
+        }
+        for (String bad : new String[] {"http://registry.example.com", "host/path", "a b", "host:99999", "-x.example"}) {
+            assertThatThrownBy(() -> new ConfigLoader().load(null, Map.of(), Map.of("ui.registryHost", bad)))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith("ui.registryHost: invalid value");
+        }
+    }
 }
