@@ -171,7 +171,7 @@ class UiBrowseBrowserTest {
         assertThat(rows).hasSize(4); // the orphan, two platform images and the attestation of the index
         WebElement orphanRow = browser.driver.findElement(
                 By.xpath("//tr[@class='untagged'][td/a/code[@title='" + orphan + "']]"));
-        assertThat(orphanRow.findElement(By.cssSelector(".kept-by")).getText()).contains("nothing");
+        assertThat(orphanRow.findElement(By.cssSelector(".kept-by")).getText()).contains("no index or subject");
         assertThat(browser.all("tr.untagged .kept-by").stream().filter(c -> c.getText().startsWith("index"))
                 .toList()).hasSize(3);
         assertThat(browser.find("tr.untagged .kept-by a[href$='" + index + "']")).isNotNull();
